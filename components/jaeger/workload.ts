@@ -1,0 +1,152 @@
+// Pure builders for the Kubernetes objects of the single-writer (Badger) Jaeger:
+// labels, the pod template, and the Service port lists. The component wires them.
+import { createHash } from "node:crypto";
+import type * as k8s from "@pulumi/kubernetes";
+import type { Resources } from "../../config/sizing";
+import { HEALTH_PATH, JaegerPort, PORTS } from "./ports";
+
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type ServicePort = k8s.types.input.core.v1.ServicePort;
+
+/** The UID/GID the jaegertracing/jaeger image runs as (its Dockerfile's USER). */
+export const JAEGER_UID = 10001;
+
+export const MOUNTS = {
+  config: "/etc/jaeger/config",
+  sampling: "/etc/jaeger/sampling",
+  badger: "/badger",
+  tmp: "/tmp",
+} as const;
+
+export const CONFIG_FILE = "config.yaml";
+export const UI_CONFIG_FILE = "ui-config.json";
+export const CONFIG_CHECKSUM_ANNOTATION = "checksum/jaeger-config";
+
+export function selectorLabels(instance: string, component: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": "jaeger",
+    "app.kubernetes.io/instance": instance,
+    "app.kubernetes.io/component": component,
+  };
+}
+
+/** Tag of a pinned image reference ("2.20.0"), or the digest when it has no tag. */
+export function imageVersion(image: string): string {
+  const withoutDigest = image.split("@")[0];
+  const lastSegment = withoutDigest.slice(withoutDigest.lastIndexOf("/") + 1);
+  const colon = lastSegment.indexOf(":");
+  if (colon >= 0) return lastSegment.slice(colon + 1);
+  return image.split("@sha256:")[1]?.slice(0, 12) ?? "unknown";
+}
+
+export function commonLabels(instance: string, component: string, image: string): Record<string, string> {
+  return {
+    ...selectorLabels(instance, component),
+    "app.kubernetes.io/part-of": "jaeger-spm",
+    "app.kubernetes.io/managed-by": "pulumi",
+    "app.kubernetes.io/version": imageVersion(image),
+  };
+}
+
+/** sha256 over the rendered config files, in a fixed order. */
+export function configChecksum(files: Readonly<Record<string, string>>): string {
+  const hash = createHash("sha256");
+  for (const name of Object.keys(files).sort()) {
+    hash.update(name).update("\0").update(files[name]).update("\0");
+  }
+  return hash.digest("hex");
+}
+
+export function containerPorts(ports: readonly JaegerPort[]) {
+  return ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" }));
+}
+
+export function servicePorts(
+  ports: readonly JaegerPort[],
+  nodePorts: Readonly<Record<string, number>> = {},
+): ServicePort[] {
+  return ports.map((p) => {
+    const sp: ServicePort = {
+      name: p.name,
+      port: p.port,
+      targetPort: p.name,
+      protocol: "TCP",
+      appProtocol: p.appProtocol,
+    };
+    if (nodePorts[p.name] !== undefined) sp.nodePort = nodePorts[p.name];
+    return sp;
+  });
+}
+
+/** Every port the all-in-one container listens on. */
+export const ALL_IN_ONE_PORTS: readonly JaegerPort[] = Object.values(PORTS);
+
+export interface AllInOnePodInput {
+  readonly image: string;
+  readonly resources: Resources;
+  readonly configMapName: string;
+  readonly samplingConfigMapName: string;
+  readonly claimName: string;
+  readonly serviceAccountName: string;
+  readonly terminationGracePeriodSeconds: number;
+}
+
+export function buildAllInOnePodSpec(input: AllInOnePodInput): PodSpec {
+  const health = { httpGet: { path: HEALTH_PATH, port: PORTS.health.name } };
+  return {
+    serviceAccountName: input.serviceAccountName,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    // Badger flushes memtables and releases its directory lock on SIGTERM.
+    terminationGracePeriodSeconds: input.terminationGracePeriodSeconds,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: JAEGER_UID,
+      runAsGroup: JAEGER_UID,
+      // Makes the volume writable for UID 10001 without a root init container.
+      fsGroup: JAEGER_UID,
+      fsGroupChangePolicy: "OnRootMismatch",
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    containers: [
+      {
+        name: "jaeger",
+        image: input.image,
+        imagePullPolicy: "IfNotPresent",
+        args: ["--config", `${MOUNTS.config}/${CONFIG_FILE}`],
+        ports: containerPorts(ALL_IN_ONE_PORTS),
+        // Badger replays its value log after an unclean stop; give it minutes before liveness counts.
+        startupProbe: { ...health, periodSeconds: 10, failureThreshold: 30, timeoutSeconds: 5 },
+        livenessProbe: { ...health, periodSeconds: 15, failureThreshold: 5, timeoutSeconds: 5 },
+        readinessProbe: { ...health, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 5 },
+        resources: {
+          requests: { cpu: input.resources.requests.cpu, memory: input.resources.requests.memory },
+          limits: { cpu: input.resources.limits.cpu, memory: input.resources.limits.memory },
+        },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          runAsUser: JAEGER_UID,
+          runAsGroup: JAEGER_UID,
+          capabilities: { drop: ["ALL"] },
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        volumeMounts: [
+          { name: "config", mountPath: MOUNTS.config, readOnly: true },
+          // A directory mount (no subPath) so the kubelet refreshes the file in place.
+          { name: "sampling", mountPath: MOUNTS.sampling, readOnly: true },
+          { name: "badger", mountPath: MOUNTS.badger },
+          { name: "tmp", mountPath: MOUNTS.tmp },
+        ],
+      },
+    ],
+    volumes: [
+      { name: "config", configMap: { name: input.configMapName } },
+      { name: "sampling", configMap: { name: input.samplingConfigMapName } },
+      { name: "badger", persistentVolumeClaim: { claimName: input.claimName } },
+      { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+    ],
+  };
+}

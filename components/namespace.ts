@@ -1,0 +1,36 @@
+// The namespace everything lives in: created (with Pod Security "restricted"
+// enforced) unless the stack says it already exists.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface NamespaceArgs {
+  name: string;
+  create: boolean;
+  /** Deleting a namespace deletes the trace data in it: protect it with the data. */
+  protectData: boolean;
+}
+
+export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
+  "pod-security.kubernetes.io/enforce": "restricted",
+  "pod-security.kubernetes.io/audit": "restricted",
+  "pod-security.kubernetes.io/warn": "restricted",
+};
+
+export function tracingNamespace(args: NamespaceArgs, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+  if (!args.create) return pulumi.output(args.name);
+  const namespace = new k8s.core.v1.Namespace(
+    "namespace",
+    {
+      metadata: {
+        name: args.name,
+        labels: {
+          ...POD_SECURITY_LABELS,
+          "app.kubernetes.io/part-of": "jaeger-spm",
+          "app.kubernetes.io/managed-by": "pulumi",
+        },
+      },
+    },
+    { ...opts, protect: args.protectData, retainOnDelete: args.protectData },
+  );
+  return namespace.metadata.name;
+}

@@ -1,0 +1,163 @@
+// Reads `jaeger-spm:*` stack config, validates it against ./schema.ts, applies
+// defaults and derived values, and returns one deeply frozen object. The rest of
+// the program never reads pulumi.Config itself.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { OBJECT_KEYS, PROJECT, StackConfigShape, TOP_LEVEL_KEYS, TopLevelKey, stackConfigSchema } from "./schema";
+import { Resources, badgerVolumeTier, resolveResources } from "./sizing";
+import type { DeepReadonly } from "./types";
+import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds } from "./units";
+
+type Shape = StackConfigShape;
+
+/** The validated stack configuration with every default and derived value filled in. */
+export type StackConfig = DeepReadonly<
+  Omit<Shape, "jaeger" | "storage"> & {
+    jaeger: Omit<Shape["jaeger"], "resources"> & { resources: Resources };
+    storage: Omit<Shape["storage"], "badger"> & {
+      retentionSeconds: number;
+      badger: { volumeSize: string; storageClass?: string };
+    };
+  }
+>;
+
+/** Thrown when stack config is invalid; lists every problem, one per line. */
+export class StackConfigError extends pulumi.RunError {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n") +
+        "\nFix with `pulumi config set [--path] <key> <value>`; see the README's configuration reference.",
+    );
+    this.name = "StackConfigError";
+  }
+}
+
+/** Raw `key -> text` entries as the engine passes them (`<project>:<key>` names). */
+export type RawConfig = Readonly<Record<string, string>>;
+
+function show(value: unknown): string {
+  if (value === undefined) return "(not set)";
+  return JSON.stringify(value);
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = root;
+  for (const key of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+function keyName(path: readonly PropertyKey[]): string {
+  let name = `${PROJECT}:`;
+  path.forEach((part, i) => {
+    if (typeof part === "number") name += `[${part}]`;
+    else name += i === 0 ? String(part) : `.${String(part)}`;
+  });
+  return name;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map(
+      (key) =>
+        `${keyName([...issue.path, key])} = ${show(valueAt(input, [...issue.path, key]))}: unknown key; ` +
+        "expected only the keys listed in the README's configuration reference (check the spelling)",
+    );
+  }
+  return [`${keyName(issue.path)} = ${show(valueAt(input, issue.path))}: expected ${issue.message}`];
+}
+
+/** Pure: validate raw engine config into a StackConfig, or return every problem found. */
+export function parseStackConfig(
+  raw: RawConfig,
+): { ok: true; config: StackConfig } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  const input: Partial<Record<TopLevelKey, unknown>> = {};
+  const known = new Set<string>(TOP_LEVEL_KEYS);
+  const prefix = `${PROJECT}:`;
+
+  for (const [fullKey, text] of Object.entries(raw)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (!known.has(key)) {
+      problems.push(
+        `${fullKey} = ${show(text)}: unknown key; expected one of ${TOP_LEVEL_KEYS.map((k) => prefix + k).join(", ")}`,
+      );
+      continue;
+    }
+    const topKey = key as TopLevelKey;
+    if (OBJECT_KEYS.has(topKey)) {
+      try {
+        input[topKey] = JSON.parse(text);
+      } catch {
+        problems.push(
+          `${fullKey} = ${show(text)}: expected a structured (object) value, set with --path or in the stack file`,
+        );
+      }
+    } else {
+      input[topKey] = text;
+    }
+  }
+
+  const parsed = stackConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, input));
+  }
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
+
+  const shape = parsed.data;
+  const resources = resolveResources(shape.jaeger.expectedSpansPerSecond, shape.jaeger.resources);
+  problems.push(...checkLimitsCoverRequests(resources));
+  if (problems.length > 0) return { ok: false, problems };
+
+  const config = {
+    ...shape,
+    jaeger: { ...shape.jaeger, resources },
+    storage: {
+      ...shape.storage,
+      retentionSeconds: parseGoDurationSeconds(shape.storage.retention) ?? 0,
+      badger: {
+        ...shape.storage.badger,
+        volumeSize: shape.storage.badger.volumeSize ?? badgerVolumeTier(shape.jaeger.expectedSpansPerSecond),
+      },
+    },
+  };
+  return { ok: true, config: deepFreeze(config) };
+}
+
+function checkLimitsCoverRequests(resources: Resources): string[] {
+  const problems: string[] = [];
+  const cpuRequest = parseCpuMillis(resources.requests.cpu) ?? 0;
+  const cpuLimit = parseCpuMillis(resources.limits.cpu) ?? 0;
+  if (cpuLimit < cpuRequest) {
+    problems.push(
+      `${PROJECT}:jaeger.resources.limits.cpu = ${show(resources.limits.cpu)}: expected at least the CPU request (${resources.requests.cpu})`,
+    );
+  }
+  const memRequest = parseBytesQuantity(resources.requests.memory) ?? 0;
+  const memLimit = parseBytesQuantity(resources.limits.memory) ?? 0;
+  if (memLimit < memRequest) {
+    problems.push(
+      `${PROJECT}:jaeger.resources.limits.memory = ${show(resources.limits.memory)}: expected at least the memory request (${resources.requests.memory})`,
+    );
+  }
+  return problems;
+}
+
+function deepFreeze<T>(value: T): DeepReadonly<T> {
+  if (value !== null && typeof value === "object") {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value as DeepReadonly<T>;
+}
+
+/** Reads this stack's config from the engine and validates it; throws StackConfigError listing every problem. */
+export function loadStackConfig(): StackConfig {
+  const result = parseStackConfig(pulumi.runtime.allConfig());
+  if (!result.ok) throw new StackConfigError(result.problems);
+  return result.config;
+}

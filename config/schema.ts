@@ -1,0 +1,267 @@
+// The one schema for this project's stack configuration. Every key has a default,
+// a description and a check; `loadStackConfig` (./load.ts) applies it to the raw
+// values the Pulumi engine hands the program.
+import { z } from "zod";
+import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds } from "./units";
+
+/** Pulumi project name: config keys are `jaeger-spm:<key>`. Must match Pulumi.yaml. */
+export const PROJECT = "jaeger-spm";
+
+// `pulumi config set --path a.b 0.5` stores the *string* "0.5" (only integers and
+// true/false are typed by the CLI), so numbers and booleans also accept their text.
+const NUMERIC_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const fromNumericText = (value: unknown): unknown =>
+  typeof value === "string" && NUMERIC_TEXT.test(value.trim()) ? Number(value) : value;
+const fromBooleanText = (value: unknown): unknown => (value === "true" ? true : value === "false" ? false : value);
+
+function number(expected: string) {
+  return z.preprocess(fromNumericText, z.number({ error: expected }).finite({ error: expected }));
+}
+function integer(expected: string, min: number, max: number) {
+  return z.preprocess(
+    fromNumericText,
+    z.number({ error: expected }).int({ error: expected }).min(min, { error: expected }).max(max, { error: expected }),
+  );
+}
+function boolean(expected = "true or false") {
+  return z.preprocess(fromBooleanText, z.boolean({ error: expected }));
+}
+function text(expected: string) {
+  return z.string({ error: expected });
+}
+
+const OBJECT_EXPECTED = { error: "an object; set its fields with `pulumi config set --path <key>.<field> <value>`" };
+
+const DURATION_EXPECTED =
+  "a positive Go duration such as 168h, 72h, 90m or 30s (units ns, us, ms, s, m, h; days are not a unit: 7 days = 168h)";
+export function goDuration() {
+  return text(DURATION_EXPECTED).refine((value) => (parseGoDurationSeconds(value) ?? 0) > 0, {
+    error: DURATION_EXPECTED,
+  });
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_LABEL_EXPECTED = "a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters";
+function dnsLabel() {
+  return text(DNS_LABEL_EXPECTED)
+    .max(63, { error: DNS_LABEL_EXPECTED })
+    .regex(DNS_LABEL, { error: DNS_LABEL_EXPECTED });
+}
+
+function httpUrl(what: string) {
+  const expected = `${what}: an http:// or https:// URL with a host, e.g. http://prometheus-operated.monitoring.svc:9090`;
+  return text(expected).refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+      } catch {
+        return false;
+      }
+    },
+    { error: expected },
+  );
+}
+
+const CPU_EXPECTED = 'a Kubernetes CPU quantity such as "500m" or "1"';
+const BYTES_EXPECTED = 'a Kubernetes byte quantity such as "512Mi", "2Gi" or "20Gi"';
+const cpuQuantity = () => text(CPU_EXPECTED).refine((v) => (parseCpuMillis(v) ?? 0) > 0, { error: CPU_EXPECTED });
+const bytesQuantity = () =>
+  text(BYTES_EXPECTED).refine((v) => (parseBytesQuantity(v) ?? 0) > 0, { error: BYTES_EXPECTED });
+
+const IMAGE_EXPECTED =
+  "a pinned Jaeger v2 image: <repository>:<2.x.y tag> and/or @sha256:<digest>, e.g. jaegertracing/jaeger:2.20.0 (no 'latest', no untagged image, no 1.x)";
+/** Pinned image reference: a tag other than latest and/or a digest; a numeric tag must be 2.x. */
+function jaegerImage() {
+  return text(IMAGE_EXPECTED).refine(
+    (image) => {
+      const match = /^([a-z0-9][a-z0-9._\-/:]*?[a-z0-9])(?::([\w][\w.-]{0,127}))?(?:@sha256:([a-f0-9]{64}))?$/.exec(
+        image,
+      );
+      if (!match) return false;
+      const [, , tag, digest] = match;
+      if (!tag && !digest) return false;
+      if (tag === "latest") return false;
+      if (tag && /^v?\d/.test(tag) && !/^v?2\./.test(tag)) return false;
+      return true;
+    },
+    { error: IMAGE_EXPECTED },
+  );
+}
+
+const PROBABILITY_EXPECTED = "a sampling probability between 0 and 1 (e.g. 0.1 = 10% of traces)";
+const RATE_EXPECTED = "a rate limit in traces per second, greater than 0";
+const STRATEGY_TYPE_EXPECTED = 'one of "probabilistic" or "ratelimiting"';
+
+const operationStrategy = z.strictObject({
+  operation: text("an operation (span) name").min(1, { error: "a non-empty operation name" }),
+  type: z.enum(["probabilistic", "ratelimiting"], { error: STRATEGY_TYPE_EXPECTED }).default("probabilistic"),
+  param: number(PROBABILITY_EXPECTED),
+});
+
+const strategyFields = {
+  type: z.enum(["probabilistic", "ratelimiting"], { error: STRATEGY_TYPE_EXPECTED }).default("probabilistic"),
+  param: number(`${PROBABILITY_EXPECTED} for probabilistic, or ${RATE_EXPECTED} for ratelimiting`),
+  operations: z.array(operationStrategy, { error: "a list of {operation, param} entries" }).default([]),
+};
+
+interface StrategyValue {
+  type: "probabilistic" | "ratelimiting";
+  param: number;
+  operations: { operation: string; type: "probabilistic" | "ratelimiting"; param: number }[];
+}
+
+function checkStrategy(s: StrategyValue, ctx: z.core.$RefinementCtx<StrategyValue>): void {
+  if (s.type === "probabilistic" && (s.param < 0 || s.param > 1)) {
+    ctx.addIssue({ code: "custom", path: ["param"], message: PROBABILITY_EXPECTED });
+  }
+  if (s.type === "ratelimiting" && !(s.param > 0)) {
+    ctx.addIssue({ code: "custom", path: ["param"], message: RATE_EXPECTED });
+  }
+  const seen = new Set<string>();
+  s.operations.forEach((op, i) => {
+    if (op.type === "ratelimiting") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["operations", i, "type"],
+        message: '"probabilistic": Jaeger does not support ratelimiting per operation',
+      });
+    } else if (op.param < 0 || op.param > 1) {
+      ctx.addIssue({ code: "custom", path: ["operations", i, "param"], message: PROBABILITY_EXPECTED });
+    }
+    if (seen.has(op.operation)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["operations", i, "operation"],
+        message: `each operation once; "${op.operation}" is listed twice`,
+      });
+    }
+    seen.add(op.operation);
+  });
+}
+
+const defaultStrategy = z.strictObject(strategyFields).superRefine(checkStrategy);
+const serviceStrategy = z
+  .strictObject({
+    service: text("a service name").min(1, { error: "a non-empty service name" }),
+    ...strategyFields,
+  })
+  .superRefine(checkStrategy);
+
+const samplingSchema = z
+  .strictObject(
+    {
+      default: defaultStrategy.prefault({ type: "probabilistic", param: 0.1 }),
+      services: z.array(serviceStrategy, { error: "a list of per-service strategies" }).default([]),
+      reloadInterval: goDuration().default("30s"),
+    },
+    OBJECT_EXPECTED,
+  )
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    s.services.forEach((svc, i) => {
+      if (seen.has(svc.service)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["services", i, "service"],
+          message: `each service once; "${svc.service}" is listed twice`,
+        });
+      }
+      seen.add(svc.service);
+    });
+  });
+
+const resourceAmounts = z.strictObject({
+  cpu: cpuQuantity().optional(),
+  memory: bytesQuantity().optional(),
+});
+
+const jaegerSchema = z.strictObject(
+  {
+    image: jaegerImage().default("jaegertracing/jaeger:2.20.0"),
+    expectedSpansPerSecond: integer("a whole number of spans per second, 0 to 1000000", 0, 1_000_000).default(1000),
+    resources: z
+      .strictObject({
+        requests: resourceAmounts.prefault({}),
+        limits: resourceAmounts.prefault({}),
+      })
+      .prefault({}),
+    query: z
+      .strictObject({
+        serviceType: z
+          .enum(["ClusterIP", "NodePort"], { error: 'one of "ClusterIP" or "NodePort"' })
+          .default("ClusterIP"),
+        nodePort: integer("a NodePort between 30000 and 32767", 30000, 32767).default(30002),
+      })
+      .prefault({}),
+    terminationGracePeriodSeconds: integer("whole seconds between 30 and 600", 30, 600).default(60),
+  },
+  OBJECT_EXPECTED,
+);
+
+const storageSchema = z
+  .strictObject(
+    {
+      backend: z.enum(["badger", "elasticsearch"], { error: 'one of "badger" or "elasticsearch"' }).default("badger"),
+      retention: goDuration().default("168h"),
+      badger: z
+        .strictObject({
+          volumeSize: bytesQuantity().optional(),
+          storageClass: text("a StorageClass name").min(1, { error: "a StorageClass name" }).optional(),
+        })
+        .prefault({}),
+      elasticsearch: z
+        .strictObject({
+          serverUrls: z
+            .array(httpUrl("an Elasticsearch/OpenSearch server URL"), { error: "a list of URLs" })
+            .default([]),
+        })
+        .prefault({}),
+    },
+    OBJECT_EXPECTED,
+  )
+  .superRefine((s, ctx) => {
+    if (s.backend === "elasticsearch" && s.elasticsearch.serverUrls.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["elasticsearch", "serverUrls"],
+        message: 'at least one server URL when storage.backend is elasticsearch, e.g. ["https://es.example:9200"]',
+      });
+    }
+  });
+
+const spmSchema = z.strictObject(
+  {
+    prometheusUrl: httpUrl("the Prometheus that Jaeger's Monitor tab queries").default(
+      "http://prometheus-operated.monitoring.svc:9090",
+    ),
+    metricsFlushInterval: goDuration().default("15s"),
+  },
+  OBJECT_EXPECTED,
+);
+
+/**
+ * Top-level keys, each a `jaeger-spm:<key>` stack config entry. Pulumi.yaml declares
+ * the same keys (type, description, default); tests keep the two in step.
+ */
+export const stackConfigSchema = z.strictObject({
+  namespace: dnsLabel().default("observability"),
+  createNamespace: boolean().default(true),
+  kubernetesContext: text("a kubeconfig context name").default(""),
+  protectData: boolean().default(true),
+  jaeger: jaegerSchema.prefault({}),
+  storage: storageSchema.prefault({}),
+  sampling: samplingSchema.prefault({}),
+  spm: spmSchema.prefault({}),
+});
+
+export type StackConfigShape = z.output<typeof stackConfigSchema>;
+export type TopLevelKey = keyof typeof stackConfigSchema.shape;
+export const TOP_LEVEL_KEYS = Object.keys(stackConfigSchema.shape) as TopLevelKey[];
+
+/** Keys whose raw config value is a JSON object (the rest are scalars). */
+export const OBJECT_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>(["jaeger", "storage", "sampling", "spm"]);
+
+export type SamplingConfig = StackConfigShape["sampling"];
+export type SamplingStrategyConfig = SamplingConfig["default"];
+export type ServiceSamplingConfig = SamplingConfig["services"][number];

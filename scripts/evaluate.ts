@@ -1,0 +1,191 @@
+// Evaluates the real program (index.ts) for a stack without the Pulumi CLI or a
+// cluster: Pulumi's own mocks stand in for the engine, and the config comes from
+// the real Pulumi.yaml defaults plus Pulumi.<stack>.yaml, as the CLI would pass it.
+// Used by the tests and by `npm run render`.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { PROJECT } from "../config/schema";
+
+export const ROOT = path.resolve(__dirname, "..");
+const PROGRAM = path.join(ROOT, "index.ts");
+
+export type RawConfig = Record<string, string>;
+
+export interface CapturedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly inputs: Record<string, unknown>;
+  /** `<provider urn>::<id>` of the provider the engine would use, if any. */
+  readonly provider?: string;
+  readonly options: {
+    readonly protect?: boolean;
+    readonly retainOnDelete?: boolean;
+    readonly ignoreChanges?: readonly string[];
+  };
+}
+
+export interface Evaluation {
+  readonly stack: string;
+  readonly config: RawConfig;
+  readonly resources: readonly CapturedResource[];
+  readonly outputs: Record<string, unknown>;
+}
+
+type Yaml = Record<string, unknown>;
+
+function readYaml(file: string): Yaml {
+  return (parse(fs.readFileSync(file, "utf8")) ?? {}) as Yaml;
+}
+
+/** How the CLI hands a config value to the program: strings as-is, everything else as JSON. */
+function asEngineValue(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * The config the CLI would pass for `pulumi up -s <stack>`: project defaults from
+ * Pulumi.yaml overlaid by the stack file. Secure values become a placeholder.
+ */
+export function stackConfig(stack: string): RawConfig {
+  const project = readYaml(path.join(ROOT, "Pulumi.yaml"));
+  const raw: RawConfig = {};
+  const declared = (project.config ?? {}) as Record<string, { default?: unknown }>;
+  for (const [key, decl] of Object.entries(declared)) {
+    if (decl.default !== undefined) raw[`${PROJECT}:${key}`] = asEngineValue(decl.default);
+  }
+  const stackFile = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.relative(ROOT, stackFile)}`);
+  const values = (readYaml(stackFile).config ?? {}) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(values)) {
+    const isSecure = value !== null && typeof value === "object" && "secure" in (value as object);
+    raw[key.includes(":") ? key : `${PROJECT}:${key}`] = isSecure ? "test-secret-value" : asEngineValue(value);
+  }
+  return raw;
+}
+
+/** Text the CLI stores for `pulumi config set --path`: only true/false and integers are typed. */
+function pathValue(text: string): unknown {
+  if (text === "true") return true;
+  if (text === "false") return false;
+  if (/^-?\d+$/.test(text)) return Number(text);
+  return text;
+}
+
+function pathSegments(keyPath: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (const part of keyPath.split(".")) {
+    const match = /^([^[\]]+)((?:\[\d+\])*)$/.exec(part);
+    if (!match) throw new Error(`unsupported config path ${keyPath}`);
+    segments.push(match[1]);
+    for (const index of match[2].matchAll(/\[(\d+)\]/g)) segments.push(Number(index[1]));
+  }
+  return segments;
+}
+
+/**
+ * Applies `pulumi config set [--path] <key> <value>` to a raw config, returning a copy.
+ * Without --path the value is stored as text, exactly as the CLI does.
+ */
+export function configSet(raw: RawConfig, key: string, value: string, options: { path?: boolean } = {}): RawConfig {
+  const next = { ...raw };
+  if (!options.path) {
+    next[`${PROJECT}:${key}`] = value;
+    return next;
+  }
+  const [top, ...rest] = pathSegments(key);
+  const fullKey = `${PROJECT}:${String(top)}`;
+  if (rest.length === 0) {
+    next[fullKey] = asEngineValue(pathValue(value));
+    return next;
+  }
+  const root: unknown = next[fullKey] !== undefined ? JSON.parse(next[fullKey]) : {};
+  let node = root as Record<string | number, unknown>;
+  rest.forEach((segment, i) => {
+    if (i === rest.length - 1) {
+      node[segment] = pathValue(value);
+      return;
+    }
+    if (node[segment] === undefined || node[segment] === null)
+      node[segment] = typeof rest[i + 1] === "number" ? [] : {};
+    node = node[segment] as Record<string | number, unknown>;
+  });
+  next[fullKey] = JSON.stringify(root);
+  return next;
+}
+
+/** The program threw; `registered` lists what it had registered by then. */
+export class EvaluationFailed extends Error {
+  constructor(
+    readonly cause: Error,
+    readonly registered: readonly string[],
+  ) {
+    super(cause.message);
+    this.name = "EvaluationFailed";
+  }
+}
+
+interface TransformationArgs {
+  type: string;
+  name: string;
+  opts: pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
+}
+
+/**
+ * Runs index.ts for a stack under Pulumi's mocks and returns every registered
+ * resource with its inputs and the resource options that guard data.
+ */
+export async function evaluateStack(stack: string, config: RawConfig = stackConfig(stack)): Promise<Evaluation> {
+  const registered: Omit<CapturedResource, "options">[] = [];
+  const options = new Map<string, CapturedResource["options"]>();
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        registered.push({
+          type: args.type,
+          name: args.name,
+          custom: args.custom ?? true,
+          inputs: args.inputs,
+          provider: args.provider,
+        });
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call(args) {
+        throw new Error(`unexpected provider function call ${args.token}`);
+      },
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(config);
+
+  let outputs: Record<string, unknown> | undefined;
+  try {
+    outputs = await pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation((args: TransformationArgs) => {
+        options.set(`${args.type}::${args.name}`, {
+          protect: args.opts.protect,
+          retainOnDelete: args.opts.retainOnDelete,
+          ignoreChanges: args.opts.ignoreChanges,
+        });
+        return undefined;
+      });
+      delete require.cache[require.resolve(PROGRAM)];
+      return { ...(require(PROGRAM) as Record<string, unknown>) };
+    });
+  } catch (error) {
+    await pulumi.runtime.disconnect();
+    const program = registered.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => `${r.type}::${r.name}`);
+    throw new EvaluationFailed(error as Error, program);
+  }
+  await pulumi.runtime.disconnect();
+
+  const resources = registered
+    .filter((r) => r.type !== "pulumi:pulumi:Stack")
+    .map((r) => ({ ...r, options: options.get(`${r.type}::${r.name}`) ?? {} }));
+  return { stack, config, resources, outputs: outputs ?? {} };
+}

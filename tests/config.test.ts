@@ -1,0 +1,290 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { StackConfig, parseStackConfig } from "../config/load";
+import { TOP_LEVEL_KEYS, stackConfigSchema } from "../config/schema";
+import { EvaluationFailed, ROOT, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+
+function valid(raw: RawConfig): StackConfig {
+  const result = parseStackConfig(raw);
+  if (!result.ok) assert.fail(`expected valid config, got:\n${result.problems.join("\n")}`);
+  return result.config;
+}
+
+function problems(raw: RawConfig): string[] {
+  const result = parseStackConfig(raw);
+  assert.equal(result.ok, false, "expected the config to be rejected");
+  return result.ok ? [] : result.problems;
+}
+
+const dev = () => stackConfig("dev");
+const set = (raw: RawConfig, key: string, value: string) => configSet(raw, key, value, { path: true });
+
+describe("stack config", () => {
+  describe("defaults and stack files", () => {
+    it("declares every schema key in Pulumi.yaml with a type, a description and the schema's own default", () => {
+      const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+        config: Record<string, { type: string; description?: string; default?: unknown }>;
+      };
+      assert.deepEqual(Object.keys(project.config).sort(), [...TOP_LEVEL_KEYS].sort());
+      const schemaDefaults = stackConfigSchema.parse({});
+      for (const key of TOP_LEVEL_KEYS) {
+        const decl = project.config[key];
+        assert.ok(decl.description && decl.description.length > 20, `${key} needs a description`);
+        assert.ok(["string", "boolean", "integer", "object"].includes(decl.type), `${key} type`);
+        if (decl.type === "object") assert.deepEqual(decl.default, {}, `${key}: object defaults live in the schema`);
+        else assert.deepEqual(decl.default, schemaDefaults[key], `${key}: Pulumi.yaml default differs from the schema`);
+      }
+    });
+
+    it("gives the dev stack the guide's settings: 7-day TTL, NodePort 30002, gateway sampled at 100%, 10% elsewhere", () => {
+      const config = valid(dev());
+      assert.equal(config.storage.backend, "badger");
+      assert.equal(config.storage.retention, "168h");
+      assert.equal(config.storage.retentionSeconds, 7 * 24 * 3600);
+      assert.equal(config.jaeger.query.serviceType, "NodePort");
+      assert.equal(config.jaeger.query.nodePort, 30002);
+      assert.deepEqual(config.sampling.default, { type: "probabilistic", param: 0.1, operations: [] });
+      assert.deepEqual(config.sampling.services, [
+        { service: "gateway", type: "probabilistic", param: 1, operations: [] },
+      ]);
+      assert.equal(config.protectData, false);
+    });
+
+    it("keeps prod's query UI off NodePort and its data protected", () => {
+      const config = valid(stackConfig("prod"));
+      assert.equal(config.jaeger.query.serviceType, "ClusterIP");
+      assert.equal(config.protectData, true);
+    });
+
+    it("returns a frozen object", () => {
+      const config = valid(dev());
+      assert.ok(Object.isFrozen(config) && Object.isFrozen(config.sampling.services[0]));
+    });
+  });
+
+  describe("`pulumi config set --path` values", () => {
+    it('accepts the string "0.5" the CLI stores for a sampling probability', () => {
+      const config = valid(set(dev(), "sampling.services[0].param", "0.5"));
+      assert.equal(config.sampling.services[0].param, 0.5);
+    });
+
+    it("accepts a new per-service, per-operation strategy built from path sets", () => {
+      let raw = set(dev(), "sampling.services[1].service", "checkout");
+      raw = set(raw, "sampling.services[1].type", "ratelimiting");
+      raw = set(raw, "sampling.services[1].param", "25");
+      raw = set(raw, "sampling.services[1].operations[0].operation", "GET /health");
+      raw = set(raw, "sampling.services[1].operations[0].param", "0.01");
+      const checkout = valid(raw).sampling.services[1];
+      assert.deepEqual(checkout, {
+        service: "checkout",
+        type: "ratelimiting",
+        param: 25,
+        operations: [{ operation: "GET /health", type: "probabilistic", param: 0.01 }],
+      });
+    });
+
+    it("accepts retention set as plain text and the booleans the CLI passes as text", () => {
+      const raw = configSet(set(dev(), "storage.retention", "72h"), "createNamespace", "false");
+      const config = valid(raw);
+      assert.equal(config.storage.retentionSeconds, 72 * 3600);
+      assert.equal(config.createNamespace, false);
+    });
+  });
+
+  describe("sizing from expected spans per second (guide: 512Mi + 100Mi/1k + 200Mi SPM; 300m + 100m/1k)", () => {
+    it("derives requests, 2x limits and the volume tier from 3000 spans/s", () => {
+      const config = valid(set(dev(), "jaeger.expectedSpansPerSecond", "3000"));
+      // memory 512 + 3*100 + 200 = 1012Mi; cpu 300 + 3*100 = 600m; 1k..5k spans/s -> 20Gi
+      assert.deepEqual(config.jaeger.resources, {
+        requests: { cpu: "600m", memory: "1012Mi" },
+        limits: { cpu: "1200m", memory: "2024Mi" },
+      });
+      assert.equal(config.storage.badger.volumeSize, "20Gi");
+    });
+
+    it("uses the 5Gi tier below 1k spans/s and 50Gi above 5k", () => {
+      assert.equal(valid(set(dev(), "jaeger.expectedSpansPerSecond", "999")).storage.badger.volumeSize, "5Gi");
+      assert.equal(valid(set(dev(), "jaeger.expectedSpansPerSecond", "5001")).storage.badger.volumeSize, "50Gi");
+    });
+
+    it("lets explicit values win field by field", () => {
+      let raw = set(dev(), "jaeger.resources.limits.memory", "4Gi");
+      raw = set(raw, "storage.badger.volumeSize", "100Gi");
+      const config = valid(raw);
+      // 200 spans/s: memory 512 + 20 + 200 = 732Mi, cpu 300 + 20 = 320m
+      assert.deepEqual(config.jaeger.resources, {
+        requests: { cpu: "320m", memory: "732Mi" },
+        limits: { cpu: "640m", memory: "4Gi" },
+      });
+      assert.equal(config.storage.badger.volumeSize, "100Gi");
+    });
+  });
+
+  describe("rejects bad input with the key, the value and what is expected", () => {
+    const cases: { what: string; edit: (raw: RawConfig) => RawConfig; message: RegExp }[] = [
+      {
+        what: "an unknown storage backend",
+        edit: (raw) => set(raw, "storage.backend", "cassandra"),
+        message: /^jaeger-spm:storage\.backend = "cassandra": expected one of "badger" or "elasticsearch"$/,
+      },
+      {
+        what: 'retention "7 days"',
+        edit: (raw) => set(raw, "storage.retention", "7 days"),
+        message:
+          /^jaeger-spm:storage\.retention = "7 days": expected a positive Go duration such as 168h.*7 days = 168h\)$/,
+      },
+      {
+        what: "a negative retention",
+        edit: (raw) => set(raw, "storage.retention", "-1h"),
+        message: /^jaeger-spm:storage\.retention = "-1h": expected a positive Go duration/,
+      },
+      {
+        what: "a zero retention",
+        edit: (raw) => set(raw, "storage.retention", "0"),
+        message: /^jaeger-spm:storage\.retention = 0: expected a positive Go duration/,
+      },
+      {
+        what: "a sampling probability of 1.5",
+        edit: (raw) => set(raw, "sampling.default.param", "1.5"),
+        message: /^jaeger-spm:sampling\.default\.param = "1\.5": expected a sampling probability between 0 and 1/,
+      },
+      {
+        what: "ratelimiting per operation",
+        edit: (raw) =>
+          set(
+            set(
+              set(raw, "sampling.services[0].operations[0].operation", "GET /"),
+              "sampling.services[0].operations[0].type",
+              "ratelimiting",
+            ),
+            "sampling.services[0].operations[0].param",
+            "5",
+          ),
+        message:
+          /^jaeger-spm:sampling\.services\[0\]\.operations\[0\]\.type = "ratelimiting": expected "probabilistic": Jaeger does not support ratelimiting per operation$/,
+      },
+      {
+        what: "a ratelimiting strategy of 0 traces/s",
+        edit: (raw) => set(set(raw, "sampling.services[0].type", "ratelimiting"), "sampling.services[0].param", "0"),
+        message:
+          /^jaeger-spm:sampling\.services\[0\]\.param = 0: expected a rate limit in traces per second, greater than 0$/,
+      },
+      {
+        what: "the same service twice",
+        edit: (raw) => set(set(raw, "sampling.services[1].service", "gateway"), "sampling.services[1].param", "0.2"),
+        message:
+          /^jaeger-spm:sampling\.services\[1\]\.service = "gateway": expected each service once; "gateway" is listed twice$/,
+      },
+      {
+        what: "an unpinned image",
+        edit: (raw) => set(raw, "jaeger.image", "jaegertracing/jaeger:latest"),
+        message: /^jaeger-spm:jaeger\.image = "jaegertracing\/jaeger:latest": expected a pinned Jaeger v2 image/,
+      },
+      {
+        what: "an untagged image",
+        edit: (raw) => set(raw, "jaeger.image", "jaegertracing/jaeger"),
+        message: /^jaeger-spm:jaeger\.image = "jaegertracing\/jaeger": expected a pinned Jaeger v2 image/,
+      },
+      {
+        what: "a Jaeger v1 image",
+        edit: (raw) => set(raw, "jaeger.image", "jaegertracing/all-in-one:1.50"),
+        message: /^jaeger-spm:jaeger\.image = "jaegertracing\/all-in-one:1\.50": expected a pinned Jaeger v2 image/,
+      },
+      {
+        what: "Elasticsearch without server URLs",
+        edit: (raw) => set(raw, "storage.backend", "elasticsearch"),
+        message:
+          /^jaeger-spm:storage\.elasticsearch\.serverUrls = \(not set\): expected at least one server URL when storage\.backend is elasticsearch/,
+      },
+      {
+        what: "a Prometheus URL without a scheme",
+        edit: (raw) => set(raw, "spm.prometheusUrl", "prometheus:9090"),
+        message:
+          /^jaeger-spm:spm\.prometheusUrl = "prometheus:9090": expected the Prometheus that Jaeger's Monitor tab queries: an http:\/\/ or https:\/\/ URL/,
+      },
+      {
+        what: "a NodePort outside 30000-32767",
+        edit: (raw) => set(raw, "jaeger.query.nodePort", "8080"),
+        message: /^jaeger-spm:jaeger\.query\.nodePort = 8080: expected a NodePort between 30000 and 32767$/,
+      },
+      {
+        what: "a LoadBalancer query Service",
+        edit: (raw) => set(raw, "jaeger.query.serviceType", "LoadBalancer"),
+        message: /^jaeger-spm:jaeger\.query\.serviceType = "LoadBalancer": expected one of "ClusterIP" or "NodePort"$/,
+      },
+      {
+        what: "a memory request that is not a quantity",
+        edit: (raw) => set(raw, "jaeger.resources.requests.memory", "lots"),
+        message: /^jaeger-spm:jaeger\.resources\.requests\.memory = "lots": expected a Kubernetes byte quantity/,
+      },
+      {
+        what: "a memory limit below the request",
+        edit: (raw) => set(raw, "jaeger.resources.limits.memory", "256Mi"),
+        message:
+          /^jaeger-spm:jaeger\.resources\.limits\.memory = "256Mi": expected at least the memory request \(732Mi\)$/,
+      },
+      {
+        what: "a namespace that is not a DNS label",
+        edit: (raw) => configSet(raw, "namespace", "Tracing_NS"),
+        message: /^jaeger-spm:namespace = "Tracing_NS": expected a DNS-1123 label/,
+      },
+      {
+        what: "a misspelt nested key",
+        edit: (raw) => set(raw, "storage.retenton", "72h"),
+        message: /^jaeger-spm:storage\.retenton = "72h": unknown key; expected only the keys listed in the README/,
+      },
+      {
+        what: "an unknown top-level key",
+        edit: (raw) => configSet(raw, "retention", "72h"),
+        message: /^jaeger-spm:retention = "72h": unknown key; expected one of jaeger-spm:namespace, /,
+      },
+      {
+        what: "a boolean given as yes",
+        edit: (raw) => configSet(raw, "createNamespace", "yes"),
+        message: /^jaeger-spm:createNamespace = "yes": expected true or false$/,
+      },
+      {
+        what: "a structured key set without --path",
+        edit: (raw) => configSet(raw, "sampling", "0.5"),
+        message: /^jaeger-spm:sampling = 0\.5: expected an object; set its fields with `pulumi config set --path/,
+      },
+      {
+        what: "a negative spans/s figure",
+        edit: (raw) => set(raw, "jaeger.expectedSpansPerSecond", "-5"),
+        message:
+          /^jaeger-spm:jaeger\.expectedSpansPerSecond = -5: expected a whole number of spans per second, 0 to 1000000$/,
+      },
+    ];
+
+    for (const c of cases) {
+      it(`rejects ${c.what}`, () => {
+        const found = problems(c.edit(dev()));
+        assert.ok(
+          found.some((p) => c.message.test(p)),
+          `no problem matched ${c.message}; got:\n${found.join("\n")}`,
+        );
+      });
+    }
+
+    it("reports every problem at once", () => {
+      let raw = set(dev(), "storage.backend", "cassandra");
+      raw = set(raw, "storage.retention", "7 days");
+      raw = set(raw, "sampling.default.param", "1.5");
+      const found = problems(raw);
+      assert.equal(found.length, 3, found.join("\n"));
+    });
+
+    it("fails the program before it registers any resource", async () => {
+      const raw = set(dev(), "storage.retention", "7 days");
+      await assert.rejects(evaluateStack("dev", raw), (error: unknown) => {
+        assert.ok(error instanceof EvaluationFailed, String(error));
+        assert.equal(error.cause.name, "StackConfigError");
+        assert.match(error.cause.message, /jaeger-spm:storage\.retention = "7 days"/);
+        assert.deepEqual(error.registered, []);
+        return true;
+      });
+    });
+  });
+});

@@ -1,0 +1,56 @@
+// Typed views of the Kubernetes objects an evaluated stack registers.
+import type { Deployment } from "kubernetes-types/apps/v1";
+import type { ConfigMap, Namespace, PersistentVolumeClaim, Service } from "kubernetes-types/core/v1";
+import { parse } from "yaml";
+import type { CapturedResource, Evaluation } from "../../scripts/evaluate";
+import type { KubernetesObject } from "./kubernetesSchema";
+
+export function isKubernetesObject(resource: CapturedResource): boolean {
+  return resource.custom && resource.type.startsWith("kubernetes:") && typeof resource.inputs.kind === "string";
+}
+
+export function kubernetesObjects(evaluation: Evaluation): KubernetesObject[] {
+  return evaluation.resources.filter(isKubernetesObject).map((r) => r.inputs as KubernetesObject);
+}
+
+interface KindMap {
+  Deployment: Deployment;
+  Service: Service;
+  ConfigMap: ConfigMap;
+  PersistentVolumeClaim: PersistentVolumeClaim;
+  Namespace: Namespace;
+}
+
+export function objectsOfKind<K extends keyof KindMap>(evaluation: Evaluation, kind: K): KindMap[K][] {
+  return kubernetesObjects(evaluation).filter((o) => o.kind === kind) as unknown as KindMap[K][];
+}
+
+export function objectNamed<K extends keyof KindMap>(evaluation: Evaluation, kind: K, name: string): KindMap[K] {
+  const found = objectsOfKind(evaluation, kind).filter((o) => o.metadata?.name === name);
+  if (found.length !== 1) {
+    const names = objectsOfKind(evaluation, kind).map((o) => o.metadata?.name);
+    throw new Error(`expected exactly one ${kind} named ${name}; have ${JSON.stringify(names)}`);
+  }
+  return found[0];
+}
+
+export function resourceFor(evaluation: Evaluation, kind: string, name: string): CapturedResource {
+  const found = evaluation.resources.find(
+    (r) => isKubernetesObject(r) && r.inputs.kind === kind && (r.inputs.metadata as { name?: string }).name === name,
+  );
+  if (!found) throw new Error(`no ${kind} ${name} registered`);
+  return found;
+}
+
+/** The Jaeger v2 config document the pod reads (parsed from its ConfigMap). */
+export function jaegerConfigDocument(evaluation: Evaluation): Record<string, unknown> {
+  const data = objectNamed(evaluation, "ConfigMap", "jaeger-config").data ?? {};
+  return parse(data["config.yaml"]) as Record<string, unknown>;
+}
+
+export function at(document: unknown, dottedPath: string): unknown {
+  return dottedPath.split(".").reduce<unknown>((node, key) => {
+    if (node === null || typeof node !== "object") return undefined;
+    return (node as Record<string, unknown>)[key];
+  }, document);
+}
