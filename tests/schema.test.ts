@@ -1,0 +1,46 @@
+import * as assert from "node:assert/strict";
+import { Evaluation, evaluateStack } from "../scripts/evaluate";
+import { KubernetesSchema } from "./support/kubernetesSchema";
+import { kubernetesObjects, objectNamed } from "./support/objects";
+
+describe("every emitted Kubernetes object validates against the Kubernetes schema", () => {
+  let schema: KubernetesSchema;
+  const stacks: Record<string, Evaluation> = {};
+  before(async () => {
+    schema = await KubernetesSchema.load();
+    stacks.dev = await evaluateStack("dev");
+    stacks.prod = await evaluateStack("prod");
+  });
+
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: all objects are valid, with unknown fields rejected`, () => {
+      const objects = kubernetesObjects(stacks[stack]);
+      assert.ok(objects.length >= 9, `expected the full set of objects, got ${objects.length}`);
+      const problems = objects.flatMap((o) => schema.validate(o));
+      assert.deepEqual(problems, []);
+    });
+  }
+
+  describe("the validator itself", () => {
+    const deployment = () => structuredClone(objectNamed(stacks.dev, "Deployment", "jaeger"));
+
+    it("rejects a misspelt probe field (initialDelaySecond)", () => {
+      const d = deployment();
+      const probe = d.spec?.template.spec?.containers[0].livenessProbe as Record<string, unknown>;
+      probe.initialDelaySecond = 5;
+      const problems = schema.validate({ apiVersion: "apps/v1", kind: "Deployment", ...d });
+      assert.equal(problems.length, 1, problems.join("\n"));
+      assert.match(problems[0], /livenessProbe\.initialDelaySecond: unknown field/);
+    });
+
+    it("rejects a wrong type and a missing required field", () => {
+      const d = deployment();
+      (d.spec as Record<string, unknown>).replicas = "one";
+      const container = d.spec?.template.spec?.containers[0] as Record<string, unknown>;
+      delete container.name;
+      const problems = schema.validate({ apiVersion: "apps/v1", kind: "Deployment", ...d }).join("\n");
+      assert.match(problems, /replicas: expected number/);
+      assert.match(problems, /name/);
+    });
+  });
+});
