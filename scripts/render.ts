@@ -46,7 +46,12 @@ function isKubernetesObject(r: CapturedResource): boolean {
 function fileName(object: Record<string, unknown>): string {
   const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
   const parts = [String(object.kind), metadata.namespace, metadata.name].filter(Boolean);
-  return parts.join("-").toLowerCase().replace(/[^a-z0-9.-]+/g, "_") + ".yaml";
+  return (
+    parts
+      .join("-")
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, "_") + ".yaml"
+  );
 }
 
 export async function render(stack: string, outDir: string): Promise<{ manifests: number; others: number }> {

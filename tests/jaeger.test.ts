@@ -54,7 +54,11 @@ describe("Jaeger on Badger (dev stack)", function () {
         const service = objectNamed(dev, "Service", expected.service);
         const servicePort = service.spec?.ports?.find((p) => p.port === expected.port);
         assert.ok(servicePort, `${expected.service} exposes ${expected.port}`);
-        assert.equal(targetContainerPort(jaegerContainer(dev), servicePort), expected.port, "targets the same container port");
+        assert.equal(
+          targetContainerPort(jaegerContainer(dev), servicePort),
+          expected.port,
+          "targets the same container port",
+        );
         assert.equal(at(jaegerConfigDocument(dev), expected.configPath), `0.0.0.0:${expected.port}`);
       });
     }
@@ -208,9 +212,9 @@ describe("Jaeger on Badger (dev stack)", function () {
     it("feeds spans to the spanmetrics connector and span metrics to the Prometheus exporter", () => {
       const doc = jaegerConfigDocument(dev);
       assert.deepEqual(at(doc, "service.pipelines.traces.exporters"), ["jaeger_storage_exporter", "spanmetrics"]);
-      const metricsPipeline = (at(doc, "service.pipelines") as Record<string, { receivers: string[]; exporters: string[] }>)[
-        "metrics/spanmetrics"
-      ];
+      const metricsPipeline = (
+        at(doc, "service.pipelines") as Record<string, { receivers: string[]; exporters: string[] }>
+      )["metrics/spanmetrics"];
       assert.deepEqual(metricsPipeline, { receivers: ["spanmetrics"], exporters: ["prometheus"] });
     });
 
@@ -233,7 +237,9 @@ describe("Jaeger on Badger (dev stack)", function () {
       const data = objectNamed(dev, "ConfigMap", "jaeger-config").data ?? {};
       const mount = jaegerContainer(dev).volumeMounts?.find((m) => uiFile.startsWith(m.mountPath + "/"));
       assert.equal(mount?.name, "config");
-      const ui = JSON.parse(data[uiFile.slice((mount?.mountPath.length ?? 0) + 1)]) as { monitor: { menuEnabled: boolean } };
+      const ui = JSON.parse(data[uiFile.slice((mount?.mountPath.length ?? 0) + 1)]) as {
+        monitor: { menuEnabled: boolean };
+      };
       assert.equal(ui.monitor.menuEnabled, true);
     });
   });
@@ -336,7 +342,10 @@ describe("prod stack", () => {
 
   it("keeps the query UI on ClusterIP and sizes for 3000 spans/s", () => {
     assert.equal(objectNamed(prod, "Service", "jaeger-query").spec?.type, "ClusterIP");
-    assert.equal(objectNamed(prod, "PersistentVolumeClaim", "jaeger-badger").spec?.resources?.requests?.storage, "20Gi");
+    assert.equal(
+      objectNamed(prod, "PersistentVolumeClaim", "jaeger-badger").spec?.resources?.requests?.storage,
+      "20Gi",
+    );
     assert.equal(prod.outputs.uiUrl, "http://jaeger-query.observability.svc.cluster.local:16686");
   });
 

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import type { Container } from "kubernetes-types/core/v1";
 import { Evaluation, evaluateStack } from "../scripts/evaluate";
 import { KubernetesSchema } from "./support/kubernetesSchema";
 import { kubernetesObjects, objectNamed } from "./support/objects";
@@ -35,8 +36,9 @@ describe("every emitted Kubernetes object validates against the Kubernetes schem
 
     it("rejects a wrong type and a missing required field", () => {
       const d = deployment();
-      (d.spec as Record<string, unknown>).replicas = "one";
-      const container = d.spec?.template.spec?.containers[0] as Record<string, unknown>;
+      Object.assign(d.spec ?? {}, { replicas: "one" });
+      const container: Partial<Container> | undefined = d.spec?.template.spec?.containers[0];
+      assert.ok(container);
       delete container.name;
       const problems = schema.validate({ apiVersion: "apps/v1", kind: "Deployment", ...d }).join("\n");
       assert.match(problems, /replicas: expected number/);

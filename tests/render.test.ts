@@ -1,0 +1,29 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { render } from "../scripts/render";
+
+describe("offline render", () => {
+  it("writes one manifest per Kubernetes object plus resources and outputs", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-"));
+    try {
+      const counts = await render("dev", dir);
+      const files = fs.readdirSync(path.join(dir, "kubernetes"));
+      assert.equal(files.length, counts.manifests);
+      assert.ok(files.includes("deployment-observability-jaeger.yaml"), files.join(", "));
+      const deployment = parse(
+        fs.readFileSync(path.join(dir, "kubernetes", "deployment-observability-jaeger.yaml"), "utf8"),
+      );
+      assert.equal(deployment.kind, "Deployment");
+      assert.equal(deployment.spec.strategy.type, "Recreate");
+      const outputs = JSON.parse(fs.readFileSync(path.join(dir, "outputs.json"), "utf8"));
+      assert.equal(outputs.uiUrl, "http://localhost:30002");
+      const others = JSON.parse(fs.readFileSync(path.join(dir, "resources.json"), "utf8")) as { type: string }[];
+      assert.ok(others.some((r) => r.type === "pulumi:providers:kubernetes"));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
