@@ -2,7 +2,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
-import { Jaeger } from "./components/jaeger";
+import { parseBytesQuantity } from "./config/units";
+import { Jaeger, NAMES } from "./components/jaeger";
+import { PORTS } from "./components/jaeger/ports";
+import { JaegerMonitoring } from "./components/monitoring";
+import { BundledMonitoring } from "./components/monitoring/bundled";
+import { buildRuleFile } from "./components/monitoring/rules";
+import { scrapeAnnotations, usesAnnotations } from "./components/monitoring/scrape";
 import { tracingNamespace } from "./components/namespace";
 
 const config = loadStackConfig();
@@ -18,12 +24,28 @@ const kubernetes = new k8s.Provider("kubernetes", {
   // Sampling strategies are updated in place (and hot-reloaded by Jaeger) instead of replaced.
   enableConfigMapMutable: true,
 });
+const providers = { kubernetes };
+
+const monitoring = config.monitoring;
+const bundled = monitoring.bundled.enabled
+  ? new BundledMonitoring(
+      "monitoring",
+      {
+        namespace: monitoring.bundled.namespace,
+        releaseName: monitoring.bundled.releaseName,
+        chartVersion: monitoring.bundled.chartVersion,
+        selectorLabels: monitoring.selectorLabels,
+      },
+      { providers },
+    )
+  : undefined;
 
 const namespaceName = tracingNamespace(
   { name: config.namespace, create: config.createNamespace, protectData: config.protectData },
   { provider: kubernetes },
 );
 
+const annotate = usesAnnotations(monitoring.scrape);
 const jaeger = new Jaeger(
   "jaeger",
   {
@@ -39,9 +61,39 @@ const jaeger = new Jaeger(
     sampling: config.sampling,
     spm: config.spm,
     query: config.jaeger.query,
+    exporterQueue: config.jaeger.exporterQueue.enabled ? config.jaeger.exporterQueue : undefined,
+    serviceAnnotations: annotate
+      ? { metrics: scrapeAnnotations(PORTS.metrics), spanMetrics: scrapeAnnotations(PORTS.spanMetrics) }
+      : undefined,
     protectData: config.protectData,
   },
-  { providers: { kubernetes } },
+  { providers },
+);
+
+const rules = buildRuleFile({
+  namespace: config.namespace,
+  telemetryServices: [NAMES.metricsService],
+  spanMetricsService: NAMES.spanMetricsService,
+  badgerClaim: NAMES.claim,
+  memoryLimitBytes: parseBytesQuantity(config.jaeger.resources.limits.memory) ?? 0,
+  exporterQueue: config.jaeger.exporterQueue.enabled,
+  thresholds: monitoring.alerts,
+});
+
+new JaegerMonitoring(
+  "jaeger-monitoring",
+  {
+    namespace: namespaceName,
+    namespaceName: config.namespace,
+    scrape: monitoring.scrape,
+    selectorLabels: monitoring.selectorLabels,
+    serviceSelector: jaeger.serviceSelector,
+    metricsPorts: [PORTS.metrics, PORTS.spanMetrics],
+    scrapeInterval: monitoring.scrapeInterval,
+    rules,
+    dependsOn: bundled ? [bundled.release] : undefined,
+  },
+  { providers },
 );
 
 export const namespace = jaeger.namespace;
@@ -54,4 +106,8 @@ export const jaegerGrpcEndpoint = jaeger.endpoints.jaegerGrpc;
 export const jaegerThriftHttpEndpoint = jaeger.endpoints.jaegerThriftHttp;
 export const zipkinEndpoint = jaeger.endpoints.zipkin;
 export const samplingEndpoint = jaeger.endpoints.samplingHttp;
-export const spmPrometheusUrl = config.spm.prometheusUrl;
+export const prometheusUrl = config.spm.prometheusUrl;
+export const prometheusRules = rules;
+// null (not undefined) when monitoring is not bundled, so Pulumi does not warn about a missing output.
+export const grafanaAdminPassword = bundled?.grafanaAdminPassword ?? null;
+export const grafanaPortForward = bundled?.grafanaPortForward ?? null;

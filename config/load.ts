@@ -3,7 +3,15 @@
 // the program never reads pulumi.Config itself.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { OBJECT_KEYS, PROJECT, StackConfigShape, TOP_LEVEL_KEYS, TopLevelKey, stackConfigSchema } from "./schema";
+import {
+  DEFAULT_PROMETHEUS_URL,
+  OBJECT_KEYS,
+  PROJECT,
+  StackConfigShape,
+  TOP_LEVEL_KEYS,
+  TopLevelKey,
+  stackConfigSchema,
+} from "./schema";
 import { Resources, badgerVolumeTier, resolveResources } from "./sizing";
 import type { DeepReadonly } from "./types";
 import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds } from "./units";
@@ -12,7 +20,8 @@ type Shape = StackConfigShape;
 
 /** The validated stack configuration with every default and derived value filled in. */
 export type StackConfig = DeepReadonly<
-  Omit<Shape, "jaeger" | "storage"> & {
+  Omit<Shape, "jaeger" | "storage" | "spm"> & {
+    spm: Omit<Shape["spm"], "prometheusUrl"> & { prometheusUrl: string };
     jaeger: Omit<Shape["jaeger"], "resources"> & { resources: Resources };
     storage: Omit<Shape["storage"], "badger"> & {
       retentionSeconds: number;
@@ -113,8 +122,15 @@ export function parseStackConfig(
   problems.push(...checkLimitsCoverRequests(resources));
   if (problems.length > 0) return { ok: false, problems };
 
+  const bundled = shape.monitoring.bundled;
   const config = {
     ...shape,
+    spm: {
+      ...shape.spm,
+      prometheusUrl:
+        shape.spm.prometheusUrl ??
+        (bundled.enabled ? `http://prometheus-operated.${bundled.namespace}.svc:9090` : DEFAULT_PROMETHEUS_URL),
+    },
     jaeger: { ...shape.jaeger, resources },
     storage: {
       ...shape.storage,

@@ -195,6 +195,15 @@ const jaegerSchema = z.strictObject(
       })
       .prefault({}),
     terminationGracePeriodSeconds: integer("whole seconds between 30 and 600", 30, 600).default(60),
+    // In-memory queue in front of the storage writer (off upstream by default): absorbs write
+    // stalls, but spans in it are lost if the pod dies. Enables the queue-capacity alert.
+    exporterQueue: z
+      .strictObject({
+        enabled: boolean().default(false),
+        queueSize: integer("a queue size in batches, 10 to 100000", 10, 100_000).default(1000),
+        numConsumers: integer("a number of consumers, 1 to 100", 1, 100).default(10),
+      })
+      .prefault({}),
   },
   OBJECT_EXPECTED,
 );
@@ -232,13 +241,82 @@ const storageSchema = z
 
 const spmSchema = z.strictObject(
   {
-    prometheusUrl: httpUrl("the Prometheus that Jaeger's Monitor tab queries").default(
-      "http://prometheus-operated.monitoring.svc:9090",
-    ),
+    // Optional: when unset, the bundled Prometheus (if enabled), else DEFAULT_PROMETHEUS_URL.
+    prometheusUrl: httpUrl("the Prometheus that Jaeger's Monitor tab queries").optional(),
     metricsFlushInterval: goDuration().default("15s"),
   },
   OBJECT_EXPECTED,
 );
+
+const RATIO_EXPECTED = "a ratio between 0 and 1 (e.g. 0.05 = 5%)";
+const ratio = () =>
+  z.preprocess(
+    fromNumericText,
+    z.number({ error: RATIO_EXPECTED }).gt(0, { error: RATIO_EXPECTED }).lt(1, { error: RATIO_EXPECTED }),
+  );
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+const LABELS_EXPECTED =
+  "Kubernetes labels: keys like release or example.com/team, values of at most 63 letters, digits, '-', '_' or '.'";
+const labels = () =>
+  z.record(
+    text(LABELS_EXPECTED).regex(LABEL_KEY, { error: LABELS_EXPECTED }),
+    text(LABELS_EXPECTED).regex(LABEL_VALUE, { error: LABELS_EXPECTED }),
+    { error: LABELS_EXPECTED },
+  );
+
+const SCRAPE_INTERVAL_EXPECTED = "whole hours, minutes and seconds such as 30s, 1m or 1m30s";
+const CHART_VERSION_EXPECTED = "a pinned chart version such as 88.5.3";
+
+const monitoringSchema = z
+  .strictObject(
+    {
+      scrape: z
+        .enum(["serviceMonitor", "annotations", "both"], { error: 'one of "serviceMonitor", "annotations" or "both"' })
+        .default("serviceMonitor"),
+      selectorLabels: labels()
+        .refine((l) => Object.keys(l).length > 0, { error: "at least one label" })
+        .default({ release: "kube-prometheus-stack" }),
+      scrapeInterval: text(SCRAPE_INTERVAL_EXPECTED)
+        .regex(/^(?=\d)(\d+h)?(\d+m)?(\d+s)?$/, { error: SCRAPE_INTERVAL_EXPECTED })
+        .default("30s"),
+      bundled: z
+        .strictObject({
+          enabled: boolean().default(false),
+          namespace: dnsLabel().default("monitoring"),
+          releaseName: dnsLabel().default("kube-prometheus-stack"),
+          chartVersion: text(CHART_VERSION_EXPECTED)
+            .regex(/^\d+\.\d+\.\d+$/, { error: CHART_VERSION_EXPECTED })
+            .default("88.5.3"),
+        })
+        .prefault({}),
+      alerts: z
+        .strictObject({
+          for: goDuration().default("10m"),
+          spansRefusedRatio: ratio().default(0.01),
+          exportFailedRatio: ratio().default(0.01),
+          noSpansFor: goDuration().default("15m"),
+          targetDownFor: goDuration().default("5m"),
+          exporterQueueRatio: ratio().default(0.8),
+          volumeUsedRatio: ratio().default(0.85),
+          spanMetricsMissingFor: goDuration().default("15m"),
+          memoryRatio: ratio().default(0.9),
+        })
+        .prefault({}),
+    },
+    OBJECT_EXPECTED,
+  )
+  .superRefine((m, ctx) => {
+    if (m.bundled.enabled && m.scrape === "annotations") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["scrape"],
+        message:
+          '"serviceMonitor" or "both" when monitoring.bundled.enabled is true (kube-prometheus-stack does not read prometheus.io annotations)',
+      });
+    }
+  });
 
 /**
  * Top-level keys, each a `jaeger-spm:<key>` stack config entry. Pulumi.yaml declares
@@ -253,14 +331,24 @@ export const stackConfigSchema = z.strictObject({
   storage: storageSchema.prefault({}),
   sampling: samplingSchema.prefault({}),
   spm: spmSchema.prefault({}),
+  monitoring: monitoringSchema.prefault({}),
 });
+
+/** Where SPM queries go when neither spm.prometheusUrl nor bundled monitoring says otherwise. */
+export const DEFAULT_PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090";
 
 export type StackConfigShape = z.output<typeof stackConfigSchema>;
 export type TopLevelKey = keyof typeof stackConfigSchema.shape;
 export const TOP_LEVEL_KEYS = Object.keys(stackConfigSchema.shape) as TopLevelKey[];
 
 /** Keys whose raw config value is a JSON object (the rest are scalars). */
-export const OBJECT_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>(["jaeger", "storage", "sampling", "spm"]);
+export const OBJECT_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>([
+  "jaeger",
+  "storage",
+  "sampling",
+  "spm",
+  "monitoring",
+]);
 
 export type SamplingConfig = StackConfigShape["sampling"];
 export type SamplingStrategyConfig = SamplingConfig["default"];

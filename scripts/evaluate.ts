@@ -18,12 +18,16 @@ export interface CapturedResource {
   readonly name: string;
   readonly custom: boolean;
   readonly inputs: Record<string, unknown>;
+  /** Input paths the engine would treat as secret (e.g. "stringData"). */
+  readonly secretPaths: readonly string[];
   /** `<provider urn>::<id>` of the provider the engine would use, if any. */
   readonly provider?: string;
   readonly options: {
     readonly protect?: boolean;
     readonly retainOnDelete?: boolean;
     readonly ignoreChanges?: readonly string[];
+    /** `<type>::<name>` of each explicit dependency. */
+    readonly dependsOn: readonly string[];
   };
 }
 
@@ -31,7 +35,10 @@ export interface Evaluation {
   readonly stack: string;
   readonly config: RawConfig;
   readonly resources: readonly CapturedResource[];
+  /** Stack outputs as plain values. */
   readonly outputs: Record<string, unknown>;
+  /** The program's exports as it made them (Outputs keep their secretness). */
+  readonly exports: Record<string, unknown>;
 }
 
 type Yaml = Record<string, unknown>;
@@ -127,6 +134,31 @@ export class EvaluationFailed extends Error {
   }
 }
 
+// Pulumi's wire marker for a secret value: { [SIG]: SECRET_SIG, value }.
+const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces secret markers by their values, collecting where they were. */
+function unwrapSecrets(value: unknown, at: string, found: string[]): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${at}[${i}]`, found));
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  if (record[SIG] === SECRET_SIG) {
+    found.push(at);
+    return unwrapSecrets(record.value, at, found);
+  }
+  return Object.fromEntries(
+    Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v, at ? `${at}.${k}` : k, found)]),
+  );
+}
+
+function dependencies(input: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Resource[] {
+  if (input === undefined) return [];
+  // Outputs of resources are not used for dependsOn in this program; plain resources are.
+  const list = Array.isArray(input) ? input : [input];
+  return list.filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d));
+}
+
 interface TransformationArgs {
   type: string;
   name: string;
@@ -139,19 +171,24 @@ interface TransformationArgs {
  */
 export async function evaluateStack(stack: string, config: RawConfig = stackConfig(stack)): Promise<Evaluation> {
   const registered: Omit<CapturedResource, "options">[] = [];
-  const options = new Map<string, CapturedResource["options"]>();
+  const options = new Map<string, Omit<CapturedResource["options"], "dependsOn"> & { dependsOn: pulumi.Resource[] }>();
 
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
+        const secretPaths: string[] = [];
         registered.push({
           type: args.type,
           name: args.name,
           custom: args.custom ?? true,
-          inputs: args.inputs,
+          inputs: unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>,
+          secretPaths,
           provider: args.provider,
         });
-        return { id: `${args.name}-id`, state: args.inputs };
+        // Outputs a real provider computes: a generated password is the one the program needs.
+        const computed =
+          args.type === "random:index/randomPassword:RandomPassword" ? { result: `mock-${args.name}` } : {};
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
       },
       call(args) {
         throw new Error(`unexpected provider function call ${args.token}`);
@@ -164,6 +201,7 @@ export async function evaluateStack(stack: string, config: RawConfig = stackConf
   pulumi.runtime.setAllConfig(config);
 
   let outputs: Record<string, unknown> | undefined;
+  let exports: Record<string, unknown> = {};
   try {
     outputs = await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args: TransformationArgs) => {
@@ -171,11 +209,13 @@ export async function evaluateStack(stack: string, config: RawConfig = stackConf
           protect: args.opts.protect,
           retainOnDelete: args.opts.retainOnDelete,
           ignoreChanges: args.opts.ignoreChanges,
+          dependsOn: dependencies(args.opts.dependsOn),
         });
         return undefined;
       });
       delete require.cache[require.resolve(PROGRAM)];
-      return { ...(require(PROGRAM) as Record<string, unknown>) };
+      exports = { ...(require(PROGRAM) as Record<string, unknown>) };
+      return exports;
     });
   } catch (error) {
     await pulumi.runtime.disconnect();
@@ -184,8 +224,16 @@ export async function evaluateStack(stack: string, config: RawConfig = stackConf
   }
   await pulumi.runtime.disconnect();
 
-  const resources = registered
-    .filter((r) => r.type !== "pulumi:pulumi:Stack")
-    .map((r) => ({ ...r, options: options.get(`${r.type}::${r.name}`) ?? {} }));
-  return { stack, config, resources, outputs: outputs ?? {} };
+  const urnName = async (resource: pulumi.Resource) => {
+    const urn = await new Promise<string>((resolve) => resource.urn.apply(resolve));
+    const [, , typePath, name] = urn.split("::");
+    return `${typePath.split("$").pop()}::${name}`;
+  };
+  const resources: CapturedResource[] = [];
+  for (const r of registered.filter((r) => r.type !== "pulumi:pulumi:Stack")) {
+    const opts = options.get(`${r.type}::${r.name}`);
+    const dependsOn = await Promise.all((opts?.dependsOn ?? []).map(urnName));
+    resources.push({ ...r, options: { ...opts, dependsOn } });
+  }
+  return { stack, config, resources, outputs: outputs ?? {}, exports };
 }

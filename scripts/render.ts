@@ -3,9 +3,11 @@
 //   out/<stack>/kubernetes/<kind>-<name>.yaml  one Kubernetes manifest per object
 //   out/<stack>/resources.json                 every other resource (providers, components, cloud)
 //   out/<stack>/outputs.json                   stack outputs
+//   out/<stack>/prometheus/jaeger-rules.yaml   the alert and recording rules as a plain rules file
 // Usage: npm run render -- <stack> [--out <dir>]
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { CapturedResource, EvaluationFailed, ROOT, evaluateStack } from "./evaluate";
 
@@ -31,12 +33,34 @@ function parseArgs(argv: readonly string[]): { stack: string; outDir: string } {
 
 const REDACTED = "[secret: not rendered]";
 
-/** Kubernetes Secret values never reach disk. */
-function redact(object: Record<string, unknown>): Record<string, unknown> {
-  if (object.kind !== "Secret") return object;
-  const hide = (data: unknown) =>
-    data && typeof data === "object" ? Object.fromEntries(Object.keys(data).map((k) => [k, REDACTED])) : data;
-  return { ...object, data: hide(object.data), stringData: hide(object.stringData) };
+/** Secret values never reach disk: Kubernetes Secret data, and every input Pulumi treats as secret. */
+function redact(resource: CapturedResource): Record<string, unknown> {
+  const copy = structuredClone(resource.inputs);
+  if (copy.kind === "Secret") {
+    const hide = (data: unknown) =>
+      data && typeof data === "object" ? Object.fromEntries(Object.keys(data).map((k) => [k, REDACTED])) : data;
+    return { ...copy, data: hide(copy.data), stringData: hide(copy.stringData) };
+  }
+  for (const secretPath of resource.secretPaths) {
+    const keys = secretPath.split(".");
+    const last = keys.pop() ?? "";
+    const parent = keys.reduce<Record<string, unknown> | undefined>(
+      (node, key) => node?.[key] as Record<string, unknown> | undefined,
+      copy,
+    );
+    if (parent && last in parent) parent[last] = REDACTED;
+  }
+  return copy;
+}
+
+async function redactOutputs(exports: Record<string, unknown>, outputs: Record<string, unknown>) {
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(outputs)) {
+    const exported = exports[key];
+    const secret = pulumi.Output.isInstance(exported) && (await pulumi.isSecret(exported));
+    result[key] = secret ? REDACTED : value;
+  }
+  return result;
 }
 
 function isKubernetesObject(r: CapturedResource): boolean {
@@ -61,14 +85,24 @@ export async function render(stack: string, outDir: string): Promise<{ manifests
 
   const manifests = evaluation.resources.filter(isKubernetesObject);
   for (const r of manifests) {
-    const object = redact(r.inputs);
+    const object = redact(r);
     fs.writeFileSync(path.join(outDir, "kubernetes", fileName(object)), stringify(object, { lineWidth: 0 }));
   }
   const others = evaluation.resources
     .filter((r) => !isKubernetesObject(r))
-    .map((r) => ({ type: r.type, name: r.name, options: r.options, inputs: r.inputs }));
+    .map((r) => ({ type: r.type, name: r.name, options: r.options, inputs: redact(r) }));
   fs.writeFileSync(path.join(outDir, "resources.json"), JSON.stringify(others, null, 2) + "\n");
-  fs.writeFileSync(path.join(outDir, "outputs.json"), JSON.stringify(evaluation.outputs, null, 2) + "\n");
+  fs.writeFileSync(
+    path.join(outDir, "outputs.json"),
+    JSON.stringify(await redactOutputs(evaluation.exports, evaluation.outputs), null, 2) + "\n",
+  );
+  if (evaluation.outputs.prometheusRules) {
+    fs.mkdirSync(path.join(outDir, "prometheus"));
+    fs.writeFileSync(
+      path.join(outDir, "prometheus", "jaeger-rules.yaml"),
+      stringify(evaluation.outputs.prometheusRules, { lineWidth: 0 }),
+    );
+  }
   return { manifests: manifests.length, others: others.length };
 }
 

@@ -20,6 +20,16 @@ describe("offline render", () => {
       assert.equal(deployment.spec.strategy.type, "Recreate");
       const outputs = JSON.parse(fs.readFileSync(path.join(dir, "outputs.json"), "utf8"));
       assert.equal(outputs.uiUrl, "http://localhost:30002");
+      assert.equal(outputs.grafanaAdminPassword, "[secret: not rendered]");
+      const secret = parse(
+        fs.readFileSync(path.join(dir, "kubernetes", "secret-monitoring-grafana-admin.yaml"), "utf8"),
+      );
+      assert.deepEqual(Object.values(secret.stringData), ["[secret: not rendered]", "[secret: not rendered]"]);
+      const rules = parse(fs.readFileSync(path.join(dir, "prometheus", "jaeger-rules.yaml"), "utf8"));
+      assert.deepEqual(
+        rules.groups.map((g: { name: string }) => g.name),
+        ["jaeger-spm-recording", "jaeger-alerts"],
+      );
       const others = JSON.parse(fs.readFileSync(path.join(dir, "resources.json"), "utf8")) as { type: string }[];
       assert.ok(others.some((r) => r.type === "pulumi:providers:kubernetes"));
     } finally {

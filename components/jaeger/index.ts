@@ -36,6 +36,9 @@ export interface JaegerArgs {
   sampling: DeepReadonly<SamplingConfig>;
   spm: { prometheusUrl: string; metricsFlushInterval: string };
   query: { serviceType: "ClusterIP" | "NodePort"; nodePort: number };
+  exporterQueue?: { queueSize: number; numConsumers: number };
+  /** Extra annotations per Service (e.g. prometheus.io/* scrape annotations). */
+  serviceAnnotations?: { metrics?: Record<string, string>; spanMetrics?: Record<string, string> };
   /** Protect the Badger claim from deletion and keep it when removed from the program. */
   protectData: boolean;
 }
@@ -65,6 +68,8 @@ export class Jaeger extends pulumi.ComponentResource {
   public readonly endpoints: pulumi.Output<JaegerEndpoints>;
   /** Selector labels of the Jaeger pods (for NetworkPolicies, monitors). */
   public readonly podSelector: Record<string, string>;
+  /** Labels every Jaeger Service carries (for ServiceMonitors). */
+  public readonly serviceSelector: Record<string, string>;
 
   constructor(name: string, args: JaegerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jaeger-spm:jaeger:Jaeger", name, {}, opts);
@@ -87,6 +92,7 @@ export class Jaeger extends pulumi.ComponentResource {
           reloadInterval: args.sampling.reloadInterval,
         },
         uiConfigFile: `${MOUNTS.config}/${UI_CONFIG_FILE}`,
+        exporterQueue: args.exporterQueue,
       }),
       [UI_CONFIG_FILE]: JSON.stringify(buildUiConfig(), null, 2) + "\n",
     };
@@ -166,10 +172,15 @@ export class Jaeger extends pulumi.ComponentResource {
       { parent: this, dependsOn: [serviceAccount, config, sampling, claim] },
     );
 
-    const service = (resourceName: string, objectName: string, spec: k8s.types.input.core.v1.ServiceSpec) =>
+    const service = (
+      resourceName: string,
+      objectName: string,
+      spec: k8s.types.input.core.v1.ServiceSpec,
+      annotations?: Record<string, string>,
+    ) =>
       new k8s.core.v1.Service(
         `${name}-${resourceName}`,
-        { metadata: meta(objectName), spec: { selector, ...spec } },
+        { metadata: { ...meta(objectName), annotations }, spec: { selector, ...spec } },
         { parent: this },
       );
 
@@ -192,14 +203,24 @@ export class Jaeger extends pulumi.ComponentResource {
         PORTS.samplingGrpc,
       ]),
     });
-    const metrics = service("metrics", NAMES.metricsService, {
-      type: "ClusterIP",
-      ports: servicePorts([PORTS.metrics, PORTS.health]),
-    });
-    const spanMetrics = service("span-metrics", NAMES.spanMetricsService, {
-      type: "ClusterIP",
-      ports: servicePorts([PORTS.spanMetrics]),
-    });
+    const metrics = service(
+      "metrics",
+      NAMES.metricsService,
+      {
+        type: "ClusterIP",
+        ports: servicePorts([PORTS.metrics, PORTS.health]),
+      },
+      args.serviceAnnotations?.metrics,
+    );
+    const spanMetrics = service(
+      "span-metrics",
+      NAMES.spanMetricsService,
+      {
+        type: "ClusterIP",
+        ports: servicePorts([PORTS.spanMetrics]),
+      },
+      args.serviceAnnotations?.spanMetrics,
+    );
 
     this.namespace = pulumi.output(namespace);
     this.deploymentName = deployment.metadata.name;
@@ -213,6 +234,7 @@ export class Jaeger extends pulumi.ComponentResource {
         jaegerEndpoints({ namespace: ns, queryService, collectorService, query: args.query }),
       );
     this.podSelector = selector;
+    this.serviceSelector = { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": name };
     this.registerOutputs({
       endpoints: this.endpoints,
       namespace: this.namespace,

@@ -26,6 +26,8 @@ export interface JaegerConfigInput {
     readonly reloadInterval: string;
   };
   readonly uiConfigFile: string;
+  /** In-memory queue in front of the storage writer; undefined = none (upstream default). */
+  readonly exporterQueue?: { readonly queueSize: number; readonly numConsumers: number };
 }
 
 /** Names of the backends inside `jaeger_storage`. */
@@ -122,7 +124,16 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
       spanmetrics: { metrics_flush_interval: input.spm.metricsFlushInterval },
     },
     exporters: {
-      jaeger_storage_exporter: { trace_storage: TRACE_STORE },
+      jaeger_storage_exporter: {
+        trace_storage: TRACE_STORE,
+        ...(input.exporterQueue && {
+          queue: {
+            enabled: true,
+            num_consumers: input.exporterQueue.numConsumers,
+            queue_size: input.exporterQueue.queueSize,
+          },
+        }),
+      },
       prometheus: { endpoint: listenOn(PORTS.spanMetrics) },
     },
   };

@@ -4,7 +4,9 @@
 //  - the official client's (@kubernetes/client-node) model metadata lists every
 //    field each API type has, so an unknown field ("initialDelaySecond") is rejected,
 //    as `kubectl apply --validate=strict` would.
-// Custom resources are looked up the same way in @kubernetes-models packages when present.
+// Custom resources (prometheus-operator) are validated by @kubernetes-models packages
+// generated from their CRDs (types, enums, patterns); unknown fields in them are kept
+// out by the TypeScript types their builders are declared with.
 import * as path from "node:path";
 
 interface Attribute {
@@ -54,6 +56,8 @@ export class KubernetesSchema {
   /** Problems found in one object; empty when it is valid. */
   validate(object: KubernetesObject): string[] {
     const where = `${object.kind} ${String((object.metadata as { name?: string } | undefined)?.name ?? "?")}`;
+    const group = object.apiVersion.includes("/") ? object.apiVersion.split("/")[0] : "";
+    if (CUSTOM_RESOURCE_MODELS[group]) return modelsValidation(object).map((p) => `${where}: ${p}`);
     const rootType = modelName(object.apiVersion, object.kind);
     if (!this.model(rootType)) return [`${where}: no schema for ${object.apiVersion} ${object.kind}`];
     const problems = [...this.unknownFields(object, rootType, ""), ...modelsValidation(object)];
@@ -94,10 +98,15 @@ interface ValidatableModel {
 }
 type ModelConstructor = new (data: unknown) => ValidatableModel;
 
+/** Packages with models of custom resources, by API group. */
+const CUSTOM_RESOURCE_MODELS: Record<string, string> = {
+  "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+};
+
 /** kubernetes-models (v4, CommonJS) validation of required fields, types and formats. */
 function modelsValidation(object: KubernetesObject): string[] {
   const [group, version] = object.apiVersion.includes("/") ? object.apiVersion.split("/") : ["", object.apiVersion];
-  const modulePath = path.posix.join("kubernetes-models", group, version, object.kind);
+  const modulePath = path.posix.join(CUSTOM_RESOURCE_MODELS[group] ?? "kubernetes-models", group, version, object.kind);
   let Model: ModelConstructor;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

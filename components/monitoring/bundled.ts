@@ -1,0 +1,74 @@
+// Bundled monitoring for clusters that have none (dev laptops): kube-prometheus-stack
+// through Helm, with a generated Grafana admin password kept in a Kubernetes Secret.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { GRAFANA_ADMIN_SECRET, KUBE_PROMETHEUS_STACK_REPO, kubePrometheusStackValues } from "./kubePrometheusStack";
+
+export interface BundledMonitoringArgs {
+  namespace: string;
+  releaseName: string;
+  chartVersion: string;
+  selectorLabels: Readonly<Record<string, string>>;
+}
+
+export class BundledMonitoring extends pulumi.ComponentResource {
+  public readonly release: k8s.helm.v3.Release;
+  public readonly prometheusUrl: string;
+  public readonly grafanaAdminPassword: pulumi.Output<string>;
+  public readonly grafanaPortForward: string;
+
+  constructor(name: string, args: BundledMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("jaeger-spm:monitoring:BundledMonitoring", name, {}, opts);
+
+    // Not "restricted": node-exporter needs the host's network and filesystem.
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: {
+          name: args.namespace,
+          labels: { "pod-security.kubernetes.io/enforce": "privileged", "app.kubernetes.io/part-of": "jaeger-spm" },
+        },
+      },
+      { parent: this },
+    );
+
+    const password = new random.RandomPassword(
+      `${name}-grafana-admin`,
+      { length: 32, special: false },
+      { parent: this },
+    );
+    const adminSecret = new k8s.core.v1.Secret(
+      `${name}-grafana-admin`,
+      {
+        metadata: { name: GRAFANA_ADMIN_SECRET, namespace: namespace.metadata.name },
+        type: "Opaque",
+        stringData: { "admin-user": "admin", "admin-password": password.result },
+      },
+      { parent: this },
+    );
+
+    this.release = new k8s.helm.v3.Release(
+      `${name}-kube-prometheus-stack`,
+      {
+        name: args.releaseName,
+        chart: "kube-prometheus-stack",
+        version: args.chartVersion,
+        repositoryOpts: { repo: KUBE_PROMETHEUS_STACK_REPO },
+        namespace: namespace.metadata.name,
+        values: kubePrometheusStackValues({ selectorLabels: args.selectorLabels, retention: "7d" }),
+        timeout: 900,
+      },
+      { parent: this, dependsOn: [adminSecret] },
+    );
+
+    this.prometheusUrl = `http://prometheus-operated.${args.namespace}.svc:9090`;
+    this.grafanaAdminPassword = pulumi.secret(password.result);
+    this.grafanaPortForward = `kubectl -n ${args.namespace} port-forward svc/${args.releaseName}-grafana 3000:80`;
+    this.registerOutputs({
+      prometheusUrl: this.prometheusUrl,
+      grafanaAdminPassword: this.grafanaAdminPassword,
+      grafanaPortForward: this.grafanaPortForward,
+    });
+  }
+}
