@@ -10,6 +10,8 @@ import { BundledMonitoring } from "./components/monitoring/bundled";
 import { buildRuleFile } from "./components/monitoring/rules";
 import { scrapeAnnotations, usesAnnotations } from "./components/monitoring/scrape";
 import { tracingNamespace } from "./components/namespace";
+import { GrafanaDashboards } from "./components/grafana";
+import { dashboardFilesFor, loadDashboard } from "./components/grafana/dashboards";
 
 const config = loadStackConfig();
 
@@ -96,6 +98,23 @@ new JaegerMonitoring(
   { providers },
 );
 
+const grafanaConfig = config.grafana;
+const dashboards =
+  grafanaConfig.import === "none"
+    ? undefined
+    : new GrafanaDashboards(
+        "grafana-dashboards",
+        {
+          dashboards: dashboardFilesFor(config.storage.backend).map(loadDashboard),
+          folder: grafanaConfig.folder,
+          import:
+            grafanaConfig.import === "sidecar"
+              ? { mode: "sidecar", namespace: grafanaConfig.namespace ?? namespaceName }
+              : { mode: "api", url: grafanaConfig.url ?? "", token: pulumi.secret(config.grafanaApiToken) },
+        },
+        { providers },
+      );
+
 export const namespace = jaeger.namespace;
 export const storageBackend = config.storage.backend;
 export const uiUrl = jaeger.endpoints.uiUrl;
@@ -111,3 +130,4 @@ export const prometheusRules = rules;
 // null (not undefined) when monitoring is not bundled, so Pulumi does not warn about a missing output.
 export const grafanaAdminPassword = bundled?.grafanaAdminPassword ?? null;
 export const grafanaPortForward = bundled?.grafanaPortForward ?? null;
+export const grafanaDashboardUids = dashboards?.uids ?? [];

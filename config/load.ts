@@ -2,11 +2,13 @@
 // defaults and derived values, and returns one deeply frozen object. The rest of
 // the program never reads pulumi.Config itself.
 import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import {
   DEFAULT_PROMETHEUS_URL,
   OBJECT_KEYS,
   PROJECT,
+  SECRET_KEYS,
   StackConfigShape,
   TOP_LEVEL_KEYS,
   TopLevelKey,
@@ -82,6 +84,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
 /** Pure: validate raw engine config into a StackConfig, or return every problem found. */
 export function parseStackConfig(
   raw: RawConfig,
+  secretKeys: ReadonlySet<string> = new Set(),
 ): { ok: true; config: StackConfig } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   const input: Partial<Record<TopLevelKey, unknown>> = {};
@@ -98,6 +101,12 @@ export function parseStackConfig(
       continue;
     }
     const topKey = key as TopLevelKey;
+    if (SECRET_KEYS.has(topKey) && text !== "" && !secretKeys.has(fullKey)) {
+      // Never echo the value of a secret.
+      problems.push(
+        `${fullKey} is set in plaintext: expected a secret; run \`pulumi config set --secret ${key} <value>\` (and rotate it if this stack file was shared)`,
+      );
+    }
     if (OBJECT_KEYS.has(topKey)) {
       try {
         input[topKey] = JSON.parse(text);
@@ -111,11 +120,18 @@ export function parseStackConfig(
     }
   }
 
+  // Checks across keys run on the raw input, so they are reported together with schema errors.
+  if (valueAt(input, ["grafana", "import"]) === "api" && !input.grafanaApiToken) {
+    problems.push(
+      `${PROJECT}:grafanaApiToken = (not set): expected a Grafana service-account token when grafana.import is "api"; run \`pulumi config set --secret grafanaApiToken <token>\``,
+    );
+  }
+
   const parsed = stackConfigSchema.safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, input));
   }
-  if (!parsed.success || problems.length > 0) return { ok: false, problems };
+  if (!parsed.success) return { ok: false, problems };
 
   const shape = parsed.data;
   const resources = resolveResources(shape.jaeger.expectedSpansPerSecond, shape.jaeger.resources);
@@ -171,9 +187,15 @@ function deepFreeze<T>(value: T): DeepReadonly<T> {
   return value as DeepReadonly<T>;
 }
 
+// The engine tells the program which config keys hold secrets; the SDK keeps that list in its
+// config store and exposes the check only as an internal function.
+const { isConfigSecret } = runtimeConfig as unknown as { isConfigSecret(key: string): boolean };
+
 /** Reads this stack's config from the engine and validates it; throws StackConfigError listing every problem. */
 export function loadStackConfig(): StackConfig {
-  const result = parseStackConfig(pulumi.runtime.allConfig());
+  const raw = pulumi.runtime.allConfig();
+  const secretKeys = new Set(Object.keys(raw).filter((key) => isConfigSecret(key)));
+  const result = parseStackConfig(raw, secretKeys);
   if (!result.ok) throw new StackConfigError(result.problems);
   return result.config;
 }

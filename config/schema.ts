@@ -318,6 +318,27 @@ const monitoringSchema = z
     }
   });
 
+const grafanaSchema = z
+  .strictObject(
+    {
+      import: z.enum(["sidecar", "api", "none"], { error: 'one of "sidecar", "api" or "none"' }).default("sidecar"),
+      folder: text("a Grafana folder title").min(1, { error: "a non-empty Grafana folder title" }).default("Jaeger"),
+      // Namespace of the sidecar ConfigMaps; default: Jaeger's namespace.
+      namespace: dnsLabel().optional(),
+      url: httpUrl("the Grafana base URL for API import, e.g. https://grafana.example.com").optional(),
+    },
+    OBJECT_EXPECTED,
+  )
+  .superRefine((g, ctx) => {
+    if (g.import === "api" && g.url === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["url"],
+        message: 'the Grafana base URL (e.g. https://grafana.example.com) when grafana.import is "api"',
+      });
+    }
+  });
+
 /**
  * Top-level keys, each a `jaeger-spm:<key>` stack config entry. Pulumi.yaml declares
  * the same keys (type, description, default); tests keep the two in step.
@@ -332,7 +353,13 @@ export const stackConfigSchema = z.strictObject({
   sampling: samplingSchema.prefault({}),
   spm: spmSchema.prefault({}),
   monitoring: monitoringSchema.prefault({}),
+  grafana: grafanaSchema.prefault({}),
+  // Secret: set with `pulumi config set --secret grafanaApiToken <token>`.
+  grafanaApiToken: text("a Grafana service-account token").default(""),
 });
+
+/** Keys whose value must be a Pulumi secret when set. */
+export const SECRET_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>(["grafanaApiToken"]);
 
 /** Where SPM queries go when neither spm.prometheusUrl nor bundled monitoring says otherwise. */
 export const DEFAULT_PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090";
@@ -348,6 +375,7 @@ export const OBJECT_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>([
   "sampling",
   "spm",
   "monitoring",
+  "grafana",
 ]);
 
 export type SamplingConfig = StackConfigShape["sampling"];

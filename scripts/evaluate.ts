@@ -73,6 +73,14 @@ export function stackConfig(stack: string): RawConfig {
   return raw;
 }
 
+/** Config keys the stack file holds as `secure:` values (the CLI passes them as secrets). */
+export function stackSecretKeys(stack: string): string[] {
+  const values = (readYaml(path.join(ROOT, `Pulumi.${stack}.yaml`)).config ?? {}) as Record<string, unknown>;
+  return Object.entries(values)
+    .filter(([, value]) => value !== null && typeof value === "object" && "secure" in (value as object))
+    .map(([key]) => (key.includes(":") ? key : `${PROJECT}:${key}`));
+}
+
 /** Text the CLI stores for `pulumi config set --path`: only true/false and integers are typed. */
 function pathValue(text: string): unknown {
   if (text === "true") return true;
@@ -169,7 +177,11 @@ interface TransformationArgs {
  * Runs index.ts for a stack under Pulumi's mocks and returns every registered
  * resource with its inputs and the resource options that guard data.
  */
-export async function evaluateStack(stack: string, config: RawConfig = stackConfig(stack)): Promise<Evaluation> {
+export async function evaluateStack(
+  stack: string,
+  config: RawConfig = stackConfig(stack),
+  secretKeys: readonly string[] = stackSecretKeys(stack),
+): Promise<Evaluation> {
   const registered: Omit<CapturedResource, "options">[] = [];
   const options = new Map<string, Omit<CapturedResource["options"], "dependsOn"> & { dependsOn: pulumi.Resource[] }>();
 
@@ -198,7 +210,7 @@ export async function evaluateStack(stack: string, config: RawConfig = stackConf
     stack,
     false,
   );
-  pulumi.runtime.setAllConfig(config);
+  pulumi.runtime.setAllConfig(config, [...secretKeys]);
 
   let outputs: Record<string, unknown> | undefined;
   let exports: Record<string, unknown> = {};

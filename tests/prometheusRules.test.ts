@@ -1,11 +1,11 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import type { AlertingRule, RecordingRule, RuleFile } from "../components/monitoring/rules";
 import { ROOT, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { promtool } from "./support/promtool";
 
 const TEST_FILE = path.join(ROOT, "tests/promtool/jaeger-rules.test.yml");
 
@@ -19,14 +19,6 @@ interface PromtoolTestFile {
       exp_alerts: { exp_labels: Record<string, string>; exp_annotations: Record<string, string> }[];
     }[];
   }[];
-}
-
-function promtool(args: string[], cwd: string): { status: number; output: string } {
-  const run = spawnSync("promtool", args, { cwd, encoding: "utf8" });
-  if (run.error) {
-    assert.fail(`promtool is required (Debian package "prometheus"; .ci/run installs it): ${run.error.message}`);
-  }
-  return { status: run.status ?? -1, output: `${run.stdout}${run.stderr}` };
 }
 
 const isAlert = (rule: RecordingRule | AlertingRule): rule is AlertingRule => "alert" in rule;
