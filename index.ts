@@ -3,23 +3,21 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
 import { parseBytesQuantity } from "./config/units";
-import { Jaeger, NAMES } from "./components/jaeger";
+import { SearchBackend } from "./components/elasticsearch";
+import { jaegerSearchStorage } from "./components/elasticsearch/connection";
+import { indexCleanerImage, retentionDays } from "./components/elasticsearch/indexCleaner";
+import { GrafanaDashboards } from "./components/grafana";
+import { dashboardFilesFor, loadDashboard } from "./components/grafana/dashboards";
+import { Jaeger, JaegerStorageArgs, NAMES } from "./components/jaeger";
 import { PORTS } from "./components/jaeger/ports";
+import { commonLabels } from "./components/jaeger/workload";
 import { JaegerMonitoring } from "./components/monitoring";
 import { BundledMonitoring } from "./components/monitoring/bundled";
 import { buildRuleFile } from "./components/monitoring/rules";
 import { scrapeAnnotations, usesAnnotations } from "./components/monitoring/scrape";
 import { tracingNamespace } from "./components/namespace";
-import { GrafanaDashboards } from "./components/grafana";
-import { dashboardFilesFor, loadDashboard } from "./components/grafana/dashboards";
 
 const config = loadStackConfig();
-
-if (config.storage.backend !== "badger") {
-  throw new pulumi.RunError(
-    `jaeger-spm:storage.backend = "${config.storage.backend}": the Elasticsearch/OpenSearch deployment is not available in this version; use "badger".`,
-  );
-}
 
 const kubernetes = new k8s.Provider("kubernetes", {
   context: config.kubernetesContext || undefined,
@@ -47,6 +45,51 @@ const namespaceName = tracingNamespace(
   { provider: kubernetes },
 );
 
+const es = config.storage.elasticsearch;
+const search =
+  config.storage.backend === "elasticsearch"
+    ? new SearchBackend(
+        "storage",
+        {
+          namespace: namespaceName,
+          namespaceName: config.namespace,
+          flavor: es.flavor,
+          indexPrefix: es.indexPrefix,
+          spans: es.spans,
+          otherIndices: es.otherIndices,
+          connection:
+            es.mode === "external"
+              ? {
+                  mode: "external",
+                  serverUrls: es.serverUrls,
+                  auth: es.auth,
+                  username: es.username,
+                  password: pulumi.secret(config.elasticsearchPassword),
+                  apiKey: pulumi.secret(config.elasticsearchApiKey),
+                  caCert: es.caCert,
+                }
+              : { mode: "inCluster", ...es.inCluster },
+          indexCleaner: {
+            image: es.indexCleaner.image ?? indexCleanerImage(config.jaeger.image),
+            schedule: es.indexCleaner.schedule,
+            days: retentionDays(config.storage.retentionSeconds),
+          },
+          protectData: config.protectData,
+          labels: commonLabels("jaeger", "storage", config.jaeger.image),
+        },
+        { providers },
+      )
+    : undefined;
+
+const storage: JaegerStorageArgs = search
+  ? { kind: "search", ...jaegerSearchStorage(search.connection) }
+  : {
+      kind: "badger",
+      retention: config.storage.retention,
+      volumeSize: config.storage.badger.volumeSize,
+      storageClass: config.storage.badger.storageClass,
+    };
+
 const annotate = usesAnnotations(monitoring.scrape);
 const jaeger = new Jaeger(
   "jaeger",
@@ -55,29 +98,29 @@ const jaeger = new Jaeger(
     image: config.jaeger.image,
     resources: config.jaeger.resources,
     terminationGracePeriodSeconds: config.jaeger.terminationGracePeriodSeconds,
-    storage: {
-      retention: config.storage.retention,
-      volumeSize: config.storage.badger.volumeSize,
-      storageClass: config.storage.badger.storageClass,
-    },
+    storage,
     sampling: config.sampling,
     spm: config.spm,
     query: config.jaeger.query,
+    collector: config.jaeger.collector,
     exporterQueue: config.jaeger.exporterQueue.enabled ? config.jaeger.exporterQueue : undefined,
     serviceAnnotations: annotate
       ? { metrics: scrapeAnnotations(PORTS.metrics), spanMetrics: scrapeAnnotations(PORTS.spanMetrics) }
       : undefined,
     protectData: config.protectData,
+    dependsOn: search?.ready,
   },
   { providers },
 );
 
 const rules = buildRuleFile({
   namespace: config.namespace,
-  telemetryServices: [NAMES.metricsService],
+  telemetry: jaeger.telemetryServices.map((t) => ({
+    service: t.service,
+    memoryLimitBytes: parseBytesQuantity(t.memoryLimit) ?? 0,
+  })),
   spanMetricsService: NAMES.spanMetricsService,
-  badgerClaim: NAMES.claim,
-  memoryLimitBytes: parseBytesQuantity(config.jaeger.resources.limits.memory) ?? 0,
+  badgerClaim: config.storage.backend === "badger" ? NAMES.claim : undefined,
   exporterQueue: config.jaeger.exporterQueue.enabled,
   thresholds: monitoring.alerts,
 });
@@ -117,6 +160,7 @@ const dashboards =
 
 export const namespace = jaeger.namespace;
 export const storageBackend = config.storage.backend;
+export const jaegerRoles = jaeger.roles;
 export const uiUrl = jaeger.endpoints.uiUrl;
 export const uiPortForward = jaeger.endpoints.uiPortForward;
 export const otlpGrpcEndpoint = jaeger.endpoints.otlpGrpc;
@@ -125,6 +169,7 @@ export const jaegerGrpcEndpoint = jaeger.endpoints.jaegerGrpc;
 export const jaegerThriftHttpEndpoint = jaeger.endpoints.jaegerThriftHttp;
 export const zipkinEndpoint = jaeger.endpoints.zipkin;
 export const samplingEndpoint = jaeger.endpoints.samplingHttp;
+export const searchServerUrls = search?.connection.serverUrls ?? [];
 export const prometheusUrl = config.spm.prometheusUrl;
 export const prometheusRules = rules;
 // null (not undefined) when monitoring is not bundled, so Pulumi does not warn about a missing output.

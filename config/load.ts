@@ -24,7 +24,10 @@ type Shape = StackConfigShape;
 export type StackConfig = DeepReadonly<
   Omit<Shape, "jaeger" | "storage" | "spm"> & {
     spm: Omit<Shape["spm"], "prometheusUrl"> & { prometheusUrl: string };
-    jaeger: Omit<Shape["jaeger"], "resources"> & { resources: Resources };
+    jaeger: Omit<Shape["jaeger"], "resources" | "query"> & {
+      resources: Resources;
+      query: Omit<Shape["jaeger"]["query"], "resources"> & { resources: Resources };
+    };
     storage: Omit<Shape["storage"], "badger"> & {
       retentionSeconds: number;
       badger: { volumeSize: string; storageClass?: string };
@@ -121,11 +124,7 @@ export function parseStackConfig(
   }
 
   // Checks across keys run on the raw input, so they are reported together with schema errors.
-  if (valueAt(input, ["grafana", "import"]) === "api" && !input.grafanaApiToken) {
-    problems.push(
-      `${PROJECT}:grafanaApiToken = (not set): expected a Grafana service-account token when grafana.import is "api"; run \`pulumi config set --secret grafanaApiToken <token>\``,
-    );
-  }
+  problems.push(...secretRequirements(input));
 
   const parsed = stackConfigSchema.safeParse(input);
   if (!parsed.success) {
@@ -147,7 +146,17 @@ export function parseStackConfig(
         shape.spm.prometheusUrl ??
         (bundled.enabled ? `http://prometheus-operated.${bundled.namespace}.svc:9090` : DEFAULT_PROMETHEUS_URL),
     },
-    jaeger: { ...shape.jaeger, resources },
+    jaeger: {
+      ...shape.jaeger,
+      resources,
+      query: {
+        ...shape.jaeger.query,
+        resources: {
+          requests: { ...QUERY_RESOURCES.requests, ...definedFields(shape.jaeger.query.resources.requests) },
+          limits: { ...QUERY_RESOURCES.limits, ...definedFields(shape.jaeger.query.resources.limits) },
+        },
+      },
+    },
     storage: {
       ...shape.storage,
       retentionSeconds: parseGoDurationSeconds(shape.storage.retention) ?? 0,
@@ -158,6 +167,39 @@ export function parseStackConfig(
     },
   };
   return { ok: true, config: deepFreeze(config) };
+}
+
+/** Secrets that another key requires, or that nothing uses. Values are never echoed. */
+function secretRequirements(input: Partial<Record<TopLevelKey, unknown>>): string[] {
+  const problems: string[] = [];
+  const setSecret = (key: TopLevelKey) => `run \`pulumi config set --secret ${key} <value>\``;
+  if (valueAt(input, ["grafana", "import"]) === "api" && !input.grafanaApiToken) {
+    problems.push(
+      `${PROJECT}:grafanaApiToken = (not set): expected a Grafana service-account token when grafana.import is "api"; ${setSecret("grafanaApiToken")}`,
+    );
+  }
+  const esAuth = valueAt(input, ["storage", "elasticsearch", "auth"]) ?? "none";
+  if (esAuth === "basic" && !input.elasticsearchPassword) {
+    problems.push(
+      `${PROJECT}:elasticsearchPassword = (not set): expected the password of storage.elasticsearch.username when storage.elasticsearch.auth is basic; ${setSecret("elasticsearchPassword")}`,
+    );
+  }
+  if (esAuth === "apiKey" && !input.elasticsearchApiKey) {
+    problems.push(
+      `${PROJECT}:elasticsearchApiKey = (not set): expected an API key when storage.elasticsearch.auth is apiKey; ${setSecret("elasticsearchApiKey")}`,
+    );
+  }
+  if (esAuth !== "basic" && input.elasticsearchPassword) {
+    problems.push(
+      `${PROJECT}:elasticsearchPassword is set but unused: expected storage.elasticsearch.auth "basic" (it is ${show(esAuth)})`,
+    );
+  }
+  if (esAuth !== "apiKey" && input.elasticsearchApiKey) {
+    problems.push(
+      `${PROJECT}:elasticsearchApiKey is set but unused: expected storage.elasticsearch.auth "apiKey" (it is ${show(esAuth)})`,
+    );
+  }
+  return problems;
 }
 
 function checkLimitsCoverRequests(resources: Resources): string[] {
@@ -177,6 +219,16 @@ function checkLimitsCoverRequests(resources: Resources): string[] {
     );
   }
   return problems;
+}
+
+/** Query servers (search backends) by default: they read, they do not buffer spans. */
+const QUERY_RESOURCES: Resources = {
+  requests: { cpu: "250m", memory: "512Mi" },
+  limits: { cpu: "1", memory: "1Gi" },
+};
+
+function definedFields<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function deepFreeze<T>(value: T): DeepReadonly<T> {

@@ -192,8 +192,30 @@ const jaegerSchema = z.strictObject(
           .enum(["ClusterIP", "NodePort"], { error: 'one of "ClusterIP" or "NodePort"' })
           .default("ClusterIP"),
         nodePort: integer("a NodePort between 30000 and 32767", 30000, 32767).default(30002),
+        // Query servers (Elasticsearch/OpenSearch only; Badger runs one all-in-one process).
+        replicas: integer("a whole number of query replicas, 1 to 20", 1, 20).default(2),
+        resources: z
+          .strictObject({ requests: resourceAmounts.prefault({}), limits: resourceAmounts.prefault({}) })
+          .prefault({}),
       })
       .prefault({}),
+    // Collector autoscaling (Elasticsearch/OpenSearch only).
+    collector: z
+      .strictObject({
+        minReplicas: integer("a whole number of replicas, 1 to 100", 1, 100).default(2),
+        maxReplicas: integer("a whole number of replicas, 1 to 100", 1, 100).default(6),
+        targetCpuUtilizationPercent: integer("a CPU utilisation target in percent, 10 to 100", 10, 100).default(70),
+      })
+      .prefault({})
+      .superRefine((c, ctx) => {
+        if (c.maxReplicas < c.minReplicas) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["maxReplicas"],
+            message: `at least jaeger.collector.minReplicas (${c.minReplicas})`,
+          });
+        }
+      }),
     terminationGracePeriodSeconds: integer("whole seconds between 30 and 600", 30, 600).default(60),
     // In-memory queue in front of the storage writer (off upstream by default): absorbs write
     // stalls, but spans in it are lost if the pod dies. Enables the queue-capacity alert.
@@ -208,6 +230,59 @@ const jaegerSchema = z.strictObject(
   OBJECT_EXPECTED,
 );
 
+const indexSettings = (shards: number) =>
+  z
+    .strictObject({
+      shards: integer("a whole number of shards, 1 to 100", 1, 100).default(shards),
+      replicas: integer("a whole number of replicas, 0 to 10", 0, 10).default(1),
+    })
+    .prefault({});
+
+const PEM_EXPECTED = 'a PEM certificate (-----BEGIN CERTIFICATE----- …), e.g. set with "$(cat ca.crt)"';
+
+const elasticsearchSchema = z
+  .strictObject({
+    flavor: z
+      .enum(["elasticsearch", "opensearch"], { error: 'one of "elasticsearch" or "opensearch"' })
+      .default("elasticsearch"),
+    mode: z.enum(["external", "inCluster"], { error: 'one of "external" or "inCluster"' }).default("external"),
+    serverUrls: z.array(httpUrl("an Elasticsearch/OpenSearch server URL"), { error: "a list of URLs" }).default([]),
+    auth: z.enum(["none", "basic", "apiKey"], { error: 'one of "none", "basic" or "apiKey"' }).default("none"),
+    username: text("a user name").min(1, { error: "a non-empty user name" }).optional(),
+    caCert: text(PEM_EXPECTED)
+      .regex(/-----BEGIN CERTIFICATE-----/, { error: PEM_EXPECTED })
+      .optional(),
+    indexPrefix: text("an index prefix of lower-case letters, digits and '-'")
+      .regex(/^([a-z0-9][a-z0-9-]*)?$/, { error: "an index prefix of lower-case letters, digits and '-'" })
+      .default(""),
+    spans: indexSettings(3),
+    otherIndices: indexSettings(1),
+    indexCleaner: z
+      .strictObject({
+        schedule: text("a cron schedule").default("55 23 * * *"),
+        // Default: jaegertracing/jaeger-es-index-cleaner with the Jaeger image's tag.
+        image: text("a pinned image").optional(),
+      })
+      .prefault({}),
+    inCluster: z
+      .strictObject({
+        version: text("an Elasticsearch version such as 8.19.0")
+          .regex(/^\d+\.\d+\.\d+$/, { error: "an Elasticsearch version such as 8.19.0" })
+          .default("8.19.0"),
+        nodeCount: integer("a whole number of nodes, 1 to 50", 1, 50).default(3),
+        volumeSize: bytesQuantity().default("50Gi"),
+        storageClass: text("a StorageClass name").min(1, { error: "a StorageClass name" }).optional(),
+        memory: bytesQuantity().default("4Gi"),
+        cpu: cpuQuantity().default("1"),
+        operatorChartVersion: text("a pinned chart version such as 2.16.0")
+          .regex(/^\d+\.\d+\.\d+$/, { error: "a pinned chart version such as 2.16.0" })
+          .default("2.16.0"),
+        operatorNamespace: dnsLabel().default("elastic-system"),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 const storageSchema = z
   .strictObject(
     {
@@ -219,23 +294,57 @@ const storageSchema = z
           storageClass: text("a StorageClass name").min(1, { error: "a StorageClass name" }).optional(),
         })
         .prefault({}),
-      elasticsearch: z
-        .strictObject({
-          serverUrls: z
-            .array(httpUrl("an Elasticsearch/OpenSearch server URL"), { error: "a list of URLs" })
-            .default([]),
-        })
-        .prefault({}),
+      elasticsearch: elasticsearchSchema,
     },
     OBJECT_EXPECTED,
   )
   .superRefine((s, ctx) => {
-    if (s.backend === "elasticsearch" && s.elasticsearch.serverUrls.length === 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["elasticsearch", "serverUrls"],
-        message: 'at least one server URL when storage.backend is elasticsearch, e.g. ["https://es.example:9200"]',
-      });
+    const es = s.elasticsearch;
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (s.backend !== "elasticsearch") return;
+    if (es.mode === "external" && es.serverUrls.length === 0) {
+      issue(
+        ["elasticsearch", "serverUrls"],
+        'at least one server URL when storage.backend is elasticsearch (mode external), e.g. ["https://es.example:9200"]',
+      );
+    }
+    if (es.mode === "inCluster") {
+      if (es.serverUrls.length > 0) {
+        issue(
+          ["elasticsearch", "serverUrls"],
+          "no server URLs with mode inCluster (the in-cluster cluster's address is used)",
+        );
+      }
+      if (es.flavor === "opensearch") {
+        issue(
+          ["elasticsearch", "mode"],
+          '"external" for OpenSearch (the in-cluster operator, ECK, runs Elasticsearch only)',
+        );
+      }
+      if (es.auth !== "none" || es.username !== undefined) {
+        issue(["elasticsearch", "auth"], '"none" with mode inCluster (credentials come from the operator)');
+      }
+      for (const index of ["spans", "otherIndices"] as const) {
+        if (es[index].replicas >= es.inCluster.nodeCount) {
+          issue(
+            ["elasticsearch", index, "replicas"],
+            `fewer replicas (${es[index].replicas}) than storage.elasticsearch.inCluster.nodeCount (${es.inCluster.nodeCount}): a replica never shares a node with its primary, so the rest stay unassigned and the cluster turns yellow`,
+          );
+        }
+      }
+    }
+    if (es.auth === "basic" && es.username === undefined) {
+      issue(["elasticsearch", "username"], "a user name when storage.elasticsearch.auth is basic");
+    }
+    if (es.auth !== "basic" && es.username !== undefined) {
+      issue(["elasticsearch", "auth"], '"basic" when storage.elasticsearch.username is set (or remove the user name)');
+    }
+    const seconds = parseGoDurationSeconds(s.retention) ?? 0;
+    if (seconds % 86400 !== 0) {
+      issue(
+        ["retention"],
+        "a whole number of days (e.g. 168h or 72h) with storage.backend elasticsearch: indices are daily and the index cleaner deletes whole days",
+      );
     }
   });
 
@@ -354,12 +463,18 @@ export const stackConfigSchema = z.strictObject({
   spm: spmSchema.prefault({}),
   monitoring: monitoringSchema.prefault({}),
   grafana: grafanaSchema.prefault({}),
-  // Secret: set with `pulumi config set --secret grafanaApiToken <token>`.
+  // Secrets: set with `pulumi config set --secret <key> <value>`.
   grafanaApiToken: text("a Grafana service-account token").default(""),
+  elasticsearchPassword: text("the Elasticsearch/OpenSearch password").default(""),
+  elasticsearchApiKey: text("the Elasticsearch API key (base64 of id:key)").default(""),
 });
 
 /** Keys whose value must be a Pulumi secret when set. */
-export const SECRET_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>(["grafanaApiToken"]);
+export const SECRET_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>([
+  "grafanaApiToken",
+  "elasticsearchPassword",
+  "elasticsearchApiKey",
+]);
 
 /** Where SPM queries go when neither spm.prometheusUrl nor bundled monitoring says otherwise. */
 export const DEFAULT_PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090";

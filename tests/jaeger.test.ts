@@ -323,29 +323,27 @@ describe("config changes touch only what they must", () => {
   });
 });
 
-describe("prod stack", () => {
+describe("prod stack (Elasticsearch via ECK)", () => {
   let prod: Evaluation;
   before(async () => {
     prod = await evaluateStack("prod");
   });
 
-  it("protects the Badger claim and the namespace from deletion", () => {
-    for (const [kind, name] of [
-      ["PersistentVolumeClaim", "jaeger-badger"],
-      ["Namespace", "observability"],
-    ]) {
-      const r = resourceFor(prod, kind, name);
-      assert.equal(r.options.protect, true, `${kind} protect`);
-      assert.equal(r.options.retainOnDelete, true, `${kind} retainOnDelete`);
+  it("protects the namespace and the Elasticsearch cluster (its data) from deletion", () => {
+    const namespace = resourceFor(prod, "Namespace", "observability");
+    const cluster = resourceFor(prod, "Elasticsearch", "jaeger-es");
+    for (const r of [namespace, cluster]) {
+      assert.equal(r.options.protect, true, `${r.type} protect`);
+      assert.equal(r.options.retainOnDelete, true, `${r.type} retainOnDelete`);
     }
   });
 
-  it("keeps the query UI on ClusterIP and sizes for 3000 spans/s", () => {
+  it("keeps the query UI on ClusterIP with two query replicas and autoscaled collectors", () => {
     assert.equal(objectNamed(prod, "Service", "jaeger-query").spec?.type, "ClusterIP");
-    assert.equal(
-      objectNamed(prod, "PersistentVolumeClaim", "jaeger-badger").spec?.resources?.requests?.storage,
-      "20Gi",
-    );
+    assert.equal(objectNamed(prod, "Deployment", "jaeger-query").spec?.replicas, 2);
+    const hpa = objectNamed(prod, "HorizontalPodAutoscaler", "jaeger-collector");
+    assert.equal(hpa.spec?.minReplicas, 2);
+    assert.equal(hpa.spec?.maxReplicas, 6);
     assert.equal(prod.outputs.uiUrl, "http://jaeger-query.observability.svc.cluster.local:16686");
   });
 
@@ -354,5 +352,19 @@ describe("prod stack", () => {
     assert.deepEqual(strategies.default_strategy.operation_strategies, [
       { operation: "GET /health", type: "probabilistic", param: 0 },
     ]);
+  });
+
+  it("on Badger, protects the claim from deletion", async () => {
+    const badger = await evaluateStack(
+      "prod",
+      configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }),
+    );
+    const claim = resourceFor(badger, "PersistentVolumeClaim", "jaeger-badger");
+    assert.equal(claim.options.protect, true);
+    assert.equal(claim.options.retainOnDelete, true);
+    assert.equal(
+      objectNamed(badger, "PersistentVolumeClaim", "jaeger-badger").spec?.resources?.requests?.storage,
+      "20Gi",
+    );
   });
 });

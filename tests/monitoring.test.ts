@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service } from "kubernetes-types/core/v1";
 import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
-import { at, jaegerConfigDocument, objectNamed, objectsOfKind } from "./support/objects";
+import { at, jaegerConfigDocument, objectsOfKind } from "./support/objects";
 import type { ServiceMonitorSpec } from "../components/monitoring/scrape";
 import type { RuleFile } from "../components/monitoring/rules";
 
@@ -21,15 +21,24 @@ function customResources(ev: Evaluation, kind: string): CustomResource[] {
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.entries(selector).every(([k, v]) => labels[k] === v);
 
-const podLabels = (ev: Evaluation) => objectNamed(ev, "Deployment", "jaeger").spec?.template.metadata?.labels ?? {};
-const container = (ev: Evaluation) => objectNamed(ev, "Deployment", "jaeger").spec?.template.spec?.containers[0];
-
-/** Container port a Service port forwards to, checking the Service selects the Jaeger pods. */
+/** Container port a Service port forwards to, in the Jaeger Deployment(s) the Service selects. */
 function containerPortBehind(ev: Evaluation, service: Service, servicePort: number): number | undefined {
-  assert.ok(matches(service.spec?.selector ?? {}, podLabels(ev)), `${service.metadata?.name} selects the Jaeger pods`);
+  const selected = objectsOfKind(ev, "Deployment").filter((d) =>
+    matches(service.spec?.selector ?? {}, d.spec?.template.metadata?.labels),
+  );
+  assert.ok(selected.length > 0, `${service.metadata?.name} selects Jaeger pods`);
   const port = service.spec?.ports?.find((p) => p.port === servicePort);
   const target = port?.targetPort ?? servicePort;
-  return container(ev)?.ports?.find((p) => p.name === target || p.containerPort === target)?.containerPort;
+  const found = selected.map(
+    (d) =>
+      d.spec?.template.spec?.containers[0].ports?.find((p) => p.name === target || p.containerPort === target)
+        ?.containerPort,
+  );
+  assert.ok(
+    found.every((p) => p === found[0]),
+    `${service.metadata?.name}: every selected pod serves the port`,
+  );
+  return found[0];
 }
 
 /** The two metrics endpoints Jaeger's config serves: own telemetry and span metrics. */
@@ -73,17 +82,19 @@ function scrapedByServiceMonitor(ev: Evaluation, selectorLabels: Record<string, 
     (s) =>
       matches(spec.selector.matchLabels ?? {}, s.metadata?.labels) && namespaces.includes(s.metadata?.namespace ?? ""),
   );
-  const scraped: number[] = [];
+  const scraped = new Set<number>();
   for (const endpoint of spec.endpoints ?? []) {
     const servicesWithPort = services.filter((s) => s.spec?.ports?.some((p) => p.name === endpoint.port));
-    assert.equal(servicesWithPort.length, 1, `exactly one selected Service has a port named ${endpoint.port}`);
-    const servicePort = servicesWithPort[0].spec?.ports?.find((p) => p.name === endpoint.port);
-    const port = containerPortBehind(ev, servicesWithPort[0], servicePort?.port ?? -1);
-    assert.ok(port);
+    assert.ok(servicesWithPort.length > 0, `a selected Service has a port named ${endpoint.port}`);
     assert.equal(endpoint.path, "/metrics");
-    scraped.push(port);
+    for (const service of servicesWithPort) {
+      const servicePort = service.spec?.ports?.find((p) => p.name === endpoint.port);
+      const port = containerPortBehind(ev, service, servicePort?.port ?? -1);
+      assert.ok(port, `${service.metadata?.name}:${endpoint.port} reaches a container port`);
+      scraped.add(port);
+    }
   }
-  return scraped.sort();
+  return [...scraped].sort();
 }
 
 describe("Prometheus scraping", () => {
@@ -137,7 +148,10 @@ describe("bundled monitoring", () => {
     prod = await evaluateStack("prod");
   });
 
-  const release = (ev: Evaluation) => ev.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+  const release = (ev: Evaluation) =>
+    ev.resources.filter(
+      (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "kube-prometheus-stack",
+    );
 
   it("dev installs a pinned kube-prometheus-stack whose Prometheus selects our ServiceMonitor and PrometheusRule", () => {
     const [chart] = release(dev);

@@ -34,6 +34,19 @@ describe("every emitted Kubernetes object validates against the Kubernetes schem
       assert.match(problems[0], /livenessProbe\.initialDelaySecond: unknown field/);
     });
 
+    it("rejects unknown fields in the Elasticsearch resource and in the pod template it embeds", () => {
+      const cluster = kubernetesObjects(stacks.prod).find((o) => o.kind === "Elasticsearch");
+      assert.ok(cluster);
+      const broken = structuredClone(cluster);
+      const spec = broken.spec as { nodeSets: Record<string, unknown>[] };
+      spec.nodeSets[0].replicas = 3;
+      const podSpec = (spec.nodeSets[0].podTemplate as { spec: { containers: Record<string, unknown>[] } }).spec;
+      podSpec.containers[0].resource = {};
+      const problems = schema.validate(broken).join("\n");
+      assert.match(problems, /\.spec\.nodeSets\[0\]\.replicas: unknown field/);
+      assert.match(problems, /podTemplate\.spec\.containers\[0\]\.resource: unknown field/);
+    });
+
     it("rejects a wrong type and a missing required field", () => {
       const d = deployment();
       Object.assign(d.spec ?? {}, { replicas: "one" });

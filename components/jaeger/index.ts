@@ -1,197 +1,295 @@
-// Jaeger v2 as one single-writer process on Badger: collector, query UI, remote
-// sampling and SPM (spanmetrics -> Prometheus exporter -> Prometheus -> Monitor tab).
+// Jaeger v2 on Kubernetes, in the shape its storage allows:
+//  - Badger: one single-writer all-in-one process (collector, query UI, sampling, SPM)
+//    on a persistent volume, replaced with the Recreate strategy;
+//  - Elasticsearch/OpenSearch: stateless collectors (HPA, PDB, spread over nodes) and
+//    query servers (PDB), from the same image.
+// Service names and ports are the same in both shapes, so clients and dashboards do
+// not change with the backend.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SamplingConfig } from "../../config/schema";
 import type { Resources } from "../../config/sizing";
 import type { DeepReadonly } from "../../config/types";
 import { JaegerEndpoints, jaegerEndpoints } from "./endpoints";
-import { buildUiConfig, renderJaegerConfig } from "./jaegerConfig";
+import { Role, SearchStorage, Storage, buildUiConfig, renderJaegerConfig } from "./jaegerConfig";
 import { PORTS } from "./ports";
 import { SAMPLING_FILE, renderSamplingStrategies } from "./sampling";
 import {
   CONFIG_CHECKSUM_ANNOTATION,
   CONFIG_FILE,
   MOUNTS,
+  SecretFile,
   UI_CONFIG_FILE,
-  buildAllInOnePodSpec,
+  buildJaegerPodSpec,
   commonLabels,
   configChecksum,
   selectorLabels,
   servicePorts,
 } from "./workload";
 
+export type JaegerStorageArgs =
+  | {
+      kind: "badger";
+      /** Go duration for Badger's ttl.spans. */
+      retention: string;
+      volumeSize: string;
+      storageClass?: string;
+    }
+  | {
+      kind: "search";
+      /** Connection settings, with credential and CA paths inside the pods. */
+      config: SearchStorage;
+      /** The Secrets those paths are mounted from. */
+      secretFiles: readonly SecretFile[];
+    };
+
 export interface JaegerArgs {
   /** Namespace for every object (created by the caller). */
   namespace: pulumi.Input<string>;
   image: string;
+  /** Resources of the all-in-one process or of each collector. */
   resources: Resources;
   terminationGracePeriodSeconds: number;
-  storage: {
-    /** Go duration for Badger's ttl.spans. */
-    retention: string;
-    volumeSize: string;
-    storageClass?: string;
-  };
+  storage: JaegerStorageArgs;
   sampling: DeepReadonly<SamplingConfig>;
   spm: { prometheusUrl: string; metricsFlushInterval: string };
-  query: { serviceType: "ClusterIP" | "NodePort"; nodePort: number };
+  query: { serviceType: "ClusterIP" | "NodePort"; nodePort: number; replicas: number; resources: Resources };
+  collector: { minReplicas: number; maxReplicas: number; targetCpuUtilizationPercent: number };
   exporterQueue?: { queueSize: number; numConsumers: number };
-  /** Extra annotations per Service (e.g. prometheus.io/* scrape annotations). */
+  /** Extra annotations for the Services of each metrics endpoint (e.g. prometheus.io/* scrape annotations). */
   serviceAnnotations?: { metrics?: Record<string, string>; spanMetrics?: Record<string, string> };
-  /** Protect the Badger claim from deletion and keep it when removed from the program. */
+  /** Protect the Badger claim from deletion (prod). */
   protectData: boolean;
+  /** Resources the workloads need first (e.g. the search cluster). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
-
-const COMPONENT = "all-in-one";
 
 /** Kubernetes object names: stable, because clients and dashboards address them. */
 export const NAMES = {
-  deployment: "jaeger",
   serviceAccount: "jaeger",
-  config: "jaeger-config",
   sampling: "jaeger-sampling",
   claim: "jaeger-badger",
   queryService: "jaeger-query",
   collectorService: "jaeger-collector",
   metricsService: "jaeger-metrics",
+  queryMetricsService: "jaeger-query-metrics",
   spanMetricsService: "jaeger-span-metrics",
+  deployment: { "all-in-one": "jaeger", collector: "jaeger-collector", query: "jaeger-query" },
+  config: { "all-in-one": "jaeger-config", collector: "jaeger-collector-config", query: "jaeger-query-config" },
 } as const;
+
+/** A Service that exposes a role's own telemetry, and that role's memory limit (for alerts). */
+export interface TelemetryService {
+  readonly service: string;
+  readonly memoryLimit: string;
+}
 
 export class Jaeger extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
-  public readonly deploymentName: pulumi.Output<string>;
   public readonly queryServiceName: pulumi.Output<string>;
   public readonly collectorServiceName: pulumi.Output<string>;
-  public readonly metricsServiceName: pulumi.Output<string>;
-  public readonly spanMetricsServiceName: pulumi.Output<string>;
   public readonly endpoints: pulumi.Output<JaegerEndpoints>;
-  /** Selector labels of the Jaeger pods (for NetworkPolicies, monitors). */
-  public readonly podSelector: Record<string, string>;
   /** Labels every Jaeger Service carries (for ServiceMonitors). */
   public readonly serviceSelector: Record<string, string>;
+  /** Services serving :8888 telemetry, one per role. */
+  public readonly telemetryServices: TelemetryService[];
+  public readonly roles: Role[];
 
   constructor(name: string, args: JaegerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jaeger-spm:jaeger:Jaeger", name, {}, opts);
     const namespace = args.namespace;
-    const labels = commonLabels(name, COMPONENT, args.image);
-    const selector = selectorLabels(name, COMPONENT);
-    const meta = (objectName: string) => ({ name: objectName, namespace, labels });
-
-    const configFiles = {
-      [CONFIG_FILE]: renderJaegerConfig({
-        storage: {
-          kind: "badger",
-          keysDirectory: `${MOUNTS.badger}/keys`,
-          valuesDirectory: `${MOUNTS.badger}/values`,
-          ttl: args.storage.retention,
-        },
-        spm: args.spm,
-        sampling: {
-          strategiesFile: `${MOUNTS.sampling}/${SAMPLING_FILE}`,
-          reloadInterval: args.sampling.reloadInterval,
-        },
-        uiConfigFile: `${MOUNTS.config}/${UI_CONFIG_FILE}`,
-        exporterQueue: args.exporterQueue,
-      }),
-      [UI_CONFIG_FILE]: JSON.stringify(buildUiConfig(), null, 2) + "\n",
-    };
+    const meta = (objectName: string, role: Role) => ({
+      name: objectName,
+      namespace,
+      labels: commonLabels(name, role, args.image),
+    });
+    const storage = args.storage;
+    const single = storage.kind === "badger";
+    const ingestRole: Role = single ? "all-in-one" : "collector";
+    const queryRole: Role = single ? "all-in-one" : "query";
+    this.roles = single ? ["all-in-one"] : ["collector", "query"];
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-sa`,
-      { metadata: meta(NAMES.serviceAccount), automountServiceAccountToken: false },
-      { parent: this },
-    );
-
-    const config = new k8s.core.v1.ConfigMap(
-      `${name}-config`,
-      { metadata: meta(NAMES.config), data: configFiles },
+      { metadata: meta(NAMES.serviceAccount, ingestRole), automountServiceAccountToken: false },
       { parent: this },
     );
 
     // Updated in place (the provider treats ConfigMaps as mutable) and re-read by
-    // Jaeger every reload interval: a sampling change never restarts the pod.
+    // Jaeger every reload interval: a sampling change never restarts a pod.
     const sampling = new k8s.core.v1.ConfigMap(
       `${name}-sampling`,
-      { metadata: meta(NAMES.sampling), data: { [SAMPLING_FILE]: renderSamplingStrategies(args.sampling) } },
+      {
+        metadata: meta(NAMES.sampling, ingestRole),
+        data: { [SAMPLING_FILE]: renderSamplingStrategies(args.sampling) },
+      },
       { parent: this },
     );
 
-    const claim = new k8s.core.v1.PersistentVolumeClaim(
-      `${name}-badger`,
-      {
-        metadata: {
-          ...meta(NAMES.claim),
-          // With WaitForFirstConsumer storage classes the claim binds only once the pod
-          // exists; the Deployment's own readiness is the check that matters.
-          annotations: { "pulumi.com/skipAwait": "true" },
-        },
-        spec: {
-          accessModes: ["ReadWriteOnce"],
-          storageClassName: args.storage.storageClass,
-          resources: { requests: { storage: args.storage.volumeSize } },
-        },
-      },
-      {
-        parent: this,
-        protect: args.protectData,
-        retainOnDelete: args.protectData,
-        // The class of an existing claim cannot change in place; never replace (= delete) trace data for it.
-        ignoreChanges: ["spec.storageClassName"],
-      },
-    );
+    const jaegerStorage: Storage =
+      storage.kind === "badger"
+        ? {
+            kind: "badger",
+            keysDirectory: `${MOUNTS.badger}/keys`,
+            valuesDirectory: `${MOUNTS.badger}/values`,
+            ttl: storage.retention,
+          }
+        : storage.config;
 
-    const deployment = new k8s.apps.v1.Deployment(
-      `${name}-deployment`,
-      {
-        metadata: meta(NAMES.deployment),
-        spec: {
-          replicas: 1,
-          // Badger holds an exclusive directory lock and the claim is ReadWriteOnce:
-          // the old pod must be gone before the new one starts.
-          strategy: { type: "Recreate" },
-          revisionHistoryLimit: 5,
-          selector: { matchLabels: selector },
-          template: {
+    const dependsOn: pulumi.Input<pulumi.Resource>[] = [serviceAccount, sampling, ...(args.dependsOn ?? [])];
+    if (storage.kind === "badger") {
+      dependsOn.push(
+        new k8s.core.v1.PersistentVolumeClaim(
+          `${name}-badger`,
+          {
             metadata: {
-              labels,
-              annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(configFiles) },
+              ...meta(NAMES.claim, "all-in-one"),
+              // With WaitForFirstConsumer storage classes the claim binds only once the pod
+              // exists; the Deployment's own readiness is the check that matters.
+              annotations: { "pulumi.com/skipAwait": "true" },
             },
-            spec: buildAllInOnePodSpec({
-              image: args.image,
-              resources: args.resources,
-              configMapName: NAMES.config,
-              samplingConfigMapName: NAMES.sampling,
-              claimName: NAMES.claim,
-              serviceAccountName: NAMES.serviceAccount,
-              terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
-            }),
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              storageClassName: storage.storageClass,
+              resources: { requests: { storage: storage.volumeSize } },
+            },
+          },
+          {
+            parent: this,
+            protect: args.protectData,
+            // Never deleted by Pulumi: switching to another backend (or removing the stack's
+            // Badger) leaves the trace data in place; deleting it is an explicit kubectl step.
+            retainOnDelete: true,
+            // The class of an existing claim cannot change in place; never replace (= delete) trace data for it.
+            ignoreChanges: ["spec.storageClassName"],
+          },
+        ),
+      );
+    }
+
+    const workload = (role: Role) => {
+      const configFiles = {
+        [CONFIG_FILE]: renderJaegerConfig({
+          role,
+          storage: jaegerStorage,
+          spm: args.spm,
+          sampling: {
+            strategiesFile: `${MOUNTS.sampling}/${SAMPLING_FILE}`,
+            reloadInterval: args.sampling.reloadInterval,
+          },
+          uiConfigFile: `${MOUNTS.config}/${UI_CONFIG_FILE}`,
+          exporterQueue: args.exporterQueue,
+        }),
+        ...(role !== "collector" && { [UI_CONFIG_FILE]: JSON.stringify(buildUiConfig(), null, 2) + "\n" }),
+      };
+      const config = new k8s.core.v1.ConfigMap(
+        `${name}-${role === "all-in-one" ? "config" : `${role}-config`}`,
+        { metadata: meta(NAMES.config[role], role), data: configFiles },
+        { parent: this },
+      );
+      const selector = selectorLabels(name, role);
+      const stateless = role !== "all-in-one";
+      const deployment = new k8s.apps.v1.Deployment(
+        `${name}-${role === "all-in-one" ? "deployment" : role}`,
+        {
+          metadata: meta(NAMES.deployment[role], role),
+          spec: {
+            // Collectors are scaled by their HorizontalPodAutoscaler; the all-in-one is a single writer.
+            replicas: role === "collector" ? undefined : role === "query" ? args.query.replicas : 1,
+            // Badger holds an exclusive directory lock and the claim is ReadWriteOnce: the old
+            // pod must be gone before the new one starts. Stateless roles roll without downtime.
+            strategy: stateless
+              ? { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } }
+              : { type: "Recreate" },
+            revisionHistoryLimit: 5,
+            selector: { matchLabels: selector },
+            template: {
+              metadata: {
+                labels: commonLabels(name, role, args.image),
+                annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(configFiles) },
+              },
+              spec: buildJaegerPodSpec({
+                role,
+                image: args.image,
+                resources: role === "query" ? args.query.resources : args.resources,
+                configMapName: NAMES.config[role],
+                samplingConfigMapName: role === "query" ? undefined : NAMES.sampling,
+                claimName: role === "all-in-one" ? NAMES.claim : undefined,
+                secretFiles: storage.kind === "search" ? storage.secretFiles : [],
+                serviceAccountName: NAMES.serviceAccount,
+                terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
+                spreadSelector: stateless ? selector : undefined,
+              }),
+            },
           },
         },
-      },
-      { parent: this, dependsOn: [serviceAccount, config, sampling, claim] },
-    );
+        { parent: this, dependsOn: [config, ...dependsOn] },
+      );
+      if (stateless) {
+        new k8s.policy.v1.PodDisruptionBudget(
+          `${name}-${role}-pdb`,
+          {
+            metadata: meta(NAMES.deployment[role], role),
+            spec: {
+              maxUnavailable: 1,
+              unhealthyPodEvictionPolicy: "AlwaysAllow",
+              selector: { matchLabels: selector },
+            },
+          },
+          { parent: this },
+        );
+      }
+      if (role === "collector") {
+        new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+          `${name}-collector-hpa`,
+          {
+            metadata: meta(NAMES.deployment.collector, role),
+            spec: {
+              scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+              minReplicas: args.collector.minReplicas,
+              maxReplicas: args.collector.maxReplicas,
+              metrics: [
+                {
+                  type: "Resource",
+                  resource: {
+                    name: "cpu",
+                    target: { type: "Utilization", averageUtilization: args.collector.targetCpuUtilizationPercent },
+                  },
+                },
+              ],
+            },
+          },
+          { parent: this },
+        );
+      }
+      return selector;
+    };
+
+    const ingestSelector = workload(ingestRole);
+    const querySelector = single ? ingestSelector : workload(queryRole);
 
     const service = (
       resourceName: string,
       objectName: string,
+      role: Role,
+      selector: Record<string, string>,
       spec: k8s.types.input.core.v1.ServiceSpec,
       annotations?: Record<string, string>,
     ) =>
       new k8s.core.v1.Service(
         `${name}-${resourceName}`,
-        { metadata: { ...meta(objectName), annotations }, spec: { selector, ...spec } },
+        { metadata: { ...meta(objectName, role), annotations }, spec: { selector, ...spec } },
         { parent: this },
       );
 
-    const query = service("query", NAMES.queryService, {
+    const query = service("query", NAMES.queryService, queryRole, querySelector, {
       type: args.query.serviceType,
       ports: servicePorts(
         [PORTS.queryHttp, PORTS.queryGrpc],
         args.query.serviceType === "NodePort" ? { [PORTS.queryHttp.name]: args.query.nodePort } : {},
       ),
     });
-    const collector = service("collector", NAMES.collectorService, {
+    const collector = service("collector", NAMES.collectorService, ingestRole, ingestSelector, {
       type: "ClusterIP",
       ports: servicePorts([
         PORTS.otlpGrpc,
@@ -203,46 +301,54 @@ export class Jaeger extends pulumi.ComponentResource {
         PORTS.samplingGrpc,
       ]),
     });
-    const metrics = service(
+    const telemetryPorts = { type: "ClusterIP", ports: servicePorts([PORTS.metrics, PORTS.health]) };
+    service(
       "metrics",
       NAMES.metricsService,
-      {
-        type: "ClusterIP",
-        ports: servicePorts([PORTS.metrics, PORTS.health]),
-      },
+      ingestRole,
+      ingestSelector,
+      telemetryPorts,
       args.serviceAnnotations?.metrics,
     );
-    const spanMetrics = service(
+    if (!single) {
+      service(
+        "query-metrics",
+        NAMES.queryMetricsService,
+        queryRole,
+        querySelector,
+        telemetryPorts,
+        args.serviceAnnotations?.metrics,
+      );
+    }
+    service(
       "span-metrics",
       NAMES.spanMetricsService,
-      {
-        type: "ClusterIP",
-        ports: servicePorts([PORTS.spanMetrics]),
-      },
+      ingestRole,
+      ingestSelector,
+      { type: "ClusterIP", ports: servicePorts([PORTS.spanMetrics]) },
       args.serviceAnnotations?.spanMetrics,
     );
 
+    this.telemetryServices = single
+      ? [{ service: NAMES.metricsService, memoryLimit: args.resources.limits.memory }]
+      : [
+          { service: NAMES.metricsService, memoryLimit: args.resources.limits.memory },
+          { service: NAMES.queryMetricsService, memoryLimit: args.query.resources.limits.memory },
+        ];
     this.namespace = pulumi.output(namespace);
-    this.deploymentName = deployment.metadata.name;
     this.queryServiceName = query.metadata.name;
     this.collectorServiceName = collector.metadata.name;
-    this.metricsServiceName = metrics.metadata.name;
-    this.spanMetricsServiceName = spanMetrics.metadata.name;
     this.endpoints = pulumi
       .all([this.namespace, this.queryServiceName, this.collectorServiceName])
       .apply(([ns, queryService, collectorService]) =>
         jaegerEndpoints({ namespace: ns, queryService, collectorService, query: args.query }),
       );
-    this.podSelector = selector;
     this.serviceSelector = { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": name };
     this.registerOutputs({
       endpoints: this.endpoints,
       namespace: this.namespace,
-      deploymentName: this.deploymentName,
       queryServiceName: this.queryServiceName,
       collectorServiceName: this.collectorServiceName,
-      metricsServiceName: this.metricsServiceName,
-      spanMetricsServiceName: this.spanMetricsServiceName,
     });
   }
 }

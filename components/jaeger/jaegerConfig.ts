@@ -1,8 +1,9 @@
-// Builds the Jaeger v2 (OpenTelemetry Collector based) configuration document.
-// Key names follow ../shared/reference/jaeger-v2.md (§2a Badger, §3 SPM, §4 ports
-// and bind addresses, §5 remote sampling): an unknown key crash-loops the pod.
+// Builds the Jaeger v2 (OpenTelemetry Collector based) configuration document for
+// each role a process plays. Key names follow ../shared/reference/jaeger-v2.md (§2a
+// Badger, §2b/c Elasticsearch/OpenSearch, §3 SPM, §4 ports and bind addresses,
+// §5 remote sampling) and upstream example configs: an unknown key crash-loops the pod.
 import { stringify } from "yaml";
-import { PORTS, listenOn } from "./ports";
+import { JaegerPort, PORTS, listenOn } from "./ports";
 
 export interface BadgerStorage {
   readonly kind: "badger";
@@ -13,8 +14,35 @@ export interface BadgerStorage {
   readonly ttl: string;
 }
 
+export interface IndexSettings {
+  readonly shards: number;
+  readonly replicas: number;
+}
+
+export interface SearchStorage {
+  readonly kind: "elasticsearch" | "opensearch";
+  readonly serverUrls: readonly string[];
+  /** Empty: Jaeger's default index names (jaeger-span-YYYY-MM-DD, …). */
+  readonly indexPrefix: string;
+  readonly spans: IndexSettings;
+  /** Services, dependencies and sampling indices. */
+  readonly otherIndices: IndexSettings;
+  readonly basicAuth?: { readonly username: string; readonly passwordFile: string };
+  readonly apiKeyFile?: string;
+  readonly caFile?: string;
+}
+
+export type Storage = BadgerStorage | SearchStorage;
+
+/**
+ * What a Jaeger process does: everything in one process (Badger, single writer),
+ * or, with a shared search backend, separately scaled collectors and query servers.
+ */
+export type Role = "all-in-one" | "collector" | "query";
+
 export interface JaegerConfigInput {
-  readonly storage: BadgerStorage;
+  readonly role: Role;
+  readonly storage: Storage;
   readonly spm: {
     readonly prometheusUrl: string;
     /** Go duration between spanmetrics flushes. */
@@ -34,30 +62,90 @@ export interface JaegerConfigInput {
 export const TRACE_STORE = "traces";
 export const METRICS_STORE = "spm_prometheus";
 
+const ingests = (role: Role) => role !== "query";
+const serves = (role: Role) => role !== "collector";
+
+/** Ports each role listens on. */
+export function rolePorts(role: Role): JaegerPort[] {
+  const ingest = [
+    PORTS.otlpGrpc,
+    PORTS.otlpHttp,
+    PORTS.jaegerGrpc,
+    PORTS.jaegerThriftHttp,
+    PORTS.zipkin,
+    PORTS.samplingHttp,
+    PORTS.samplingGrpc,
+    PORTS.spanMetrics,
+  ];
+  const query = [PORTS.queryHttp, PORTS.queryGrpc];
+  const always = [PORTS.metrics, PORTS.health];
+  return [...(ingests(role) ? ingest : []), ...(serves(role) ? query : []), ...always];
+}
+
 /** The Jaeger UI config: the Monitor tab (SPM) is off unless enabled here. */
 export function buildUiConfig(): { monitor: { menuEnabled: boolean } } {
   return { monitor: { menuEnabled: true } };
 }
 
-export type JaegerConfig = ReturnType<typeof buildJaegerConfig>;
+function traceBackend(storage: Storage) {
+  if (storage.kind === "badger") {
+    return {
+      badger: {
+        directories: { keys: storage.keysDirectory, values: storage.valuesDirectory },
+        ephemeral: false,
+        ttl: { spans: storage.ttl },
+      },
+    };
+  }
+  const index = (settings: IndexSettings) => ({ shards: settings.shards, replicas: settings.replicas });
+  return {
+    [storage.kind]: {
+      server_urls: [...storage.serverUrls],
+      indices: {
+        ...(storage.indexPrefix && { index_prefix: storage.indexPrefix }),
+        spans: index(storage.spans),
+        services: index(storage.otherIndices),
+        dependencies: index(storage.otherIndices),
+        sampling: index(storage.otherIndices),
+      },
+      ...((storage.basicAuth || storage.apiKeyFile) && {
+        auth: {
+          ...(storage.basicAuth && {
+            basic: { username: storage.basicAuth.username, password_file: storage.basicAuth.passwordFile },
+          }),
+          ...(storage.apiKeyFile && { api_key: { file_path: storage.apiKeyFile } }),
+        },
+      }),
+      ...(storage.caFile && { tls: { ca_file: storage.caFile } }),
+    },
+  };
+}
 
 export function buildJaegerConfig(input: JaegerConfigInput) {
-  return {
-    service: {
-      extensions: ["jaeger_storage", "jaeger_query", "remote_sampling", "healthcheckv2"],
-      pipelines: {
+  const { role } = input;
+  const extensions: string[] = ["jaeger_storage"];
+  if (serves(role)) extensions.push("jaeger_query");
+  if (ingests(role)) extensions.push("remote_sampling");
+  extensions.push("healthcheckv2");
+
+  const pipelines = ingests(role)
+    ? {
         traces: {
           receivers: ["otlp", "jaeger", "zipkin"],
           processors: ["batch"],
           exporters: ["jaeger_storage_exporter", "spanmetrics"],
         },
-        "metrics/spanmetrics": {
-          receivers: ["spanmetrics"],
-          exporters: ["prometheus"],
-        },
-      },
+        "metrics/spanmetrics": { receivers: ["spanmetrics"], exporters: ["prometheus"] },
+      }
+    : // A query-only process still needs one pipeline (as upstream's config-query.yaml).
+      { traces: { receivers: ["nop"], processors: ["batch"], exporters: ["nop"] } };
+
+  return {
+    service: {
+      extensions,
+      pipelines,
       telemetry: {
-        resource: { "service.name": "jaeger" },
+        resource: { "service.name": role === "all-in-one" ? "jaeger" : `jaeger-${role}` },
         metrics: {
           level: "detailed",
           readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: PORTS.metrics.port } } } }],
@@ -70,72 +158,76 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
         use_v2: true,
         http: { endpoint: listenOn(PORTS.health) },
       },
-      jaeger_query: {
-        storage: { traces: TRACE_STORE, metrics: METRICS_STORE },
-        ui: { config_file: input.uiConfigFile },
-        http: { endpoint: listenOn(PORTS.queryHttp) },
-        grpc: { endpoint: listenOn(PORTS.queryGrpc) },
-      },
+      ...(serves(role) && {
+        jaeger_query: {
+          storage: { traces: TRACE_STORE, metrics: METRICS_STORE },
+          ui: { config_file: input.uiConfigFile },
+          http: { endpoint: listenOn(PORTS.queryHttp) },
+          grpc: { endpoint: listenOn(PORTS.queryGrpc) },
+        },
+      }),
       jaeger_storage: {
-        backends: {
-          [TRACE_STORE]: {
-            badger: {
-              directories: { keys: input.storage.keysDirectory, values: input.storage.valuesDirectory },
-              ephemeral: false,
-              ttl: { spans: input.storage.ttl },
+        backends: { [TRACE_STORE]: traceBackend(input.storage) },
+        ...(serves(role) && {
+          metric_backends: {
+            [METRICS_STORE]: {
+              prometheus: {
+                endpoint: input.spm.prometheusUrl,
+                // Without these Jaeger queries `traces_span_metrics_calls` and
+                // `..._duration_bucket`, which the Prometheus exporter never writes.
+                normalize_calls: true,
+                normalize_duration: true,
+              },
             },
-          },
-        },
-        metric_backends: {
-          [METRICS_STORE]: {
-            prometheus: {
-              endpoint: input.spm.prometheusUrl,
-              // Without these Jaeger queries `traces_span_metrics_calls` and
-              // `..._duration_bucket`, which the Prometheus exporter never writes.
-              normalize_calls: true,
-              normalize_duration: true,
-            },
-          },
-        },
-      },
-      remote_sampling: {
-        file: { path: input.sampling.strategiesFile, reload_interval: input.sampling.reloadInterval },
-        http: { endpoint: listenOn(PORTS.samplingHttp) },
-        grpc: { endpoint: listenOn(PORTS.samplingGrpc) },
-      },
-    },
-    receivers: {
-      otlp: {
-        protocols: {
-          grpc: { endpoint: listenOn(PORTS.otlpGrpc) },
-          http: { endpoint: listenOn(PORTS.otlpHttp) },
-        },
-      },
-      jaeger: {
-        protocols: {
-          grpc: { endpoint: listenOn(PORTS.jaegerGrpc) },
-          thrift_http: { endpoint: listenOn(PORTS.jaegerThriftHttp) },
-        },
-      },
-      zipkin: { endpoint: listenOn(PORTS.zipkin) },
-    },
-    processors: { batch: {} },
-    connectors: {
-      spanmetrics: { metrics_flush_interval: input.spm.metricsFlushInterval },
-    },
-    exporters: {
-      jaeger_storage_exporter: {
-        trace_storage: TRACE_STORE,
-        ...(input.exporterQueue && {
-          queue: {
-            enabled: true,
-            num_consumers: input.exporterQueue.numConsumers,
-            queue_size: input.exporterQueue.queueSize,
           },
         }),
       },
-      prometheus: { endpoint: listenOn(PORTS.spanMetrics) },
+      ...(ingests(role) && {
+        remote_sampling: {
+          file: { path: input.sampling.strategiesFile, reload_interval: input.sampling.reloadInterval },
+          http: { endpoint: listenOn(PORTS.samplingHttp) },
+          grpc: { endpoint: listenOn(PORTS.samplingGrpc) },
+        },
+      }),
     },
+    receivers: ingests(role)
+      ? {
+          otlp: {
+            protocols: {
+              grpc: { endpoint: listenOn(PORTS.otlpGrpc) },
+              http: { endpoint: listenOn(PORTS.otlpHttp) },
+            },
+          },
+          jaeger: {
+            protocols: {
+              grpc: { endpoint: listenOn(PORTS.jaegerGrpc) },
+              thrift_http: { endpoint: listenOn(PORTS.jaegerThriftHttp) },
+            },
+          },
+          zipkin: { endpoint: listenOn(PORTS.zipkin) },
+        }
+      : { nop: {} },
+    processors: { batch: {} },
+    ...(ingests(role) && {
+      connectors: {
+        spanmetrics: { metrics_flush_interval: input.spm.metricsFlushInterval },
+      },
+    }),
+    exporters: ingests(role)
+      ? {
+          jaeger_storage_exporter: {
+            trace_storage: TRACE_STORE,
+            ...(input.exporterQueue && {
+              queue: {
+                enabled: true,
+                num_consumers: input.exporterQueue.numConsumers,
+                queue_size: input.exporterQueue.queueSize,
+              },
+            }),
+          },
+          prometheus: { endpoint: listenOn(PORTS.spanMetrics) },
+        }
+      : { nop: {} },
   };
 }
 

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import type * as k8s from "@pulumi/kubernetes";
 import type { Resources } from "../../config/sizing";
+import { Role, rolePorts } from "./jaegerConfig";
 import { HEALTH_PATH, JaegerPort, PORTS } from "./ports";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -16,6 +17,7 @@ export const MOUNTS = {
   sampling: "/etc/jaeger/sampling",
   badger: "/badger",
   tmp: "/tmp",
+  storageSecrets: "/etc/jaeger/storage",
 } as const;
 
 export const CONFIG_FILE = "config.yaml";
@@ -78,43 +80,91 @@ export function servicePorts(
   });
 }
 
-/** Every port the all-in-one container listens on. */
-export const ALL_IN_ONE_PORTS: readonly JaegerPort[] = Object.values(PORTS);
+/** A file a pod reads from a Secret (credentials, CA certificates), mounted read-only. */
+export interface SecretFile {
+  readonly volume: string;
+  readonly secretName: string;
+  readonly key: string;
+  /** Directory it is mounted in; the file is `<mountPath>/<fileName>`. */
+  readonly mountPath: string;
+  readonly fileName: string;
+}
 
-export interface AllInOnePodInput {
+export const secretFilePath = (f: SecretFile) => `${f.mountPath}/${f.fileName}`;
+
+export interface JaegerPodInput {
+  readonly role: Role;
   readonly image: string;
   readonly resources: Resources;
   readonly configMapName: string;
-  readonly samplingConfigMapName: string;
-  readonly claimName: string;
+  /** Mounted for roles that serve remote sampling. */
+  readonly samplingConfigMapName?: string;
+  /** Badger's claim, for the all-in-one role. */
+  readonly claimName?: string;
+  readonly secretFiles: readonly SecretFile[];
   readonly serviceAccountName: string;
   readonly terminationGracePeriodSeconds: number;
+  /** Labels of this role's pods: spread replicas across nodes and zones. */
+  readonly spreadSelector?: Readonly<Record<string, string>>;
 }
 
-export function buildAllInOnePodSpec(input: AllInOnePodInput): PodSpec {
+export function buildJaegerPodSpec(input: JaegerPodInput): PodSpec {
   const health = { httpGet: { path: HEALTH_PATH, port: PORTS.health.name } };
+  const volumeMounts: k8s.types.input.core.v1.VolumeMount[] = [
+    { name: "config", mountPath: MOUNTS.config, readOnly: true },
+  ];
+  const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "config", configMap: { name: input.configMapName } }];
+  if (input.samplingConfigMapName) {
+    // A directory mount (no subPath) so the kubelet refreshes the file in place.
+    volumeMounts.push({ name: "sampling", mountPath: MOUNTS.sampling, readOnly: true });
+    volumes.push({ name: "sampling", configMap: { name: input.samplingConfigMapName } });
+  }
+  if (input.claimName) {
+    volumeMounts.push({ name: "badger", mountPath: MOUNTS.badger });
+    volumes.push({ name: "badger", persistentVolumeClaim: { claimName: input.claimName } });
+  }
+  for (const file of input.secretFiles) {
+    volumeMounts.push({ name: file.volume, mountPath: file.mountPath, readOnly: true });
+    volumes.push({
+      name: file.volume,
+      secret: { secretName: file.secretName, items: [{ key: file.key, path: file.fileName }], defaultMode: 0o440 },
+    });
+  }
+  volumeMounts.push({ name: "tmp", mountPath: MOUNTS.tmp });
+  volumes.push({ name: "tmp", emptyDir: { sizeLimit: "256Mi" } });
+
+  const spread = input.spreadSelector
+    ? ["kubernetes.io/hostname", "topology.kubernetes.io/zone"].map((topologyKey) => ({
+        maxSkew: 1,
+        topologyKey,
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: { ...input.spreadSelector } },
+      }))
+    : undefined;
+
   return {
     serviceAccountName: input.serviceAccountName,
     automountServiceAccountToken: false,
     enableServiceLinks: false,
-    // Badger flushes memtables and releases its directory lock on SIGTERM.
+    // Badger flushes memtables and releases its directory lock on SIGTERM; collectors drain their batches.
     terminationGracePeriodSeconds: input.terminationGracePeriodSeconds,
     securityContext: {
       runAsNonRoot: true,
       runAsUser: JAEGER_UID,
       runAsGroup: JAEGER_UID,
-      // Makes the volume writable for UID 10001 without a root init container.
+      // Makes volumes readable/writable for UID 10001 without a root init container.
       fsGroup: JAEGER_UID,
       fsGroupChangePolicy: "OnRootMismatch",
       seccompProfile: { type: "RuntimeDefault" },
     },
+    topologySpreadConstraints: spread,
     containers: [
       {
         name: "jaeger",
         image: input.image,
         imagePullPolicy: "IfNotPresent",
         args: ["--config", `${MOUNTS.config}/${CONFIG_FILE}`],
-        ports: containerPorts(ALL_IN_ONE_PORTS),
+        ports: containerPorts(rolePorts(input.role)),
         // Badger replays its value log after an unclean stop; give it minutes before liveness counts.
         startupProbe: { ...health, periodSeconds: 10, failureThreshold: 30, timeoutSeconds: 5 },
         livenessProbe: { ...health, periodSeconds: 15, failureThreshold: 5, timeoutSeconds: 5 },
@@ -133,20 +183,9 @@ export function buildAllInOnePodSpec(input: AllInOnePodInput): PodSpec {
           capabilities: { drop: ["ALL"] },
           seccompProfile: { type: "RuntimeDefault" },
         },
-        volumeMounts: [
-          { name: "config", mountPath: MOUNTS.config, readOnly: true },
-          // A directory mount (no subPath) so the kubelet refreshes the file in place.
-          { name: "sampling", mountPath: MOUNTS.sampling, readOnly: true },
-          { name: "badger", mountPath: MOUNTS.badger },
-          { name: "tmp", mountPath: MOUNTS.tmp },
-        ],
+        volumeMounts,
       },
     ],
-    volumes: [
-      { name: "config", configMap: { name: input.configMapName } },
-      { name: "sampling", configMap: { name: input.samplingConfigMapName } },
-      { name: "badger", persistentVolumeClaim: { claimName: input.claimName } },
-      { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-    ],
+    volumes,
   };
 }

@@ -41,14 +41,12 @@ export interface AlertThresholds {
 export interface RuleInput {
   /** Namespace Jaeger runs in (a label on every scraped series, in both scrape modes). */
   readonly namespace: string;
-  /** Services whose :8888 endpoints serve Jaeger's own telemetry. */
-  readonly telemetryServices: readonly string[];
+  /** Services whose :8888 endpoints serve Jaeger's own telemetry, each with its pods' memory limit. */
+  readonly telemetry: readonly { readonly service: string; readonly memoryLimitBytes: number }[];
   /** Service whose :8889 endpoint serves span metrics. */
   readonly spanMetricsService: string;
   /** Badger's claim, when the storage is Badger. */
   readonly badgerClaim?: string;
-  /** Memory limit of a Jaeger container, in bytes. */
-  readonly memoryLimitBytes: number;
   /** Whether the storage exporter has a queue (its size/capacity metrics exist only then). */
   readonly exporterQueue: boolean;
   readonly thresholds: AlertThresholds;
@@ -100,7 +98,7 @@ const percent = (ratio: number) => `${+(ratio * 100).toFixed(2)}%`;
 
 export function jaegerAlerts(input: RuleInput): AlertingRule[] {
   const t = input.thresholds;
-  const telemetry = `namespace="${input.namespace}", service=~"${input.telemetryServices.join("|")}"`;
+  const telemetry = `namespace="${input.namespace}", service=~"${input.telemetry.map((t) => t.service).join("|")}"`;
   const spanMetrics = `namespace="${input.namespace}", service="${input.spanMetricsService}"`;
   const rate = (metric: string, by = "namespace", selector = telemetry) =>
     `sum by (${by}) (rate(${metric}{${selector}}[${WINDOW}]))`;
@@ -176,7 +174,12 @@ export function jaegerAlerts(input: RuleInput): AlertingRule[] {
     alert(
       "JaegerMemoryNearLimit",
       "warning",
-      `max by (namespace, instance) (otelcol_process_memory_rss_bytes{${telemetry}}) / ${input.memoryLimitBytes} > ${t.memoryRatio}`,
+      input.telemetry
+        .map(
+          (role) =>
+            `max by (namespace, service, instance) (otelcol_process_memory_rss_bytes{namespace="${input.namespace}", service="${role.service}"}) / ${role.memoryLimitBytes} > ${t.memoryRatio}`,
+        )
+        .join(" or "),
       t.for,
       "Jaeger at {{ $labels.instance }} uses {{ $value | humanizePercentage }} of its memory limit",
       `Resident memory is above ${percent(t.memoryRatio)} of the container limit; the pod will be OOM-killed if it grows further.`,

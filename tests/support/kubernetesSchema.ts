@@ -58,10 +58,37 @@ export class KubernetesSchema {
     const where = `${object.kind} ${String((object.metadata as { name?: string } | undefined)?.name ?? "?")}`;
     const group = object.apiVersion.includes("/") ? object.apiVersion.split("/")[0] : "";
     if (CUSTOM_RESOURCE_MODELS[group]) return modelsValidation(object).map((p) => `${where}: ${p}`);
+    if (object.apiVersion === "elasticsearch.k8s.elastic.co/v1" && object.kind === "Elasticsearch") {
+      return this.elasticsearch(object).map((p) => `${where}: ${p}`);
+    }
     const rootType = modelName(object.apiVersion, object.kind);
     if (!this.model(rootType)) return [`${where}: no schema for ${object.apiVersion} ${object.kind}`];
     const problems = [...this.unknownFields(object, rootType, ""), ...modelsValidation(object)];
     return problems.map((p) => `${where}: ${p}`);
+  }
+
+  /**
+   * ECK's Elasticsearch (elasticsearch.k8s.elastic.co/v1, per ECK's API reference): its own
+   * fields are checked against the reference's field lists, and the Kubernetes types it
+   * embeds (pod template, volume claim templates) against the Kubernetes schema.
+   */
+  private elasticsearch(object: KubernetesObject): string[] {
+    const spec = (object.spec ?? {}) as Record<string, unknown>;
+    const problems = unknownKeys(spec, ELASTICSEARCH_SPEC_FIELDS, ".spec");
+    if (typeof spec.version !== "string") problems.push(".spec.version: required string");
+    const nodeSets = (spec.nodeSets ?? []) as Record<string, unknown>[];
+    if (nodeSets.length === 0) problems.push(".spec.nodeSets: at least one node set");
+    nodeSets.forEach((nodeSet, i) => {
+      const at = `.spec.nodeSets[${i}]`;
+      problems.push(...unknownKeys(nodeSet, NODE_SET_FIELDS, at));
+      if (typeof nodeSet.name !== "string" || typeof nodeSet.count !== "number")
+        problems.push(`${at}: name and count required`);
+      problems.push(...this.unknownFields(nodeSet.podTemplate, "V1PodTemplateSpec", `${at}.podTemplate`));
+      ((nodeSet.volumeClaimTemplates ?? []) as unknown[]).forEach((claim, j) =>
+        problems.push(...this.unknownFields(claim, "V1PersistentVolumeClaim", `${at}.volumeClaimTemplates[${j}]`)),
+      );
+    });
+    return problems;
   }
 
   private unknownFields(value: unknown, type: string, at: string): string[] {
@@ -91,6 +118,31 @@ export class KubernetesSchema {
       return this.unknownFields(child, childType, `${at}.${key}`);
     });
   }
+}
+
+const ELASTICSEARCH_SPEC_FIELDS = new Set([
+  "version",
+  "image",
+  "http",
+  "transport",
+  "nodeSets",
+  "updateStrategy",
+  "podDisruptionBudget",
+  "auth",
+  "secureSettings",
+  "serviceAccountName",
+  "remoteClusters",
+  "remoteClusterServer",
+  "volumeClaimDeletePolicy",
+  "monitoring",
+  "revisionHistoryLimit",
+]);
+const NODE_SET_FIELDS = new Set(["name", "config", "count", "podTemplate", "volumeClaimTemplates"]);
+
+function unknownKeys(value: Record<string, unknown>, known: ReadonlySet<string>, at: string): string[] {
+  return Object.keys(value)
+    .filter((k) => !known.has(k))
+    .map((k) => `${at}.${k}: unknown field`);
 }
 
 interface ValidatableModel {

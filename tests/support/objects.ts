@@ -1,6 +1,9 @@
 // Typed views of the Kubernetes objects an evaluated stack registers.
 import type { Deployment } from "kubernetes-types/apps/v1";
-import type { ConfigMap, Namespace, PersistentVolumeClaim, Service } from "kubernetes-types/core/v1";
+import type { HorizontalPodAutoscaler } from "kubernetes-types/autoscaling/v2";
+import type { CronJob } from "kubernetes-types/batch/v1";
+import type { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from "kubernetes-types/core/v1";
+import type { PodDisruptionBudget } from "kubernetes-types/policy/v1";
 import { parse } from "yaml";
 import type { CapturedResource, Evaluation } from "../../scripts/evaluate";
 import type { KubernetesObject } from "./kubernetesSchema";
@@ -15,6 +18,10 @@ export function kubernetesObjects(evaluation: Evaluation): KubernetesObject[] {
 
 interface KindMap {
   Deployment: Deployment;
+  HorizontalPodAutoscaler: HorizontalPodAutoscaler;
+  PodDisruptionBudget: PodDisruptionBudget;
+  CronJob: CronJob;
+  Secret: Secret;
   Service: Service;
   ConfigMap: ConfigMap;
   PersistentVolumeClaim: PersistentVolumeClaim;
@@ -42,9 +49,9 @@ export function resourceFor(evaluation: Evaluation, kind: string, name: string):
   return found;
 }
 
-/** The Jaeger v2 config document the pod reads (parsed from its ConfigMap). */
-export function jaegerConfigDocument(evaluation: Evaluation): Record<string, unknown> {
-  const data = objectNamed(evaluation, "ConfigMap", "jaeger-config").data ?? {};
+/** The Jaeger v2 config document a role's pods read (parsed from its ConfigMap). */
+export function jaegerConfigDocument(evaluation: Evaluation, configMap = "jaeger-config"): Record<string, unknown> {
+  const data = objectNamed(evaluation, "ConfigMap", configMap).data ?? {};
   return parse(data["config.yaml"]) as Record<string, unknown>;
 }
 

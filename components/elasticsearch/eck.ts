@@ -1,0 +1,87 @@
+// In-cluster Elasticsearch through the ECK operator: the operator from its Helm
+// chart (pinned) and one `Elasticsearch` resource. ECK generates the `elastic`
+// user's password and the HTTP CA into Secrets, which Jaeger mounts as files.
+import type { SearchConnection } from "./connection";
+
+export const ECK_CHART_REPO = "https://helm.elastic.co";
+export const ELASTICSEARCH_NAME = "jaeger-es";
+
+export interface InClusterElasticsearchInput {
+  readonly namespace: string;
+  readonly version: string;
+  readonly nodeCount: number;
+  readonly volumeSize: string;
+  readonly storageClass?: string;
+  readonly memory: string;
+  readonly cpu: string;
+}
+
+/** Objects ECK creates for an Elasticsearch named ELASTICSEARCH_NAME (ECK naming conventions). */
+export const ECK_OBJECTS = {
+  httpService: `${ELASTICSEARCH_NAME}-es-http`,
+  elasticUserSecret: `${ELASTICSEARCH_NAME}-es-elastic-user`,
+  httpCaSecret: `${ELASTICSEARCH_NAME}-es-http-certs-public`,
+} as const;
+
+export function buildElasticsearchSpec(input: InClusterElasticsearchInput) {
+  return {
+    version: input.version,
+    // Scaling the cluster down deletes the removed nodes' volumes; deleting the resource keeps them.
+    volumeClaimDeletePolicy: "DeleteOnScaledownOnly",
+    nodeSets: [
+      {
+        name: "default",
+        count: input.nodeCount,
+        // No privileged init container for vm.max_map_count (Pod Security "restricted").
+        config: { "node.store.allow_mmap": false },
+        podTemplate: {
+          spec: {
+            securityContext: {
+              runAsNonRoot: true,
+              fsGroup: 1000,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            containers: [
+              {
+                name: "elasticsearch",
+                resources: {
+                  requests: { memory: input.memory, cpu: input.cpu },
+                  limits: { memory: input.memory },
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  runAsNonRoot: true,
+                  capabilities: { drop: ["ALL"] },
+                },
+              },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: "elasticsearch-data" },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              resources: { requests: { storage: input.volumeSize } },
+              ...(input.storageClass && { storageClassName: input.storageClass }),
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** How Jaeger reaches the in-cluster cluster: HTTPS with ECK's CA, as the `elastic` user. */
+export function inClusterConnection(
+  namespace: string,
+  indices: Pick<SearchConnection, "indexPrefix" | "spans" | "otherIndices">,
+): SearchConnection {
+  return {
+    flavor: "elasticsearch",
+    serverUrls: [`https://${ECK_OBJECTS.httpService}.${namespace}.svc:9200`],
+    ...indices,
+    basicAuth: { username: "elastic", password: { name: ECK_OBJECTS.elasticUserSecret, key: "elastic" } },
+    ca: { name: ECK_OBJECTS.httpCaSecret, key: "ca.crt" },
+  };
+}

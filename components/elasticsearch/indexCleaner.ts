@@ -1,0 +1,100 @@
+// Retention for Elasticsearch/OpenSearch: Jaeger writes daily indices and
+// jaegertracing/jaeger-es-index-cleaner deletes those older than N days
+// (usage: jaeger-es-index-cleaner NUM_OF_DAYS http://HOST:PORT; ../shared/reference/jaeger-v2.md §2b).
+import type * as k8s from "@pulumi/kubernetes";
+import { JAEGER_UID, secretFilePath } from "../jaeger/workload";
+import { SearchConnection, connectionFiles } from "./connection";
+
+type CronJobSpec = k8s.types.input.batch.v1.CronJobSpec;
+
+/** Whole days of a retention given in seconds (the config schema rejects other values). */
+export function retentionDays(retentionSeconds: number): number {
+  return Math.round(retentionSeconds / 86400);
+}
+
+/** The cleaner image that matches a Jaeger image: same registry path and tag, v2-versioned since 2.14. */
+export function indexCleanerImage(jaegerImage: string): string {
+  return jaegerImage.replace(/jaegertracing\/jaeger(?=[:@])/, "jaegertracing/jaeger-es-index-cleaner").split("@")[0];
+}
+
+export interface IndexCleanerInput {
+  readonly image: string;
+  readonly schedule: string;
+  readonly days: number;
+  readonly connection: SearchConnection;
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+export function buildIndexCleanerSpec(input: IndexCleanerInput): CronJobSpec {
+  const c = input.connection;
+  const files = connectionFiles(c);
+  const mounted = [files.password, files.apiKey, files.ca].filter((f) => f !== undefined);
+  const args = [String(input.days), c.serverUrls[0]];
+  if (files.apiKey) args.push(`--es.api-key-file=${secretFilePath(files.apiKey)}`);
+  if (files.ca) args.push("--es.tls.enabled=true", `--es.tls.ca=${secretFilePath(files.ca)}`);
+  const env: k8s.types.input.core.v1.EnvVar[] = [];
+  if (c.indexPrefix) env.push({ name: "INDEX_PREFIX", value: c.indexPrefix });
+  if (c.basicAuth) {
+    env.push({ name: "ES_USERNAME", value: c.basicAuth.username });
+    // The cleaner reads a password only from a flag or the environment (no file option),
+    // so it comes from the Secret by reference; the value is never in the spec.
+    env.push({
+      name: "ES_PASSWORD",
+      valueFrom: { secretKeyRef: { name: c.basicAuth.password.name, key: c.basicAuth.password.key } },
+    });
+  }
+  return {
+    schedule: input.schedule,
+    concurrencyPolicy: "Forbid",
+    startingDeadlineSeconds: 3600,
+    successfulJobsHistoryLimit: 3,
+    failedJobsHistoryLimit: 3,
+    jobTemplate: {
+      spec: {
+        backoffLimit: 3,
+        activeDeadlineSeconds: 1800,
+        template: {
+          metadata: { labels: { ...input.podLabels } },
+          spec: {
+            restartPolicy: "OnFailure",
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: JAEGER_UID,
+              runAsGroup: JAEGER_UID,
+              fsGroup: JAEGER_UID,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            containers: [
+              {
+                name: "index-cleaner",
+                image: input.image,
+                imagePullPolicy: "IfNotPresent",
+                args,
+                env,
+                resources: {
+                  requests: { cpu: "50m", memory: "64Mi" },
+                  limits: { cpu: "500m", memory: "256Mi" },
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  privileged: false,
+                  readOnlyRootFilesystem: true,
+                  runAsNonRoot: true,
+                  capabilities: { drop: ["ALL"] },
+                  seccompProfile: { type: "RuntimeDefault" },
+                },
+                volumeMounts: mounted.map((f) => ({ name: f.volume, mountPath: f.mountPath, readOnly: true })),
+              },
+            ],
+            volumes: mounted.map((f) => ({
+              name: f.volume,
+              secret: { secretName: f.secretName, items: [{ key: f.key, path: f.fileName }], defaultMode: 0o440 },
+            })),
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,476 @@
+import * as assert from "node:assert/strict";
+import type { Deployment } from "kubernetes-types/apps/v1";
+import type { Container, PodSpec } from "kubernetes-types/core/v1";
+import { parse } from "yaml";
+import { parseStackConfig } from "../config/load";
+import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { at, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
+
+const CA = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----";
+const PASSWORD = "s3cr3t-es-password";
+
+function edits(stack: string, values: [string, string, boolean?][]): RawConfig {
+  return values.reduce((raw, [k, v, usePath = true]) => configSet(raw, k, v, { path: usePath }), stackConfig(stack));
+}
+
+const EXTERNAL_BASIC: [string, string, boolean?][] = [
+  ["storage.backend", "elasticsearch"],
+  ["storage.retention", "72h"],
+  ["storage.elasticsearch.serverUrls[0]", "https://es.example.com:9200"],
+  ["storage.elasticsearch.auth", "basic"],
+  ["storage.elasticsearch.username", "jaeger"],
+  ["storage.elasticsearch.caCert", CA],
+  ["elasticsearchPassword", PASSWORD, false],
+];
+
+const matches = (selector: Record<string, string> = {}, labels: Record<string, string> = {}) =>
+  Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+const pod = (d: Deployment): PodSpec => {
+  assert.ok(d.spec?.template.spec);
+  return d.spec.template.spec;
+};
+const container = (d: Deployment): Container => pod(d).containers[0];
+
+function configOf(ev: Evaluation, d: Deployment): Record<string, unknown> {
+  const volume = pod(d).volumes?.find((v) => v.name === "config");
+  const data = objectNamed(ev, "ConfigMap", volume?.configMap?.name ?? "").data ?? {};
+  return parse(data["config.yaml"]) as Record<string, unknown>;
+}
+
+/** Every endpoint value in a Jaeger config document. */
+function endpoints(document: unknown): string[] {
+  if (Array.isArray(document)) return document.flatMap(endpoints);
+  if (document === null || typeof document !== "object") return [];
+  return Object.entries(document).flatMap(([k, v]) => (k === "endpoint" && typeof v === "string" ? [v] : endpoints(v)));
+}
+
+const GUIDE_PORTS: [string, number][] = [
+  ["jaeger-query", 16686],
+  ["jaeger-collector", 4317],
+  ["jaeger-collector", 4318],
+  ["jaeger-collector", 14250],
+  ["jaeger-collector", 14268],
+  ["jaeger-collector", 9411],
+  ["jaeger-collector", 5778],
+  ["jaeger-collector", 5779],
+  ["jaeger-span-metrics", 8889],
+  ["jaeger-metrics", 13133],
+];
+
+const BACKENDS: { name: string; evaluate: () => Promise<Evaluation>; roles: string[] }[] = [
+  { name: "Badger (dev)", evaluate: () => evaluateStack("dev"), roles: ["jaeger"] },
+  {
+    name: "Elasticsearch, external (dev + basic auth)",
+    evaluate: () => evaluateStack("dev", edits("dev", EXTERNAL_BASIC), ["jaeger-spm:elasticsearchPassword"]),
+    roles: ["jaeger-collector", "jaeger-query"],
+  },
+  {
+    name: "Elasticsearch, in-cluster ECK (prod)",
+    evaluate: () => evaluateStack("prod"),
+    roles: ["jaeger-collector", "jaeger-query"],
+  },
+];
+
+describe("shared guarantees on every storage backend", () => {
+  for (const backend of BACKENDS) {
+    describe(backend.name, () => {
+      let ev: Evaluation;
+      before(async () => {
+        ev = await backend.evaluate();
+      });
+
+      it("runs the expected Jaeger roles", () => {
+        assert.deepEqual(
+          objectsOfKind(ev, "Deployment")
+            .map((d) => d.metadata?.name)
+            .sort(),
+          backend.roles,
+        );
+      });
+
+      it("serves every port of the guide's table: Service -> pods -> container port -> Jaeger config", () => {
+        for (const [serviceName, port] of GUIDE_PORTS) {
+          const service = objectNamed(ev, "Service", serviceName);
+          const servicePort = service.spec?.ports?.find((p) => p.port === port);
+          assert.ok(servicePort, `${serviceName} exposes ${port}`);
+          const selected = objectsOfKind(ev, "Deployment").filter((d) =>
+            matches(service.spec?.selector, d.spec?.template.metadata?.labels),
+          );
+          assert.ok(selected.length > 0, `${serviceName} selects pods`);
+          const targetPort = servicePort.targetPort;
+          for (const d of selected) {
+            const target = container(d).ports?.find((p) => p.name === targetPort);
+            assert.equal(target?.containerPort, port, `${serviceName}:${port} -> ${d.metadata?.name}`);
+            assert.ok(endpoints(configOf(ev, d)).includes(`0.0.0.0:${port}`), `${d.metadata?.name} listens on ${port}`);
+          }
+        }
+      });
+
+      it("probes /status on each role's healthcheckv2 port", () => {
+        for (const d of objectsOfKind(ev, "Deployment")) {
+          const c = container(d);
+          const healthPort = c.ports?.find((p) => p.name === "health")?.containerPort;
+          assert.equal(at(configOf(ev, d), "extensions.healthcheckv2.http.endpoint"), `0.0.0.0:${healthPort}`);
+          for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
+            assert.equal(probe?.httpGet?.path, "/status");
+            assert.equal(probe?.httpGet?.port, "health");
+          }
+        }
+      });
+
+      it("meets Pod Security 'restricted' in every pod template (Deployments and CronJobs)", () => {
+        const templates: [string, PodSpec | undefined][] = [
+          ...objectsOfKind(ev, "Deployment").map((d): [string, PodSpec | undefined] => [
+            String(d.metadata?.name),
+            d.spec?.template.spec,
+          ]),
+          ...objectsOfKind(ev, "CronJob").map((j): [string, PodSpec | undefined] => [
+            String(j.metadata?.name),
+            j.spec?.jobTemplate.spec?.template.spec,
+          ]),
+        ];
+        for (const [name, spec] of templates) {
+          assert.ok(spec, name);
+          assert.equal(spec.securityContext?.runAsNonRoot, true, name);
+          assert.equal(spec.securityContext?.seccompProfile?.type, "RuntimeDefault", name);
+          for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+            assert.equal(c.securityContext?.allowPrivilegeEscalation, false, `${name}/${c.name}`);
+            assert.deepEqual(c.securityContext?.capabilities?.drop, ["ALL"], `${name}/${c.name}`);
+            assert.equal(c.securityContext?.readOnlyRootFilesystem, true, `${name}/${c.name}`);
+            assert.ok(c.resources?.requests && c.resources?.limits, `${name}/${c.name} resources`);
+          }
+          for (const v of spec.volumes ?? []) assert.equal(v.hostPath, undefined, `${name} hostPath`);
+        }
+      });
+
+      it("wires SPM: spans -> spanmetrics -> :8889, and the UI's Monitor tab -> Prometheus with normalised names", () => {
+        const ingest = objectsOfKind(ev, "Deployment").find((d) => endpoints(configOf(ev, d)).includes("0.0.0.0:4317"));
+        const query = objectsOfKind(ev, "Deployment").find((d) => endpoints(configOf(ev, d)).includes("0.0.0.0:16686"));
+        assert.ok(ingest && query);
+        const ingestConfig = configOf(ev, ingest);
+        assert.ok((at(ingestConfig, "service.pipelines.traces.exporters") as string[]).includes("spanmetrics"));
+        assert.equal(at(ingestConfig, "exporters.prometheus.endpoint"), "0.0.0.0:8889");
+        const queryConfig = configOf(ev, query);
+        const metricsStore = at(queryConfig, "extensions.jaeger_query.storage.metrics") as string;
+        const backendConfig = (at(queryConfig, "extensions.jaeger_storage.metric_backends") as Record<string, unknown>)[
+          metricsStore
+        ];
+        assert.deepEqual(at(backendConfig, "prometheus.normalize_calls"), true);
+        assert.deepEqual(at(backendConfig, "prometheus.normalize_duration"), true);
+        const ui = objectNamed(
+          ev,
+          "ConfigMap",
+          String(pod(query).volumes?.find((v) => v.name === "config")?.configMap?.name),
+        ).data?.["ui-config.json"];
+        assert.equal(JSON.parse(ui ?? "{}").monitor.menuEnabled, true);
+      });
+
+      it("selects real pods from every Service", () => {
+        const labels = objectsOfKind(ev, "Deployment").map((d) => d.spec?.template.metadata?.labels);
+        for (const s of objectsOfKind(ev, "Service")) {
+          assert.ok(
+            labels.some((l) => matches(s.spec?.selector, l)),
+            `${s.metadata?.name} selects pods`,
+          );
+        }
+        for (const d of objectsOfKind(ev, "Deployment")) {
+          assert.ok(matches(d.spec?.selector.matchLabels, d.spec?.template.metadata?.labels), `${d.metadata?.name}`);
+        }
+      });
+    });
+  }
+});
+
+describe("Elasticsearch / OpenSearch backend", () => {
+  describe("external cluster with basic auth and a custom CA", () => {
+    let ev: Evaluation;
+    before(async () => {
+      ev = await evaluateStack("dev", edits("dev", EXTERNAL_BASIC), ["jaeger-spm:elasticsearchPassword"]);
+    });
+
+    it("keeps the password in a Secret mounted as a file, never in a ConfigMap, env literal, arg or output", () => {
+      const secret = resourceFor(ev, "Secret", "jaeger-storage-credentials");
+      assert.deepEqual(secret.inputs.stringData, { password: PASSWORD });
+      assert.ok(secret.secretPaths.includes("stringData"));
+      for (const r of ev.resources.filter((r) => r.type !== "kubernetes:core/v1:Secret")) {
+        assert.ok(!JSON.stringify(r.inputs).includes(PASSWORD), `${r.type} ${r.name} holds the password`);
+      }
+      assert.ok(!JSON.stringify(ev.outputs).includes(PASSWORD));
+      for (const name of ["jaeger-collector", "jaeger-query"]) {
+        const d = objectNamed(ev, "Deployment", name);
+        const es = at(configOf(ev, d), "extensions.jaeger_storage.backends.traces.elasticsearch") as Record<
+          string,
+          unknown
+        >;
+        const passwordFile = String(at(es, "auth.basic.password_file"));
+        const caFile = String(at(es, "tls.ca_file"));
+        assert.equal(at(es, "auth.basic.username"), "jaeger");
+        assert.deepEqual(es.server_urls, ["https://es.example.com:9200"]);
+        for (const [file, secretName, key] of [
+          [passwordFile, "jaeger-storage-credentials", "password"],
+          [caFile, "jaeger-storage-ca", "ca.crt"],
+        ]) {
+          const mount = container(d).volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
+          assert.ok(mount?.readOnly, `${name}: ${file} is on a read-only mount`);
+          const volume = pod(d).volumes?.find((v) => v.name === mount?.name);
+          assert.equal(volume?.secret?.secretName, secretName);
+          assert.deepEqual(volume?.secret?.items, [{ key, path: file.slice(mount.mountPath.length + 1) }]);
+        }
+      }
+    });
+
+    it("uses the Elasticsearch index settings (shards, replicas) for every index type", () => {
+      const es = at(
+        configOf(ev, objectNamed(ev, "Deployment", "jaeger-collector")),
+        "extensions.jaeger_storage.backends.traces.elasticsearch.indices",
+      ) as Record<string, unknown>;
+      assert.deepEqual(es.spans, { shards: 3, replicas: 1 });
+      for (const index of ["services", "dependencies", "sampling"])
+        assert.deepEqual(es[index], { shards: 1, replicas: 1 });
+    });
+
+    it("scales collectors with an HPA, protects both roles with PDBs and spreads them over nodes", () => {
+      const hpa = objectNamed(ev, "HorizontalPodAutoscaler", "jaeger-collector");
+      assert.equal(hpa.spec?.scaleTargetRef.name, "jaeger-collector");
+      assert.equal(hpa.spec?.metrics?.[0].resource?.target.averageUtilization, 70);
+      assert.equal(
+        objectNamed(ev, "Deployment", "jaeger-collector").spec?.replicas,
+        undefined,
+        "the HPA owns replicas",
+      );
+      for (const role of ["jaeger-collector", "jaeger-query"]) {
+        const d = objectNamed(ev, "Deployment", role);
+        assert.equal(d.spec?.strategy?.type, "RollingUpdate");
+        const pdb = objectNamed(ev, "PodDisruptionBudget", role);
+        assert.equal(pdb.spec?.maxUnavailable, 1);
+        assert.ok(matches(pdb.spec?.selector?.matchLabels, d.spec?.template.metadata?.labels));
+        const spread = pod(d).topologySpreadConstraints ?? [];
+        assert.deepEqual(
+          spread.map((c) => c.topologyKey),
+          ["kubernetes.io/hostname", "topology.kubernetes.io/zone"],
+        );
+        assert.ok(spread.every((c) => matches(c.labelSelector?.matchLabels, d.spec?.template.metadata?.labels)));
+      }
+    });
+
+    it("deletes indices older than the retention with the index cleaner CronJob", () => {
+      const job = objectNamed(ev, "CronJob", "jaeger-es-index-cleaner");
+      assert.equal(job.spec?.concurrencyPolicy, "Forbid");
+      assert.ok((job.spec?.startingDeadlineSeconds ?? 0) > 0);
+      const c = job.spec?.jobTemplate.spec?.template.spec?.containers[0];
+      assert.equal(c?.image, "jaegertracing/jaeger-es-index-cleaner:2.20.0");
+      // retention 72h = 3 days
+      assert.deepEqual(c?.args?.slice(0, 2), ["3", "https://es.example.com:9200"]);
+      const password = c?.env?.find((e) => e.name === "ES_PASSWORD");
+      assert.deepEqual(password?.valueFrom?.secretKeyRef, { name: "jaeger-storage-credentials", key: "password" });
+      assert.equal(password?.value, undefined);
+    });
+
+    it("keeps Service names and ports identical to the Badger shape", async () => {
+      const badger = await evaluateStack("dev");
+      const shape = (e: Evaluation, names: string[]) =>
+        names.map((n) => ({ n, ports: objectNamed(e, "Service", n).spec?.ports?.map((p) => [p.name, p.port]) }));
+      const names = ["jaeger-query", "jaeger-collector", "jaeger-metrics", "jaeger-span-metrics"];
+      assert.deepEqual(shape(ev, names), shape(badger, names));
+    });
+
+    it("no longer manages the Badger claim, which Pulumi keeps in the cluster (retainOnDelete)", async () => {
+      const badger = await evaluateStack("dev");
+      assert.equal(resourceFor(badger, "PersistentVolumeClaim", "jaeger-badger").options.retainOnDelete, true);
+      assert.ok(!ev.resources.some((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim"));
+    });
+
+    it("imports the Elasticsearch variant of the health dashboard", () => {
+      assert.deepEqual(ev.outputs.grafanaDashboardUids, ["jaeger-spm-red", "jaeger-health"]);
+      const maps = objectsOfKind(ev, "ConfigMap").filter((m) => m.metadata?.labels?.grafana_dashboard === "1");
+      assert.ok(maps.some((m) => Object.values(m.data ?? {}).some((json) => json.includes("Bulk inserts / errors"))));
+    });
+  });
+
+  it("external with an API key mounts it as a file for Jaeger and the index cleaner", async () => {
+    const ev = await evaluateStack(
+      "dev",
+      edits("dev", [
+        ["storage.backend", "elasticsearch"],
+        ["storage.elasticsearch.serverUrls[0]", "https://es.example.com:9200"],
+        ["storage.elasticsearch.auth", "apiKey"],
+        ["elasticsearchApiKey", "aWQ6a2V5", false],
+      ]),
+      ["jaeger-spm:elasticsearchApiKey"],
+    );
+    const d = objectNamed(ev, "Deployment", "jaeger-collector");
+    const file = String(
+      at(configOf(ev, d), "extensions.jaeger_storage.backends.traces.elasticsearch.auth.api_key.file_path"),
+    );
+    const mount = container(d).volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
+    assert.equal(pod(d).volumes?.find((v) => v.name === mount?.name)?.secret?.secretName, "jaeger-storage-credentials");
+    const cleaner = objectNamed(ev, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template.spec
+      ?.containers[0];
+    assert.ok(cleaner?.args?.includes(`--es.api-key-file=${file}`));
+  });
+
+  it("OpenSearch uses the opensearch storage type with the same settings", async () => {
+    const ev = await evaluateStack(
+      "dev",
+      edits("dev", [
+        ["storage.backend", "elasticsearch"],
+        ["storage.elasticsearch.flavor", "opensearch"],
+        ["storage.elasticsearch.serverUrls[0]", "http://opensearch.search.svc:9200"],
+      ]),
+    );
+    const backends = at(
+      configOf(ev, objectNamed(ev, "Deployment", "jaeger-query")),
+      "extensions.jaeger_storage.backends.traces",
+    ) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(backends), ["opensearch"]);
+    assert.deepEqual(at(backends, "opensearch.server_urls"), ["http://opensearch.search.svc:9200"]);
+  });
+
+  describe("in-cluster Elasticsearch (prod)", () => {
+    let prod: Evaluation;
+    before(async () => {
+      prod = await evaluateStack("prod");
+    });
+
+    it("installs the pinned ECK operator and an Elasticsearch with the configured nodes and volumes", () => {
+      const operator = prod.resources.find(
+        (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "eck-operator",
+      );
+      assert.ok(operator);
+      assert.match(String(operator.inputs.version), /^\d+\.\d+\.\d+$/);
+      const cluster = resourceFor(prod, "Elasticsearch", "jaeger-es").inputs;
+      assert.equal(at(cluster, "spec.version"), "8.19.0");
+      assert.equal(at(cluster, "spec.nodeSets.0.count"), 3);
+      assert.equal(at(cluster, "spec.nodeSets.0.volumeClaimTemplates.0.spec.resources.requests.storage"), "100Gi");
+      assert.equal(at(cluster, "spec.volumeClaimDeletePolicy"), "DeleteOnScaledownOnly");
+    });
+
+    it("connects Jaeger and the cleaner over HTTPS with ECK's generated password and CA, mounted from its Secrets", () => {
+      for (const name of ["jaeger-collector", "jaeger-query"]) {
+        const d = objectNamed(prod, "Deployment", name);
+        const es = at(configOf(prod, d), "extensions.jaeger_storage.backends.traces.elasticsearch") as Record<
+          string,
+          unknown
+        >;
+        assert.deepEqual(es.server_urls, ["https://jaeger-es-es-http.observability.svc:9200"]);
+        assert.equal(at(es, "auth.basic.username"), "elastic");
+        const secrets = (pod(d).volumes ?? []).map((v) => v.secret?.secretName).filter(Boolean);
+        assert.deepEqual(secrets.sort(), ["jaeger-es-es-elastic-user", "jaeger-es-es-http-certs-public"]);
+        assert.deepEqual(
+          resourceFor(prod, "Deployment", name).options.dependsOn.filter((d) => d.includes("Elasticsearch")),
+          ["kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch::storage-elasticsearch"],
+        );
+      }
+      const cleaner = objectNamed(prod, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template.spec
+        ?.containers[0];
+      // retention 168h = 7 days
+      assert.deepEqual(cleaner?.args?.slice(0, 2), ["7", "https://jaeger-es-es-http.observability.svc:9200"]);
+      assert.deepEqual(cleaner?.env?.find((e) => e.name === "ES_PASSWORD")?.valueFrom?.secretKeyRef, {
+        name: "jaeger-es-es-elastic-user",
+        key: "elastic",
+      });
+      assert.equal(objectsOfKind(prod, "Secret").length, 0, "no credentials of our own");
+    });
+  });
+
+  describe("validation", () => {
+    const es = (values: [string, string, boolean?][]) =>
+      edits("dev", [["storage.backend", "elasticsearch"], ...values]);
+    const url: [string, string] = ["storage.elasticsearch.serverUrls[0]", "https://es:9200"];
+    const cases: { what: string; raw: RawConfig; secret?: string[]; message: RegExp }[] = [
+      {
+        what: "external without server URLs",
+        raw: es([]),
+        message:
+          /^jaeger-spm:storage\.elasticsearch\.serverUrls = \(not set\): expected at least one server URL when storage\.backend is elasticsearch/,
+      },
+      {
+        what: "zero shards",
+        raw: es([url, ["storage.elasticsearch.spans.shards", "0"]]),
+        message: /^jaeger-spm:storage\.elasticsearch\.spans\.shards = 0: expected a whole number of shards, 1 to 100$/,
+      },
+      {
+        what: "replicas not below the in-cluster node count",
+        raw: es([
+          ["storage.elasticsearch.mode", "inCluster"],
+          ["storage.elasticsearch.inCluster.nodeCount", "1"],
+        ]),
+        message:
+          /^jaeger-spm:storage\.elasticsearch\.spans\.replicas = \(not set\): expected fewer replicas \(1\) than storage\.elasticsearch\.inCluster\.nodeCount \(1\)/,
+      },
+      {
+        what: "a retention that is not whole days",
+        raw: es([url, ["storage.retention", "36h"]]),
+        message:
+          /^jaeger-spm:storage\.retention = "36h": expected a whole number of days \(e\.g\. 168h or 72h\) with storage\.backend elasticsearch/,
+      },
+      {
+        what: "basic auth without a user name",
+        raw: es([url, ["storage.elasticsearch.auth", "basic"], ["elasticsearchPassword", "x", false]]),
+        secret: ["jaeger-spm:elasticsearchPassword"],
+        message:
+          /^jaeger-spm:storage\.elasticsearch\.username = \(not set\): expected a user name when storage\.elasticsearch\.auth is basic$/,
+      },
+      {
+        what: "basic auth without a password",
+        raw: es([url, ["storage.elasticsearch.auth", "basic"], ["storage.elasticsearch.username", "jaeger"]]),
+        message:
+          /^jaeger-spm:elasticsearchPassword = \(not set\): expected the password of storage\.elasticsearch\.username/,
+      },
+      {
+        what: "API key auth without a key",
+        raw: es([url, ["storage.elasticsearch.auth", "apiKey"]]),
+        message:
+          /^jaeger-spm:elasticsearchApiKey = \(not set\): expected an API key when storage\.elasticsearch\.auth is apiKey/,
+      },
+      {
+        what: "a password with auth none",
+        raw: es([url, ["elasticsearchPassword", "x", false]]),
+        secret: ["jaeger-spm:elasticsearchPassword"],
+        message:
+          /^jaeger-spm:elasticsearchPassword is set but unused: expected storage\.elasticsearch\.auth "basic" \(it is "none"\)$/,
+      },
+      {
+        what: "a password in plaintext",
+        raw: es([
+          url,
+          ["storage.elasticsearch.auth", "basic"],
+          ["storage.elasticsearch.username", "j"],
+          ["elasticsearchPassword", "x", false],
+        ]),
+        message: /^jaeger-spm:elasticsearchPassword is set in plaintext: expected a secret/,
+      },
+      {
+        what: "OpenSearch in the cluster",
+        raw: es([
+          ["storage.elasticsearch.mode", "inCluster"],
+          ["storage.elasticsearch.flavor", "opensearch"],
+        ]),
+        message: /^jaeger-spm:storage\.elasticsearch\.mode = "inCluster": expected "external" for OpenSearch/,
+      },
+      {
+        what: "server URLs with the in-cluster mode",
+        raw: es([["storage.elasticsearch.mode", "inCluster"], url]),
+        message:
+          /^jaeger-spm:storage\.elasticsearch\.serverUrls = \["https:\/\/es:9200"\]: expected no server URLs with mode inCluster/,
+      },
+      {
+        what: "collector maxReplicas below minReplicas",
+        raw: es([url, ["jaeger.collector.minReplicas", "4"], ["jaeger.collector.maxReplicas", "2"]]),
+        message:
+          /^jaeger-spm:jaeger\.collector\.maxReplicas = 2: expected at least jaeger\.collector\.minReplicas \(4\)$/,
+      },
+    ];
+    for (const c of cases) {
+      it(`rejects ${c.what}`, () => {
+        const result = parseStackConfig(c.raw, new Set(c.secret ?? []));
+        const problems = result.ok ? [] : result.problems;
+        assert.ok(
+          problems.some((p) => c.message.test(p)),
+          `no problem matched ${c.message}; got:\n${problems.join("\n")}`,
+        );
+      });
+    }
+  });
+});
