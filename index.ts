@@ -1,14 +1,19 @@
 // Entry point: read and validate the stack config, wire the components, export outputs.
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
 import { parseBytesQuantity } from "./config/units";
+import { BadgerBackups } from "./components/backup/badger";
+import { ElasticsearchSnapshots } from "./components/backup/snapshots";
+import { BackupStorage, BackupWriter } from "./components/backup/storage";
 import { SearchBackend } from "./components/elasticsearch";
 import { jaegerSearchStorage } from "./components/elasticsearch/connection";
 import { indexCleanerImage, retentionDays } from "./components/elasticsearch/indexCleaner";
 import { GrafanaDashboards } from "./components/grafana";
 import { dashboardFilesFor, loadDashboard } from "./components/grafana/dashboards";
 import { Jaeger, JaegerStorageArgs, NAMES } from "./components/jaeger";
+import { selectorLabels } from "./components/jaeger/workload";
 import { PORTS } from "./components/jaeger/ports";
 import { commonLabels } from "./components/jaeger/workload";
 import { JaegerMonitoring } from "./components/monitoring";
@@ -45,7 +50,47 @@ const namespaceName = tracingNamespace(
   { provider: kubernetes },
 );
 
+// Backups to S3 (AWS): the bucket and one IRSA identity per writer, created before the
+// storage so the in-cluster Elasticsearch can run under its snapshot identity.
+const stack = pulumi.getStack();
+const backupConfig = config.backup;
 const es = config.storage.elasticsearch;
+const backupPrefix = (what: string) => `${backupConfig.prefix}/${stack}/${what}`;
+const backupWriters: BackupWriter[] =
+  config.storage.backend === "badger"
+    ? [{ name: "badger", serviceAccount: "jaeger-backup", prefix: backupPrefix("badger"), allowDelete: false }]
+    : es.mode === "inCluster"
+      ? // Snapshot retention (SLM) deletes expired snapshot files under its own prefix.
+        [
+          {
+            name: "elasticsearch",
+            serviceAccount: "jaeger-es-snapshots",
+            prefix: backupPrefix("elasticsearch"),
+            allowDelete: true,
+          },
+        ]
+      : [];
+const backup =
+  backupConfig.enabled && backupConfig.region && backupConfig.oidcProviderArn && backupConfig.oidcIssuer
+    ? new BackupStorage(
+        "backup",
+        {
+          stack,
+          namespace: namespaceName,
+          namespaceName: config.namespace,
+          bucketName: backupConfig.bucketName,
+          lifecycle: backupConfig,
+          oidc: { providerArn: backupConfig.oidcProviderArn, issuer: backupConfig.oidcIssuer },
+          writers: backupWriters,
+          protectData: config.protectData,
+          tags: { "app.kubernetes.io/part-of": "jaeger-spm", "pulumi:stack": stack },
+          labels: commonLabels("jaeger", "backup", config.jaeger.image),
+          awsProvider: new aws.Provider("aws", { region: backupConfig.region as aws.Region }),
+        },
+        { providers },
+      )
+    : undefined;
+
 const search =
   config.storage.backend === "elasticsearch"
     ? new SearchBackend(
@@ -76,6 +121,14 @@ const search =
           },
           protectData: config.protectData,
           labels: commonLabels("jaeger", "storage", config.jaeger.image),
+          s3Identity:
+            backup && backup.roleArns.elasticsearch && backupConfig.region
+              ? {
+                  serviceAccountName: "jaeger-es-snapshots",
+                  roleArn: backup.roleArns.elasticsearch,
+                  region: backupConfig.region,
+                }
+              : undefined,
         },
         { providers },
       )
@@ -112,6 +165,48 @@ const jaeger = new Jaeger(
   },
   { providers },
 );
+
+if (backup && backupConfig.region) {
+  const backupLabels = commonLabels("jaeger", "backup", config.jaeger.image);
+  if (config.storage.backend === "badger") {
+    new BadgerBackups(
+      "badger-backups",
+      {
+        namespace: namespaceName,
+        namespaceName: config.namespace,
+        image: backupConfig.toolsImage,
+        schedule: backupConfig.schedule,
+        deployment: NAMES.deployment["all-in-one"],
+        jaegerPodLabels: selectorLabels("jaeger", "all-in-one"),
+        claimName: NAMES.claim,
+        serviceAccountName: "jaeger-backup",
+        bucket: backup.bucketName,
+        kmsKeyArn: backup.kmsKeyArn,
+        keyPrefix: backupPrefix("badger"),
+        region: backupConfig.region,
+        scratchSize: config.storage.badger.volumeSize,
+        labels: backupLabels,
+      },
+      { providers, dependsOn: [backup, jaeger] },
+    );
+  } else if (search) {
+    new ElasticsearchSnapshots(
+      "es-snapshots",
+      {
+        namespace: namespaceName,
+        image: backupConfig.curlImage,
+        connection: search.connection,
+        bucket: backup.bucketName,
+        basePath: backupPrefix("elasticsearch"),
+        schedule: backupConfig.snapshotSchedule,
+        retentionDays: backupConfig.snapshotRetentionDays,
+        labels: backupLabels,
+        dependsOn: search.ready,
+      },
+      { providers, dependsOn: [backup] },
+    );
+  }
+}
 
 const rules = buildRuleFile({
   namespace: config.namespace,
@@ -176,3 +271,7 @@ export const prometheusRules = rules;
 export const grafanaAdminPassword = bundled?.grafanaAdminPassword ?? null;
 export const grafanaPortForward = bundled?.grafanaPortForward ?? null;
 export const grafanaDashboardUids = dashboards?.uids ?? [];
+export const backupBucket = backup?.bucketName ?? null;
+export const backupLocation = backup
+  ? pulumi.interpolate`s3://${backup.bucketName}/${backupConfig.prefix}/${stack}/`
+  : null;

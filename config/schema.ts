@@ -448,6 +448,113 @@ const grafanaSchema = z
     }
   });
 
+const CRON_EXPECTED = 'a cron schedule of five fields (minute hour day-of-month month day-of-week), e.g. "0 2 * * *"';
+const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+export function cronSchedule() {
+  return text(CRON_EXPECTED).refine(
+    (value) => {
+      const fields = value.trim().split(/\s+/);
+      return fields.length === 5 && fields.every((f) => CRON_FIELD.test(f));
+    },
+    { error: CRON_EXPECTED },
+  );
+}
+
+const BUCKET_EXPECTED =
+  "an S3 bucket name AWS accepts: 3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit, not an IP address, no '..', no xn-- prefix or -s3alias suffix";
+function s3BucketName() {
+  return text(BUCKET_EXPECTED).refine(
+    (name) =>
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) &&
+      !name.includes("..") &&
+      !/^\d+\.\d+\.\d+\.\d+$/.test(name) &&
+      !name.startsWith("xn--") &&
+      !name.startsWith("sthree-") &&
+      !name.endsWith("-s3alias") &&
+      !name.endsWith("--ol-s3"),
+    { error: BUCKET_EXPECTED },
+  );
+}
+
+const OIDC_ARN_EXPECTED = "an IAM OIDC provider ARN, arn:aws:iam::<account>:oidc-provider/<issuer host and path>";
+const OIDC_ISSUER_EXPECTED =
+  "the cluster's OIDC issuer without https://, e.g. oidc.eks.eu-west-1.amazonaws.com/id/ABC123";
+
+const backupSchema = z
+  .strictObject(
+    {
+      enabled: boolean().default(false),
+      region: text("an AWS region such as eu-west-1")
+        .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "an AWS region such as eu-west-1" })
+        .optional(),
+      schedule: cronSchedule().default("0 2 * * *"),
+      // Default: jaeger-backups-<stack>-<random suffix>.
+      bucketName: s3BucketName().optional(),
+      prefix: text("a key prefix of letters, digits, '-', '_' and '/'")
+        .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, { error: "a key prefix of letters, digits, '-', '_' and '/'" })
+        .default("jaeger"),
+      transitionDays: integer("whole days, 1 to 3650", 1, 3650).default(30),
+      transitionStorageClass: z
+        .enum(["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"], {
+          error:
+            "an S3 storage class: STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER or DEEP_ARCHIVE",
+        })
+        .default("GLACIER_IR"),
+      expirationDays: integer("whole days, 1 to 3650", 1, 3650).default(90),
+      noncurrentVersionExpirationDays: integer("whole days, 1 to 3650", 1, 3650).default(30),
+      oidcProviderArn: text(OIDC_ARN_EXPECTED)
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/[^\s]+$/, { error: OIDC_ARN_EXPECTED })
+        .optional(),
+      oidcIssuer: text(OIDC_ISSUER_EXPECTED)
+        .regex(/^(?!https?:\/\/)[a-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/, { error: OIDC_ISSUER_EXPECTED })
+        .optional(),
+      toolsImage: text("a pinned image with sh, kubectl, tar and the AWS CLI").default("alpine/k8s:1.33.4"),
+      curlImage: text("a pinned curl image").default("curlimages/curl:8.11.1"),
+      snapshotSchedule: text("an Elasticsearch SLM schedule").default("0 30 1 * * ?"),
+      snapshotRetentionDays: integer("whole days, 1 to 3650", 1, 3650).default(30),
+    },
+    OBJECT_EXPECTED,
+  )
+  .superRefine((b, ctx) => {
+    if (b.expirationDays <= b.transitionDays) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["expirationDays"],
+        message: `more days than backup.transitionDays (${b.transitionDays}): objects would expire before or when they move to ${b.transitionStorageClass}`,
+      });
+    }
+    if (b.enabled) {
+      if (b.region === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["region"],
+          message: "the bucket's AWS region when backup.enabled is true",
+        });
+      }
+      if (b.oidcProviderArn === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["oidcProviderArn"],
+          message: `${OIDC_ARN_EXPECTED} when backup.enabled is true (IRSA)`,
+        });
+      }
+      if (b.oidcIssuer === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["oidcIssuer"],
+          message: `${OIDC_ISSUER_EXPECTED} when backup.enabled is true (IRSA)`,
+        });
+      }
+    }
+    if (b.oidcProviderArn && b.oidcIssuer && !b.oidcProviderArn.endsWith(`:oidc-provider/${b.oidcIssuer}`)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["oidcIssuer"],
+        message: "the issuer that backup.oidcProviderArn names (the part after oidc-provider/)",
+      });
+    }
+  });
+
 /**
  * Top-level keys, each a `jaeger-spm:<key>` stack config entry. Pulumi.yaml declares
  * the same keys (type, description, default); tests keep the two in step.
@@ -463,6 +570,7 @@ export const stackConfigSchema = z.strictObject({
   spm: spmSchema.prefault({}),
   monitoring: monitoringSchema.prefault({}),
   grafana: grafanaSchema.prefault({}),
+  backup: backupSchema.prefault({}),
   // Secrets: set with `pulumi config set --secret <key> <value>`.
   grafanaApiToken: text("a Grafana service-account token").default(""),
   elasticsearchPassword: text("the Elasticsearch/OpenSearch password").default(""),
@@ -491,6 +599,7 @@ export const OBJECT_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>([
   "spm",
   "monitoring",
   "grafana",
+  "backup",
 ]);
 
 export type SamplingConfig = StackConfigShape["sampling"];

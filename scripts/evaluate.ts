@@ -167,6 +167,26 @@ function dependencies(input: pulumi.CustomResourceOptions["dependsOn"]): pulumi.
   return list.filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d));
 }
 
+const ACCOUNT = "123456789012";
+
+/** Outputs a real provider computes that the program reads back (ARNs, generated values). */
+function computedOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (type) {
+    case "random:index/randomPassword:RandomPassword":
+      return { result: `mock-${name}` };
+    case "random:index/randomId:RandomId":
+      return { hex: "0a1b2c3d" };
+    case "aws:s3/bucket:Bucket":
+      return { arn: `arn:aws:s3:::${String(inputs.bucket)}` };
+    case "aws:kms/key:Key":
+      return { arn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${name}`, keyId: `${name}-id` };
+    case "aws:iam/role:Role":
+      return { arn: `arn:aws:iam::${ACCOUNT}:role/${name}` };
+    default:
+      return {};
+  }
+}
+
 interface TransformationArgs {
   type: string;
   name: string;
@@ -197,9 +217,7 @@ export async function evaluateStack(
           secretPaths,
           provider: args.provider,
         });
-        // Outputs a real provider computes: a generated password is the one the program needs.
-        const computed =
-          args.type === "random:index/randomPassword:RandomPassword" ? { result: `mock-${args.name}` } : {};
+        const computed = computedOutputs(args.type, args.name, args.inputs);
         return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
       },
       call(args) {

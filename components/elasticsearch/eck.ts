@@ -14,7 +14,11 @@ export interface InClusterElasticsearchInput {
   readonly storageClass?: string;
   readonly memory: string;
   readonly cpu: string;
+  /** IRSA identity for snapshots to S3 (repository-s3 reads a web identity token from its config directory). */
+  readonly s3Identity?: { readonly serviceAccountName: string; readonly roleArn: string; readonly region: string };
 }
+
+const S3_TOKEN_DIR = "/usr/share/elasticsearch/config/repository-s3";
 
 /** Objects ECK creates for an Elasticsearch named ELASTICSEARCH_NAME (ECK naming conventions). */
 export const ECK_OBJECTS = {
@@ -36,6 +40,25 @@ export function buildElasticsearchSpec(input: InClusterElasticsearchInput) {
         config: { "node.store.allow_mmap": false },
         podTemplate: {
           spec: {
+            ...(input.s3Identity && {
+              serviceAccountName: input.s3Identity.serviceAccountName,
+              volumes: [
+                {
+                  name: "aws-iam-token",
+                  projected: {
+                    sources: [
+                      {
+                        serviceAccountToken: {
+                          audience: "sts.amazonaws.com",
+                          expirationSeconds: 86400,
+                          path: "aws-web-identity-token-file",
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            }),
             securityContext: {
               runAsNonRoot: true,
               fsGroup: 1000,
@@ -53,6 +76,15 @@ export function buildElasticsearchSpec(input: InClusterElasticsearchInput) {
                   runAsNonRoot: true,
                   capabilities: { drop: ["ALL"] },
                 },
+                ...(input.s3Identity && {
+                  env: [
+                    { name: "AWS_ROLE_ARN", value: input.s3Identity.roleArn },
+                    { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${S3_TOKEN_DIR}/aws-web-identity-token-file` },
+                    { name: "AWS_REGION", value: input.s3Identity.region },
+                    { name: "AWS_ROLE_SESSION_NAME", value: "jaeger-es-snapshots" },
+                  ],
+                  volumeMounts: [{ name: "aws-iam-token", mountPath: S3_TOKEN_DIR, readOnly: true }],
+                }),
               },
             ],
           },

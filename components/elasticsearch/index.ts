@@ -37,6 +37,8 @@ export interface SearchBackendArgs {
         "namespace"
       >);
   indexCleaner: { image: string; schedule: string; days: number };
+  /** IRSA identity of the in-cluster Elasticsearch pods, for snapshots to S3. */
+  s3Identity?: { serviceAccountName: string; roleArn: pulumi.Input<string>; region: string };
   /** Protect the in-cluster Elasticsearch (its data) from deletion. */
   protectData: boolean;
   labels: Record<string, string>;
@@ -114,7 +116,20 @@ export class SearchBackend extends pulumi.ComponentResource {
             apiVersion: "elasticsearch.k8s.elastic.co/v1",
             kind: "Elasticsearch",
             metadata: meta(ELASTICSEARCH_NAME),
-            spec: buildElasticsearchSpec({ ...c, namespace: args.namespaceName }),
+            spec: pulumi.output(args.s3Identity?.roleArn).apply((roleArn) =>
+              buildElasticsearchSpec({
+                ...c,
+                namespace: args.namespaceName,
+                s3Identity:
+                  args.s3Identity && roleArn
+                    ? {
+                        serviceAccountName: args.s3Identity.serviceAccountName,
+                        roleArn,
+                        region: args.s3Identity.region,
+                      }
+                    : undefined,
+              }),
+            ),
           },
           { parent: this, dependsOn: [operator], protect: args.protectData, retainOnDelete: true },
         ),

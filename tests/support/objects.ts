@@ -2,7 +2,14 @@
 import type { Deployment } from "kubernetes-types/apps/v1";
 import type { HorizontalPodAutoscaler } from "kubernetes-types/autoscaling/v2";
 import type { CronJob } from "kubernetes-types/batch/v1";
-import type { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from "kubernetes-types/core/v1";
+import type {
+  ConfigMap,
+  Namespace,
+  PersistentVolumeClaim,
+  Secret,
+  Service,
+  ServiceAccount,
+} from "kubernetes-types/core/v1";
 import type { PodDisruptionBudget } from "kubernetes-types/policy/v1";
 import { parse } from "yaml";
 import type { CapturedResource, Evaluation } from "../../scripts/evaluate";
@@ -22,6 +29,7 @@ interface KindMap {
   PodDisruptionBudget: PodDisruptionBudget;
   CronJob: CronJob;
   Secret: Secret;
+  ServiceAccount: ServiceAccount;
   Service: Service;
   ConfigMap: ConfigMap;
   PersistentVolumeClaim: PersistentVolumeClaim;

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Registers the S3 snapshot repository and a snapshot lifecycle (SLM) policy on the
+# Elasticsearch cluster that stores Jaeger's spans. Idempotent (PUT); run by a Job on
+# every change. The cluster reaches S3 with its own credentials (IRSA for the
+# in-cluster cluster; the keystore's s3.client.default.* for an external one).
+set -eu
+
+: "${ES_URL:?}" "${BUCKET:?}" "${BASE_PATH:?}" "${REPOSITORY:?}" "${POLICY:?}" "${SCHEDULE:?}" "${RETENTION_DAYS:?}"
+ES_USERNAME="${ES_USERNAME:-}"
+ES_PASSWORD_FILE="${ES_PASSWORD_FILE:-}"
+ES_CA_FILE="${ES_CA_FILE:-}"
+ES_API_KEY_FILE="${ES_API_KEY_FILE:-}"
+
+log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) es-snapshots: $*"; }
+
+es() { # method path body
+  set -- "$1" "$2" "$3"
+  auth=""
+  if [ -n "$ES_USERNAME" ] && [ -n "$ES_PASSWORD_FILE" ]; then
+    auth="$ES_USERNAME:$(cat "$ES_PASSWORD_FILE")"
+  fi
+  apikey=""
+  [ -z "$ES_API_KEY_FILE" ] || apikey="Authorization: ApiKey $(cat "$ES_API_KEY_FILE")"
+  curl --silent --show-error --fail-with-body --max-time 60 --retry 5 --retry-all-errors --retry-delay 10 \
+    ${ES_CA_FILE:+--cacert "$ES_CA_FILE"} ${auth:+--user "$auth"} ${apikey:+-H "$apikey"} \
+    -X "$1" -H 'Content-Type: application/json' "$ES_URL$2" --data "$3"
+  echo
+}
+
+log "registering repository $REPOSITORY -> s3://$BUCKET/$BASE_PATH"
+es PUT "/_snapshot/$REPOSITORY" \
+  "{\"type\":\"s3\",\"settings\":{\"bucket\":\"$BUCKET\",\"base_path\":\"$BASE_PATH\",\"server_side_encryption\":true}}"
+
+log "installing snapshot lifecycle policy $POLICY ($SCHEDULE, keep ${RETENTION_DAYS}d)"
+es PUT "/_slm/policy/$POLICY" \
+  "{\"schedule\":\"$SCHEDULE\",\"name\":\"<jaeger-{now/d}>\",\"repository\":\"$REPOSITORY\",\"config\":{\"indices\":[\"*jaeger-*\"],\"include_global_state\":false},\"retention\":{\"expire_after\":\"${RETENTION_DAYS}d\",\"min_count\":3,\"max_count\":200}}"
+log "done"

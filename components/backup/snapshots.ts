@@ -1,0 +1,66 @@
+// Elasticsearch snapshots to the backup bucket: a Job registers the S3 repository and
+// a snapshot lifecycle policy (schedule, retention) through the cluster's REST API.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { SearchConnection } from "../elasticsearch/connection";
+import { SnapshotJobInput, buildSnapshotSetupJob, loadScripts } from "./jobs";
+
+export interface ElasticsearchSnapshotsArgs {
+  namespace: pulumi.Input<string>;
+  image: string;
+  connection: SearchConnection;
+  bucket: pulumi.Input<string>;
+  basePath: string;
+  schedule: string;
+  retentionDays: number;
+  labels: Record<string, string>;
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class ElasticsearchSnapshots extends pulumi.ComponentResource {
+  constructor(name: string, args: ElasticsearchSnapshotsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("jaeger-spm:backup:ElasticsearchSnapshots", name, {}, opts);
+    const meta = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: { ...args.labels } });
+    const scripts = new k8s.core.v1.ConfigMap(
+      `${name}-scripts`,
+      { metadata: meta("jaeger-es-snapshot-scripts"), data: { "es-snapshots.sh": loadScripts()["es-snapshots.sh"] } },
+      { parent: this },
+    );
+    const c = args.connection;
+    const secretFiles: SnapshotJobInput["secretFiles"] = [
+      ...(c.basicAuth
+        ? [
+            {
+              envVar: "ES_PASSWORD_FILE" as const,
+              secretName: c.basicAuth.password.name,
+              key: c.basicAuth.password.key,
+            },
+          ]
+        : []),
+      ...(c.apiKey ? [{ envVar: "ES_API_KEY_FILE" as const, secretName: c.apiKey.name, key: c.apiKey.key }] : []),
+      ...(c.ca ? [{ envVar: "ES_CA_FILE" as const, secretName: c.ca.name, key: c.ca.key }] : []),
+    ];
+    new k8s.batch.v1.Job(
+      `${name}-setup`,
+      {
+        metadata: meta("jaeger-es-snapshots"),
+        spec: pulumi.output(args.bucket).apply((bucket) =>
+          buildSnapshotSetupJob({
+            image: args.image,
+            scriptsConfigMap: "jaeger-es-snapshot-scripts",
+            esUrl: c.serverUrls[0],
+            username: c.basicAuth?.username,
+            secretFiles,
+            bucket,
+            basePath: args.basePath,
+            schedule: args.schedule,
+            retentionDays: args.retentionDays,
+            labels: args.labels,
+          }),
+        ),
+      },
+      { parent: this, dependsOn: [scripts, ...(args.dependsOn ?? [])] },
+    );
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,194 @@
+// The backup bucket and who may write to it: an S3 bucket with the controls AWS
+// Security Hub audits (versioning, SSE-KMS with a dedicated rotating key, all four
+// public-access blocks, ACLs disabled, TLS-only policy, lifecycle), and one IRSA role
+// per writer, trusted only by that writer's ServiceAccount and limited to its prefix.
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { denyInsecureTransportPolicy, irsaTrustPolicy, prefixAccessPolicy } from "./policies";
+
+export interface BackupWriter {
+  /** Logical name (resource names, outputs). */
+  readonly name: string;
+  readonly serviceAccount: string;
+  /** Key prefix (no leading/trailing slash) the writer may use. */
+  readonly prefix: string;
+  readonly allowDelete: boolean;
+}
+
+export interface BackupStorageArgs {
+  stack: string;
+  namespace: pulumi.Input<string>;
+  namespaceName: string;
+  bucketName?: string;
+  lifecycle: {
+    transitionDays: number;
+    transitionStorageClass: string;
+    expirationDays: number;
+    noncurrentVersionExpirationDays: number;
+  };
+  oidc: { providerArn: string; issuer: string };
+  writers: readonly BackupWriter[];
+  /** protect + retainOnDelete on the bucket and its key (prod). */
+  protectData: boolean;
+  tags: Record<string, string>;
+  labels: Record<string, string>;
+  /** Providers: aws for the bucket and roles, kubernetes for the ServiceAccounts. */
+  awsProvider: aws.Provider;
+}
+
+export class BackupStorage extends pulumi.ComponentResource {
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly bucketArn: pulumi.Output<string>;
+  public readonly kmsKeyArn: pulumi.Output<string>;
+  public readonly roleArns: Record<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: BackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("jaeger-spm:backup:BackupStorage", name, {}, opts);
+    const awsOpts = { parent: this, provider: args.awsProvider };
+    const keep = { protect: args.protectData, retainOnDelete: args.protectData };
+
+    const key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `Encrypts Jaeger backups of stack ${args.stack}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        tags: args.tags,
+      },
+      { ...awsOpts, ...keep },
+    );
+    new aws.kms.Alias(
+      `${name}-key-alias`,
+      { name: `alias/jaeger-backups-${args.stack}`, targetKeyId: key.keyId },
+      awsOpts,
+    );
+
+    const bucketName =
+      args.bucketName ??
+      new random.RandomId(`${name}-suffix`, { byteLength: 4 }, { parent: this }).hex.apply(
+        (hex) => `jaeger-backups-${args.stack}-${hex}`,
+      );
+    const bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      { bucket: bucketName, forceDestroy: false, tags: args.tags },
+      { ...awsOpts, ...keep },
+    );
+    const bucketRef = { bucket: bucket.id };
+    new aws.s3.BucketVersioning(
+      `${name}-versioning`,
+      { ...bucketRef, versioningConfiguration: { status: "Enabled" } },
+      awsOpts,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      {
+        ...bucketRef,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
+      awsOpts,
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      {
+        ...bucketRef,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      awsOpts,
+    );
+    new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { ...bucketRef, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      awsOpts,
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-tls-only`,
+      { ...bucketRef, policy: bucket.arn.apply((arn) => JSON.stringify(denyInsecureTransportPolicy(arn))) },
+      { ...awsOpts, dependsOn: [publicAccess] },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      {
+        ...bucketRef,
+        rules: [
+          {
+            id: "jaeger-backups",
+            status: "Enabled",
+            filter: {},
+            transitions: [{ days: args.lifecycle.transitionDays, storageClass: args.lifecycle.transitionStorageClass }],
+            expiration: { days: args.lifecycle.expirationDays },
+            noncurrentVersionExpiration: { noncurrentDays: args.lifecycle.noncurrentVersionExpirationDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
+      },
+      awsOpts,
+    );
+
+    this.roleArns = {};
+    for (const writer of args.writers) {
+      const role = new aws.iam.Role(
+        `${name}-${writer.name}-role`,
+        {
+          description: `IRSA role of ${args.namespaceName}/${writer.serviceAccount} (Jaeger ${writer.name} backups)`,
+          assumeRolePolicy: JSON.stringify(
+            irsaTrustPolicy({
+              oidcProviderArn: args.oidc.providerArn,
+              oidcIssuer: args.oidc.issuer,
+              namespace: args.namespaceName,
+              serviceAccount: writer.serviceAccount,
+            }),
+          ),
+          maxSessionDuration: 3600,
+          tags: args.tags,
+        },
+        awsOpts,
+      );
+      new aws.iam.RolePolicy(
+        `${name}-${writer.name}-policy`,
+        {
+          role: role.id,
+          policy: pulumi
+            .all([bucket.arn, key.arn])
+            .apply(([bucketArn, kmsKeyArn]) =>
+              JSON.stringify(
+                prefixAccessPolicy({ bucketArn, prefix: writer.prefix, kmsKeyArn, allowDelete: writer.allowDelete }),
+              ),
+            ),
+        },
+        awsOpts,
+      );
+      new k8s.core.v1.ServiceAccount(
+        `${name}-${writer.name}-sa`,
+        {
+          metadata: {
+            name: writer.serviceAccount,
+            namespace: args.namespace,
+            labels: args.labels,
+            annotations: {
+              "eks.amazonaws.com/role-arn": role.arn,
+              "eks.amazonaws.com/sts-regional-endpoints": "true",
+            },
+          },
+          automountServiceAccountToken: false,
+        },
+        { parent: this },
+      );
+      this.roleArns[writer.name] = role.arn;
+    }
+
+    this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
+    this.kmsKeyArn = key.arn;
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
+  }
+}

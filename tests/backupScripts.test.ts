@@ -1,0 +1,250 @@
+// The backup, restore and snapshot scripts, run for real by /bin/sh with real tar and
+// sha256sum; kubectl, aws and curl are stubs that record their calls (and fail on demand).
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { SCRIPTS_DIR } from "../components/backup/jobs";
+
+interface Run {
+  status: number;
+  output: string;
+  calls: string[];
+}
+
+class Sandbox {
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "backup-script-"));
+  readonly bin = path.join(this.dir, "bin");
+  readonly data = path.join(this.dir, "badger");
+  readonly s3 = path.join(this.dir, "s3");
+  readonly log = path.join(this.dir, "calls.log");
+
+  constructor() {
+    fs.mkdirSync(this.bin);
+    fs.mkdirSync(path.join(this.data, "keys"), { recursive: true });
+    fs.mkdirSync(path.join(this.data, "values"), { recursive: true });
+    fs.writeFileSync(path.join(this.data, "keys", "MANIFEST"), "keys-v1");
+    fs.writeFileSync(path.join(this.data, "values", "000001.vlog"), "values-v1");
+    fs.mkdirSync(this.s3);
+    // kubectl: records the call; `get deployment` answers the replica count.
+    this.stub(
+      "kubectl",
+      `echo "kubectl $*" >> "$CALLS"
+case "$*" in *"get deployment"*) echo "\${STUB_REPLICAS:-1}" ;; esac
+case "$*" in *"wait"*) [ -z "\${FAIL_WAIT:-}" ] || exit 1 ;; esac
+exit 0`,
+    );
+    // aws: a local directory stands in for the bucket.
+    this.stub(
+      "aws",
+      `echo "aws $*" >> "$CALLS"
+[ -z "\${FAIL_AWS:-}" ] || { echo "upload failed" >&2; exit 1; }
+case "$1 $2" in
+  "s3 cp") src="$3"; dst="$4"
+    case "$src" in s3://*) cp "$S3_DIR/\${src#s3://}" "$dst" ;; *) mkdir -p "$(dirname "$S3_DIR/\${dst#s3://}")"; cp "$src" "$S3_DIR/\${dst#s3://}" ;; esac ;;
+  "s3 ls") ls "$S3_DIR/\${3#s3://}" | sed 's/^/2026-11-24 02:00:00 100 /' ;;
+esac`,
+    );
+    this.stub("curl", `echo "curl $*" >> "$CALLS"\n[ -z "\${FAIL_CURL:-}" ] || exit 22\necho '{"acknowledged":true}'`);
+  }
+
+  stub(name: string, body: string) {
+    fs.writeFileSync(path.join(this.bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  }
+
+  run(script: string, env: Record<string, string>): Run {
+    fs.writeFileSync(this.log, "");
+    const result = spawnSync("/bin/sh", [path.join(SCRIPTS_DIR, script)], {
+      encoding: "utf8",
+      env: {
+        PATH: `${this.bin}:/usr/bin:/bin`,
+        CALLS: this.log,
+        S3_DIR: this.s3,
+        NAMESPACE: "observability",
+        DEPLOYMENT: "jaeger",
+        POD_SELECTOR: "app.kubernetes.io/name=jaeger",
+        DATA_DIR: this.data,
+        BUCKET: "bucket",
+        KEY_PREFIX: "jaeger/prod/badger",
+        KMS_KEY_ID: "arn:aws:kms:eu-west-1:123456789012:key/k",
+        WORK_DIR: path.join(this.dir, "work"),
+        ...env,
+      },
+    });
+    const calls = fs.readFileSync(this.log, "utf8").split("\n").filter(Boolean);
+    return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}`, calls };
+  }
+
+  objects(): string[] {
+    const dir = path.join(this.s3, "bucket/jaeger/prod/badger");
+    return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+  }
+
+  cleanup() {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const index = (calls: string[], pattern: RegExp) => calls.findIndex((c) => pattern.test(c));
+
+describe("backup scripts", () => {
+  it("pass shellcheck as POSIX sh", () => {
+    const files = fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh"));
+    assert.ok(files.length >= 3);
+    const run = spawnSync("shellcheck", ["-s", "sh", ...files], { cwd: SCRIPTS_DIR, encoding: "utf8" });
+    if (run.error) assert.fail(`shellcheck is required (Debian package; .ci/run installs it): ${run.error.message}`);
+    assert.equal(run.status, 0, run.stdout);
+  });
+
+  let box: Sandbox;
+  beforeEach(() => {
+    box = new Sandbox();
+  });
+  afterEach(() => box.cleanup());
+
+  describe("badger-backup.sh", () => {
+    it("stops Jaeger, archives, starts Jaeger, then uploads archive and checksum with SSE-KMS", () => {
+      const run = box.run("badger-backup.sh", { STUB_REPLICAS: "1" });
+      assert.equal(run.status, 0, run.output);
+      const scaleDown = index(run.calls, /scale deployment jaeger --replicas=0/);
+      const wait = index(run.calls, /wait --for=delete pod -l app.kubernetes.io\/name=jaeger/);
+      const scaleUp = index(run.calls, /scale deployment jaeger --replicas=1/);
+      const upload = index(
+        run.calls,
+        /^aws s3 cp .*\.tar\.gz s3:\/\/bucket\/jaeger\/prod\/badger\/\d{8}T\d{6}Z\.tar\.gz --sse aws:kms/,
+      );
+      assert.ok(scaleDown >= 0 && scaleDown < wait && wait < scaleUp && scaleUp < upload, run.calls.join("\n"));
+      const [archive, checksum] = box.objects();
+      assert.match(archive, /^\d{8}T\d{6}Z\.tar\.gz$/);
+      assert.equal(checksum, `${archive}.sha256`);
+      const listing = spawnSync("tar", ["-tzf", path.join(box.s3, "bucket/jaeger/prod/badger", archive)], {
+        encoding: "utf8",
+      }).stdout;
+      assert.match(listing, /keys\/MANIFEST/);
+      assert.match(listing, /values\/000001\.vlog/);
+      const sum = fs.readFileSync(path.join(box.s3, "bucket/jaeger/prod/badger", checksum), "utf8");
+      assert.match(sum, new RegExp(`^[0-9a-f]{64}  ${archive.replace(/\./g, "\\.")}\\n$`));
+      assert.ok(run.calls.every((c) => c.includes("--sse aws:kms") || !c.startsWith("aws s3 cp")));
+    });
+
+    it("a failed upload leaves Jaeger running and deletes nothing", () => {
+      const run = box.run("badger-backup.sh", { FAIL_AWS: "1" });
+      assert.notEqual(run.status, 0);
+      assert.ok(index(run.calls, /--replicas=1/) < index(run.calls, /^aws /), run.calls.join("\n"));
+      assert.ok(!run.calls.some((c) => /^aws s3 (rm|rb)|^kubectl delete/.test(c)), run.calls.join("\n"));
+      assert.match(run.output, /FAILED .*Jaeger is running, no backup object was deleted/);
+    });
+
+    it("a failed archive (missing data) still starts Jaeger again and uploads nothing", () => {
+      const run = box.run("badger-backup.sh", { DATA_DIR: path.join(box.dir, "missing") });
+      assert.notEqual(run.status, 0);
+      assert.ok(index(run.calls, /--replicas=0/) < index(run.calls, /--replicas=1/), run.calls.join("\n"));
+      assert.ok(!run.calls.some((c) => c.startsWith("aws")));
+    });
+
+    it("if the writer does not stop in time, starts it again without archiving", () => {
+      const run = box.run("badger-backup.sh", { FAIL_WAIT: "1" });
+      assert.notEqual(run.status, 0);
+      assert.ok(run.calls.some((c) => /--replicas=1/.test(c)));
+      assert.deepEqual(box.objects(), []);
+    });
+
+    it("restores the replica count it found", () => {
+      const run = box.run("badger-backup.sh", { STUB_REPLICAS: "1" });
+      assert.equal(run.calls.filter((c) => /--replicas=1/.test(c)).length, 1, "scaled back exactly once");
+    });
+  });
+
+  describe("badger-restore.sh", () => {
+    function backupThenChangeData(): string {
+      const run = box.run("badger-backup.sh", {});
+      assert.equal(run.status, 0, run.output);
+      fs.writeFileSync(path.join(box.data, "keys", "MANIFEST"), "keys-v2");
+      return box.objects()[0];
+    }
+
+    it("verifies, stops Jaeger, keeps the current data aside, unpacks, starts Jaeger", () => {
+      const archive = backupThenChangeData();
+      const run = box.run("badger-restore.sh", { BACKUP_KEY: archive });
+      assert.equal(run.status, 0, run.output);
+      assert.equal(fs.readFileSync(path.join(box.data, "keys", "MANIFEST"), "utf8"), "keys-v1");
+      const aside = fs.readdirSync(box.data).filter((e) => e.startsWith(".pre-restore-"));
+      assert.equal(aside.length, 1);
+      assert.equal(fs.readFileSync(path.join(box.data, aside[0], "keys", "MANIFEST"), "utf8"), "keys-v2");
+      assert.ok(index(run.calls, /--replicas=0/) < index(run.calls, /--replicas=1/));
+    });
+
+    it("picks the newest backup when no key is given", () => {
+      backupThenChangeData();
+      const run = box.run("badger-restore.sh", {});
+      assert.equal(run.status, 0, run.output);
+      assert.ok(run.calls.some((c) => c.startsWith("aws s3 ls s3://bucket/jaeger/prod/badger/")));
+      assert.equal(fs.readFileSync(path.join(box.data, "keys", "MANIFEST"), "utf8"), "keys-v1");
+    });
+
+    it("refuses an archive whose checksum does not match, before stopping Jaeger", () => {
+      const archive = backupThenChangeData();
+      fs.appendFileSync(path.join(box.s3, "bucket/jaeger/prod/badger", archive), "corruption");
+      const run = box.run("badger-restore.sh", { BACKUP_KEY: archive });
+      assert.notEqual(run.status, 0);
+      assert.ok(!run.calls.some((c) => c.startsWith("kubectl")), run.calls.join("\n"));
+      assert.equal(fs.readFileSync(path.join(box.data, "keys", "MANIFEST"), "utf8"), "keys-v2");
+    });
+
+    it("puts the previous data back and starts Jaeger when unpacking fails", () => {
+      const archive = backupThenChangeData();
+      const object = path.join(box.s3, "bucket/jaeger/prod/badger", archive);
+      fs.writeFileSync(object, "not a tar archive");
+      const sum = spawnSync("sha256sum", [archive], { cwd: path.dirname(object), encoding: "utf8" }).stdout;
+      fs.writeFileSync(`${object}.sha256`, sum);
+      const run = box.run("badger-restore.sh", { BACKUP_KEY: archive });
+      assert.notEqual(run.status, 0);
+      assert.equal(fs.readFileSync(path.join(box.data, "keys", "MANIFEST"), "utf8"), "keys-v2");
+      assert.deepEqual(
+        fs.readdirSync(box.data).filter((e) => e.startsWith(".pre-restore-")),
+        [],
+      );
+      assert.ok(run.calls.some((c) => /--replicas=1/.test(c)));
+    });
+  });
+
+  describe("es-snapshots.sh", () => {
+    const env = {
+      ES_URL: "https://jaeger-es-es-http.observability.svc:9200",
+      BUCKET: "bucket",
+      BASE_PATH: "jaeger/prod/elasticsearch",
+      REPOSITORY: "jaeger-s3",
+      POLICY: "jaeger-daily",
+      SCHEDULE: "0 30 1 * * ?",
+      RETENTION_DAYS: "30",
+    };
+
+    it("registers the S3 repository, then the SLM policy, with the mounted credentials and CA", () => {
+      const passwordFile = path.join(box.dir, "password");
+      fs.writeFileSync(passwordFile, "pw");
+      const run = box.run("es-snapshots.sh", {
+        ...env,
+        ES_USERNAME: "elastic",
+        ES_PASSWORD_FILE: passwordFile,
+        ES_CA_FILE: "/ca.crt",
+      });
+      assert.equal(run.status, 0, run.output);
+      assert.equal(run.calls.length, 2);
+      assert.match(
+        run.calls[0],
+        /--cacert \/ca.crt --user elastic:pw -X PUT .*:9200\/_snapshot\/jaeger-s3 --data \{"type":"s3","settings":\{"bucket":"bucket","base_path":"jaeger\/prod\/elasticsearch"/,
+      );
+      assert.match(
+        run.calls[1],
+        /-X PUT .*\/_slm\/policy\/jaeger-daily --data .*"repository":"jaeger-s3".*"expire_after":"30d"/,
+      );
+    });
+
+    it("fails when Elasticsearch refuses", () => {
+      const run = box.run("es-snapshots.sh", { ...env, FAIL_CURL: "1" });
+      assert.notEqual(run.status, 0);
+      assert.equal(run.calls.length, 1, "stops at the first failure");
+    });
+  });
+});
