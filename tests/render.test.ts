@@ -1,8 +1,10 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { ROOT } from "../scripts/evaluate";
 import { render } from "../scripts/render";
 
 describe("offline render", () => {
@@ -35,5 +37,23 @@ describe("offline render", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("program start-up", function () {
+  this.timeout(60000);
+  it("a stack without backups never loads @pulumi/aws (about half a second of every preview)", () => {
+    const script = `
+      const { evaluateStack } = require("./scripts/evaluate");
+      evaluateStack("dev").then(() => {
+        const loaded = Object.keys(require.cache).filter((k) => k.includes("/node_modules/@pulumi/aws/"));
+        console.log(JSON.stringify({ aws: loaded.length }));
+      });`;
+    const run = spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "-e", script], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}"), { aws: 0 });
   });
 });

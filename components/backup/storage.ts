@@ -34,8 +34,8 @@ export interface BackupStorageArgs {
   protectData: boolean;
   tags: Record<string, string>;
   labels: Record<string, string>;
-  /** Providers: aws for the bucket and roles, kubernetes for the ServiceAccounts. */
-  awsProvider: aws.Provider;
+  /** AWS region of the bucket (an explicit provider, so no ambient aws:region is needed). */
+  region: string;
 }
 
 export class BackupStorage extends pulumi.ComponentResource {
@@ -46,7 +46,8 @@ export class BackupStorage extends pulumi.ComponentResource {
 
   constructor(name: string, args: BackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jaeger-spm:backup:BackupStorage", name, {}, opts);
-    const awsOpts = { parent: this, provider: args.awsProvider };
+    const provider = new aws.Provider(`${name}-aws`, { region: args.region as aws.Region }, { parent: this });
+    const awsOpts = { parent: this, provider };
     const keep = { protect: args.protectData, retainOnDelete: args.protectData };
 
     const key = new aws.kms.Key(
