@@ -20,8 +20,20 @@ import { BundledMonitoring } from "./components/monitoring/bundled";
 import { buildRuleFile } from "./components/monitoring/rules";
 import { scrapeAnnotations, usesAnnotations } from "./components/monitoring/scrape";
 import { tracingNamespace } from "./components/namespace";
+import { NetworkPolicies } from "./components/security";
+import { AccessControl } from "./components/security/access";
+import { destinationOf } from "./components/security/networkPolicies";
+import { ECK_OBJECTS } from "./components/elasticsearch/eck";
+import { rolePorts } from "./components/jaeger/jaegerConfig";
 
 const config = loadStackConfig();
+
+// Labels of the maintenance workloads: their own app name, so that selectors of Jaeger's
+// pods (Services, NetworkPolicies) never match them.
+const maintenanceLabels = (component: "storage" | "backup" | "security") => ({
+  ...commonLabels("jaeger", component, config.jaeger.image),
+  "app.kubernetes.io/name": `jaeger-${component}`,
+});
 
 const kubernetes = new k8s.Provider("kubernetes", {
   context: config.kubernetesContext || undefined,
@@ -86,7 +98,7 @@ const backup: BackupStorage | undefined =
           writers: backupWriters,
           protectData: config.protectData,
           tags: { "app.kubernetes.io/part-of": "jaeger-spm", "pulumi:stack": stack },
-          labels: commonLabels("jaeger", "backup", config.jaeger.image),
+          labels: maintenanceLabels("backup"),
           region: backupConfig.region,
         },
         { providers },
@@ -122,7 +134,7 @@ const search =
             days: retentionDays(config.storage.retentionSeconds),
           },
           protectData: config.protectData,
-          labels: commonLabels("jaeger", "storage", config.jaeger.image),
+          labels: maintenanceLabels("storage"),
           s3Identity:
             backup && backup.roleArns.elasticsearch && backupConfig.region
               ? {
@@ -136,14 +148,38 @@ const search =
       )
     : undefined;
 
-const storage: JaegerStorageArgs = search
-  ? { kind: "search", ...jaegerSearchStorage(search.connection) }
+const security = config.security;
+const searchStorage = search && jaegerSearchStorage(search.connection);
+const storage: JaegerStorageArgs = searchStorage
+  ? {
+      kind: "search",
+      config: { ...searchStorage.config, bearerTokenFromContext: security.bearerTokenPropagation },
+      secretFiles: searchStorage.secretFiles,
+    }
   : {
       kind: "badger",
       retention: config.storage.retention,
       volumeSize: config.storage.badger.volumeSize,
       storageClass: config.storage.badger.storageClass,
     };
+
+const tls = security.tls;
+const access = new AccessControl(
+  "access",
+  {
+    namespace: namespaceName,
+    namespaceName: config.namespace,
+    collectorService: NAMES.collectorService,
+    tls: !tls.enabled
+      ? undefined
+      : tls.source === "certManager" && tls.issuer
+        ? { source: "certManager", issuer: tls.issuer }
+        : { source: "secret", secretName: tls.secretName ?? "" },
+    uiHtpasswd: security.uiBasicAuth ? pulumi.secret(config.uiHtpasswd) : undefined,
+    labels: maintenanceLabels("security"),
+  },
+  { providers },
+);
 
 const annotate = usesAnnotations(monitoring.scrape);
 const jaeger = new Jaeger(
@@ -162,14 +198,23 @@ const jaeger = new Jaeger(
     serviceAnnotations: annotate
       ? { metrics: scrapeAnnotations(PORTS.metrics), spanMetrics: scrapeAnnotations(PORTS.spanMetrics) }
       : undefined,
+    tls: access.tlsSecretName
+      ? {
+          secretName: access.tlsSecretName,
+          clientCaSecret: tls.mtls ? tls.clientCaSecret : undefined,
+          legacyReceivers: tls.legacyReceivers,
+        }
+      : undefined,
+    uiAuth: access.uiAuth,
+    bearerTokenPropagation: security.bearerTokenPropagation,
     protectData: config.protectData,
-    dependsOn: search?.ready,
+    dependsOn: [...(search?.ready ?? []), ...access.ready],
   },
   { providers },
 );
 
 if (backup && backupConfig.region) {
-  const backupLabels = commonLabels("jaeger", "backup", config.jaeger.image);
+  const backupLabels = maintenanceLabels("backup");
   if (config.storage.backend === "badger") {
     new BadgerBackups(
       "badger-backups",
@@ -208,6 +253,76 @@ if (backup && backupConfig.region) {
       { providers, dependsOn: [backup] },
     );
   }
+}
+
+if (security.networkPolicies) {
+  const single = config.storage.backend === "badger";
+  const ingestRole = single ? "all-in-one" : "collector";
+  const queryRole = single ? "all-in-one" : "query";
+  const storageUrl = search?.connection.serverUrls[0];
+  const prometheusNamespace =
+    security.prometheusNamespace ?? (monitoring.bundled.enabled ? monitoring.bundled.namespace : "monitoring");
+  new NetworkPolicies(
+    "network-policies",
+    {
+      namespace: namespaceName,
+      labels: commonLabels("jaeger", "security", config.jaeger.image),
+      ingestPods: selectorLabels("jaeger", ingestRole),
+      queryPods: selectorLabels("jaeger", queryRole),
+      allJaegerPods: jaeger.serviceSelector,
+      ingestPorts: [
+        PORTS.otlpGrpc,
+        PORTS.otlpHttp,
+        PORTS.jaegerGrpc,
+        PORTS.jaegerThriftHttp,
+        PORTS.zipkin,
+        PORTS.samplingHttp,
+        PORTS.samplingGrpc,
+      ].map((p) => p.port),
+      queryPorts: [PORTS.queryHttp.port, PORTS.queryGrpc.port],
+      metricsPorts: rolePorts(ingestRole)
+        .filter((p) => p === PORTS.metrics || p === PORTS.spanMetrics)
+        .map((p) => p.port),
+      ingestFrom: security.ingestFrom,
+      queryFrom: security.queryFrom,
+      prometheusNamespace,
+      prometheus: destinationOf(config.spm.prometheusUrl),
+      storage: !storageUrl
+        ? undefined
+        : es.mode === "inCluster"
+          ? { namespace: config.namespace, podLabels: ECK_OBJECTS.podLabels, ports: [9200] }
+          : destinationOf(storageUrl),
+      elasticsearch:
+        search && es.mode === "inCluster"
+          ? { pods: ECK_OBJECTS.podLabels, operatorNamespace: es.inCluster.operatorNamespace }
+          : undefined,
+      jobs: [
+        ...(search
+          ? [
+              {
+                name: "index-cleaner",
+                pods: { ...maintenanceLabels("storage"), "app.kubernetes.io/component": "index-cleaner" },
+                storage: true,
+                aws: false,
+                kubernetesApi: false,
+              },
+            ]
+          : []),
+        ...(backup
+          ? [
+              {
+                name: "backup",
+                pods: maintenanceLabels("backup"),
+                storage: !!search,
+                aws: true,
+                kubernetesApi: !search,
+              },
+            ]
+          : []),
+      ],
+    },
+    { providers },
+  );
 }
 
 const rules = buildRuleFile({

@@ -137,6 +137,9 @@ export function parseStackConfig(
   problems.push(...checkLimitsCoverRequests(resources));
   if (problems.length > 0) return { ok: false, problems };
 
+  problems.push(...crossChecks(shape));
+  if (problems.length > 0) return { ok: false, problems };
+
   const bundled = shape.monitoring.bundled;
   const config = {
     ...shape,
@@ -169,6 +172,27 @@ export function parseStackConfig(
   return { ok: true, config: deepFreeze(config) };
 }
 
+/** Rules that span several keys of the validated shape. */
+function crossChecks(shape: Shape): string[] {
+  const problems: string[] = [];
+  const sec = shape.security;
+  if (shape.protectData && shape.jaeger.query.serviceType === "NodePort" && !sec.allowPublicServices) {
+    problems.push(
+      `${PROJECT}:jaeger.query.serviceType = "NodePort": expected "ClusterIP" when protectData is true (production), or set security.allowPublicServices to true to expose the UI on every node`,
+    );
+  }
+  if (sec.bearerTokenPropagation && shape.storage.backend !== "elasticsearch") {
+    problems.push(
+      `${PROJECT}:security.bearerTokenPropagation = true: expected storage.backend "elasticsearch" (only search backends accept the caller's token)`,
+    );
+  } else if (sec.bearerTokenPropagation && shape.storage.elasticsearch.auth !== "none") {
+    problems.push(
+      `${PROJECT}:security.bearerTokenPropagation = true: expected storage.elasticsearch.auth "none" (Jaeger uses one storage authentication method)`,
+    );
+  }
+  return problems;
+}
+
 /** Secrets that another key requires, or that nothing uses. Values are never echoed. */
 function secretRequirements(input: Partial<Record<TopLevelKey, unknown>>): string[] {
   const problems: string[] = [];
@@ -187,6 +211,12 @@ function secretRequirements(input: Partial<Record<TopLevelKey, unknown>>): strin
   if (esAuth === "apiKey" && !input.elasticsearchApiKey) {
     problems.push(
       `${PROJECT}:elasticsearchApiKey = (not set): expected an API key when storage.elasticsearch.auth is apiKey; ${setSecret("elasticsearchApiKey")}`,
+    );
+  }
+  const uiBasicAuth = valueAt(input, ["security", "uiBasicAuth"]);
+  if ((uiBasicAuth === true || uiBasicAuth === "true") && !input.uiHtpasswd) {
+    problems.push(
+      `${PROJECT}:uiHtpasswd = (not set): expected htpasswd lines (htpasswd -nbB <user> <password>) when security.uiBasicAuth is true; ${setSecret("uiHtpasswd")}`,
     );
   }
   if (esAuth !== "basic" && input.elasticsearchPassword) {

@@ -555,6 +555,85 @@ const backupSchema = z
     }
   });
 
+const CIDR_EXPECTED = "an IPv4 CIDR such as 10.0.0.0/8 or 0.0.0.0/0";
+const networkPeer = z
+  .strictObject({
+    namespace: dnsLabel().optional(),
+    podLabels: labels().optional(),
+    cidr: text(CIDR_EXPECTED)
+      .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { error: CIDR_EXPECTED })
+      .optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.cidr !== undefined && (p.namespace !== undefined || p.podLabels !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cidr"],
+        message: "either cidr or namespace/podLabels in one entry, not both",
+      });
+    }
+  });
+const PEERS_EXPECTED =
+  "a list of sources: {namespace, podLabels} for pods (either may be omitted; {} = every pod in the cluster) or {cidr}";
+
+const securitySchema = z
+  .strictObject(
+    {
+      networkPolicies: boolean().default(true),
+      ingestFrom: z.array(networkPeer, { error: PEERS_EXPECTED }).default([{}]),
+      queryFrom: z.array(networkPeer, { error: PEERS_EXPECTED }).default([{}]),
+      // Where Prometheus runs (scrapes and SPM queries); default: the bundled namespace.
+      prometheusNamespace: dnsLabel().optional(),
+      allowPublicServices: boolean().default(false),
+      tls: z
+        .strictObject({
+          enabled: boolean().default(false),
+          source: z.enum(["secret", "certManager"], { error: 'one of "secret" or "certManager"' }).optional(),
+          secretName: dnsLabel().optional(),
+          issuer: z
+            .strictObject({
+              kind: z
+                .enum(["Issuer", "ClusterIssuer"], { error: 'one of "Issuer" or "ClusterIssuer"' })
+                .default("ClusterIssuer"),
+              name: dnsLabel(),
+            })
+            .optional(),
+          clientCaSecret: dnsLabel().optional(),
+          mtls: boolean().default(false),
+          legacyReceivers: boolean().default(false),
+        })
+        .prefault({}),
+      uiBasicAuth: boolean().default(false),
+      bearerTokenPropagation: boolean().default(false),
+    },
+    OBJECT_EXPECTED,
+  )
+  .superRefine((sec, ctx) => {
+    const t = sec.tls;
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (t.enabled && t.source === undefined) {
+      issue(
+        ["tls", "source"],
+        '"secret" (an existing kubernetes.io/tls Secret) or "certManager" when security.tls.enabled is true',
+      );
+    }
+    if (t.enabled && t.source === "secret" && t.secretName === undefined) {
+      issue(
+        ["tls", "secretName"],
+        "the name of a kubernetes.io/tls Secret in Jaeger's namespace when security.tls.source is secret",
+      );
+    }
+    if (t.enabled && t.source === "certManager" && t.issuer === undefined) {
+      issue(["tls", "issuer"], "a cert-manager issuer {kind, name} when security.tls.source is certManager");
+    }
+    if (t.mtls && !t.enabled) {
+      issue(["tls", "mtls"], "false unless security.tls.enabled is true (mTLS needs TLS)");
+    }
+    if (t.mtls && t.clientCaSecret === undefined) {
+      issue(["tls", "clientCaSecret"], "a Secret holding the client CA (key ca.crt) when security.tls.mtls is true");
+    }
+  });
+
 /**
  * Top-level keys, each a `jaeger-spm:<key>` stack config entry. Pulumi.yaml declares
  * the same keys (type, description, default); tests keep the two in step.
@@ -571,10 +650,12 @@ export const stackConfigSchema = z.strictObject({
   monitoring: monitoringSchema.prefault({}),
   grafana: grafanaSchema.prefault({}),
   backup: backupSchema.prefault({}),
+  security: securitySchema.prefault({}),
   // Secrets: set with `pulumi config set --secret <key> <value>`.
   grafanaApiToken: text("a Grafana service-account token").default(""),
   elasticsearchPassword: text("the Elasticsearch/OpenSearch password").default(""),
   elasticsearchApiKey: text("the Elasticsearch API key (base64 of id:key)").default(""),
+  uiHtpasswd: text("htpasswd lines (user:bcrypt hash) for the query UI").default(""),
 });
 
 /** Keys whose value must be a Pulumi secret when set. */
@@ -582,6 +663,7 @@ export const SECRET_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>([
   "grafanaApiToken",
   "elasticsearchPassword",
   "elasticsearchApiKey",
+  "uiHtpasswd",
 ]);
 
 /** Where SPM queries go when neither spm.prometheusUrl nor bundled monitoring says otherwise. */
@@ -600,6 +682,7 @@ export const OBJECT_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>([
   "monitoring",
   "grafana",
   "backup",
+  "security",
 ]);
 
 export type SamplingConfig = StackConfigShape["sampling"];

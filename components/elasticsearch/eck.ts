@@ -25,6 +25,8 @@ export const ECK_OBJECTS = {
   httpService: `${ELASTICSEARCH_NAME}-es-http`,
   elasticUserSecret: `${ELASTICSEARCH_NAME}-es-elastic-user`,
   httpCaSecret: `${ELASTICSEARCH_NAME}-es-http-certs-public`,
+  /** Label ECK puts on every node of the cluster. */
+  podLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ELASTICSEARCH_NAME },
 } as const;
 
 export function buildElasticsearchSpec(input: InClusterElasticsearchInput) {

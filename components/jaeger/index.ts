@@ -23,6 +23,7 @@ import {
   buildJaegerPodSpec,
   commonLabels,
   configChecksum,
+  secretFilePath,
   selectorLabels,
   servicePorts,
 } from "./workload";
@@ -58,6 +59,11 @@ export interface JaegerArgs {
   exporterQueue?: { queueSize: number; numConsumers: number };
   /** Extra annotations for the Services of each metrics endpoint (e.g. prometheus.io/* scrape annotations). */
   serviceAnnotations?: { metrics?: Record<string, string>; spanMetrics?: Record<string, string> };
+  /** TLS for ingestion from a kubernetes.io/tls Secret (tls.crt, tls.key); mTLS with a client CA Secret (ca.crt). */
+  tls?: { secretName: string; clientCaSecret?: string; legacyReceivers: boolean };
+  /** Basic auth for the query UI/API from a Secret holding an htpasswd file. */
+  uiAuth?: { secretName: string; key: string };
+  bearerTokenPropagation?: boolean;
   /** Protect the Badger claim from deletion (prod). */
   protectData: boolean;
   /** Resources the workloads need first (e.g. the search cluster). */
@@ -167,6 +173,29 @@ export class Jaeger extends pulumi.ComponentResource {
       );
     }
 
+    const secretMount = (volume: string, secretName: string, key: string, fileName: string): SecretFile => ({
+      volume,
+      secretName,
+      key,
+      mountPath: `${MOUNTS.secrets}/${volume}`,
+      fileName,
+    });
+    const tlsFiles = args.tls && {
+      cert: secretMount("tls-cert", args.tls.secretName, "tls.crt", "tls.crt"),
+      key: secretMount("tls-key", args.tls.secretName, "tls.key", "tls.key"),
+      clientCa: args.tls.clientCaSecret
+        ? secretMount("tls-client-ca", args.tls.clientCaSecret, "ca.crt", "ca.crt")
+        : undefined,
+    };
+    const htpasswd = args.uiAuth && secretMount("ui-htpasswd", args.uiAuth.secretName, args.uiAuth.key, "htpasswd");
+    const roleSecretFiles = (role: Role): SecretFile[] => [
+      ...(storage.kind === "search" ? storage.secretFiles : []),
+      ...(role !== "query" && tlsFiles
+        ? [tlsFiles.cert, tlsFiles.key, ...(tlsFiles.clientCa ? [tlsFiles.clientCa] : [])]
+        : []),
+      ...(role !== "collector" && htpasswd ? [htpasswd] : []),
+    ];
+
     const workload = (role: Role) => {
       const configFiles = {
         [CONFIG_FILE]: renderJaegerConfig({
@@ -179,6 +208,14 @@ export class Jaeger extends pulumi.ComponentResource {
           },
           uiConfigFile: `${MOUNTS.config}/${UI_CONFIG_FILE}`,
           exporterQueue: args.exporterQueue,
+          tls: tlsFiles && {
+            certFile: secretFilePath(tlsFiles.cert),
+            keyFile: secretFilePath(tlsFiles.key),
+            clientCaFile: tlsFiles.clientCa && secretFilePath(tlsFiles.clientCa),
+            legacyReceivers: args.tls?.legacyReceivers ?? false,
+          },
+          queryBasicAuth: htpasswd && { htpasswdFile: secretFilePath(htpasswd) },
+          bearerTokenPropagation: args.bearerTokenPropagation,
         }),
         ...(role !== "collector" && { [UI_CONFIG_FILE]: JSON.stringify(buildUiConfig(), null, 2) + "\n" }),
       };
@@ -215,7 +252,7 @@ export class Jaeger extends pulumi.ComponentResource {
                 configMapName: NAMES.config[role],
                 samplingConfigMapName: role === "query" ? undefined : NAMES.sampling,
                 claimName: role === "all-in-one" ? NAMES.claim : undefined,
-                secretFiles: storage.kind === "search" ? storage.secretFiles : [],
+                secretFiles: roleSecretFiles(role),
                 serviceAccountName: NAMES.serviceAccount,
                 terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
                 spreadSelector: stateless ? selector : undefined,

@@ -30,6 +30,8 @@ export interface SearchStorage {
   readonly basicAuth?: { readonly username: string; readonly passwordFile: string };
   readonly apiKeyFile?: string;
   readonly caFile?: string;
+  /** Use the bearer token the query API received (bearer token propagation). */
+  readonly bearerTokenFromContext?: boolean;
 }
 
 export type Storage = BadgerStorage | SearchStorage;
@@ -56,7 +58,20 @@ export interface JaegerConfigInput {
   readonly uiConfigFile: string;
   /** In-memory queue in front of the storage writer; undefined = none (upstream default). */
   readonly exporterQueue?: { readonly queueSize: number; readonly numConsumers: number };
+  /** TLS on the OTLP receivers (and optionally the Jaeger and Zipkin ones); a client CA requires client certificates. */
+  readonly tls?: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly clientCaFile?: string;
+    readonly legacyReceivers: boolean;
+  };
+  /** Basic authentication on the query HTTP API and UI, from an htpasswd file. */
+  readonly queryBasicAuth?: { readonly htpasswdFile: string };
+  /** Forward the caller's bearer token to the storage (Elasticsearch/OpenSearch). */
+  readonly bearerTokenPropagation?: boolean;
 }
+
+export const UI_AUTHENTICATOR = "basicauth/ui";
 
 /** Names of the backends inside `jaeger_storage`. */
 export const TRACE_STORE = "traces";
@@ -108,8 +123,9 @@ function traceBackend(storage: Storage) {
         dependencies: index(storage.otherIndices),
         sampling: index(storage.otherIndices),
       },
-      ...((storage.basicAuth || storage.apiKeyFile) && {
+      ...((storage.basicAuth || storage.apiKeyFile || storage.bearerTokenFromContext) && {
         auth: {
+          ...(storage.bearerTokenFromContext && { bearer_token: { from_context: true } }),
           ...(storage.basicAuth && {
             basic: { username: storage.basicAuth.username, password_file: storage.basicAuth.passwordFile },
           }),
@@ -121,10 +137,39 @@ function traceBackend(storage: Storage) {
   };
 }
 
+function receivers(input: JaegerConfigInput) {
+  const tls = input.tls && {
+    tls: {
+      cert_file: input.tls.certFile,
+      key_file: input.tls.keyFile,
+      ...(input.tls.clientCaFile && { client_ca_file: input.tls.clientCaFile }),
+      // Re-read renewed certificates (cert-manager rotates the Secret in place).
+      reload_interval: "1h",
+    },
+  };
+  const legacyTls = input.tls?.legacyReceivers ? tls : undefined;
+  return {
+    otlp: {
+      protocols: {
+        grpc: { endpoint: listenOn(PORTS.otlpGrpc), ...tls },
+        http: { endpoint: listenOn(PORTS.otlpHttp), ...tls },
+      },
+    },
+    jaeger: {
+      protocols: {
+        grpc: { endpoint: listenOn(PORTS.jaegerGrpc), ...legacyTls },
+        thrift_http: { endpoint: listenOn(PORTS.jaegerThriftHttp), ...legacyTls },
+      },
+    },
+    zipkin: { endpoint: listenOn(PORTS.zipkin), ...legacyTls },
+  };
+}
+
 export function buildJaegerConfig(input: JaegerConfigInput) {
   const { role } = input;
   const extensions: string[] = ["jaeger_storage"];
   if (serves(role)) extensions.push("jaeger_query");
+  if (serves(role) && input.queryBasicAuth) extensions.push(UI_AUTHENTICATOR);
   if (ingests(role)) extensions.push("remote_sampling");
   extensions.push("healthcheckv2");
 
@@ -158,12 +203,18 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
         use_v2: true,
         http: { endpoint: listenOn(PORTS.health) },
       },
+      ...(serves(role) &&
+        input.queryBasicAuth && { [UI_AUTHENTICATOR]: { htpasswd: { file: input.queryBasicAuth.htpasswdFile } } }),
       ...(serves(role) && {
         jaeger_query: {
           storage: { traces: TRACE_STORE, metrics: METRICS_STORE },
           ui: { config_file: input.uiConfigFile },
-          http: { endpoint: listenOn(PORTS.queryHttp) },
+          http: {
+            endpoint: listenOn(PORTS.queryHttp),
+            ...(input.queryBasicAuth && { auth: { authenticator: UI_AUTHENTICATOR } }),
+          },
           grpc: { endpoint: listenOn(PORTS.queryGrpc) },
+          ...(input.bearerTokenPropagation && { bearer_token_propagation: true }),
         },
       }),
       jaeger_storage: {
@@ -190,23 +241,7 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
         },
       }),
     },
-    receivers: ingests(role)
-      ? {
-          otlp: {
-            protocols: {
-              grpc: { endpoint: listenOn(PORTS.otlpGrpc) },
-              http: { endpoint: listenOn(PORTS.otlpHttp) },
-            },
-          },
-          jaeger: {
-            protocols: {
-              grpc: { endpoint: listenOn(PORTS.jaegerGrpc) },
-              thrift_http: { endpoint: listenOn(PORTS.jaegerThriftHttp) },
-            },
-          },
-          zipkin: { endpoint: listenOn(PORTS.zipkin) },
-        }
-      : { nop: {} },
+    receivers: ingests(role) ? receivers(input) : { nop: {} },
     processors: { batch: {} },
     ...(ingests(role) && {
       connectors: {

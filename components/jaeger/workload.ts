@@ -18,6 +18,7 @@ export const MOUNTS = {
   badger: "/badger",
   tmp: "/tmp",
   storageSecrets: "/etc/jaeger/storage",
+  secrets: "/etc/jaeger/secrets",
 } as const;
 
 export const CONFIG_FILE = "config.yaml";

@@ -10,6 +10,7 @@ import type {
   Service,
   ServiceAccount,
 } from "kubernetes-types/core/v1";
+import type { NetworkPolicy } from "kubernetes-types/networking/v1";
 import type { PodDisruptionBudget } from "kubernetes-types/policy/v1";
 import { parse } from "yaml";
 import type { CapturedResource, Evaluation } from "../../scripts/evaluate";
@@ -30,6 +31,7 @@ interface KindMap {
   CronJob: CronJob;
   Secret: Secret;
   ServiceAccount: ServiceAccount;
+  NetworkPolicy: NetworkPolicy;
   Service: Service;
   ConfigMap: ConfigMap;
   PersistentVolumeClaim: PersistentVolumeClaim;

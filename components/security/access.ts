@@ -1,0 +1,88 @@
+// Who may talk to Jaeger: a TLS certificate for the ingestion endpoints (issued by
+// cert-manager, or an existing Secret) and basic-auth credentials for the query UI,
+// kept in a Secret created from a Pulumi secret.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
+
+export const INGEST_TLS_SECRET = "jaeger-collector-tls";
+export const UI_HTPASSWD_SECRET = "jaeger-ui-htpasswd";
+
+/** Names the collector Service answers to, for the certificate. */
+export function collectorDnsNames(service: string, namespace: string): string[] {
+  return [
+    service,
+    `${service}.${namespace}`,
+    `${service}.${namespace}.svc`,
+    `${service}.${namespace}.svc.cluster.local`,
+  ];
+}
+
+export function buildCertificateSpec(input: {
+  dnsNames: string[];
+  issuer: { kind: "Issuer" | "ClusterIssuer"; name: string };
+}): ICertificate["spec"] {
+  return {
+    secretName: INGEST_TLS_SECRET,
+    dnsNames: input.dnsNames,
+    issuerRef: { name: input.issuer.name, kind: input.issuer.kind, group: "cert-manager.io" },
+    duration: "2160h",
+    renewBefore: "360h",
+    privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+    usages: ["server auth", "digital signature", "key encipherment"],
+  };
+}
+
+export interface AccessControlArgs {
+  namespace: pulumi.Input<string>;
+  namespaceName: string;
+  collectorService: string;
+  tls?:
+    | { source: "secret"; secretName: string }
+    | { source: "certManager"; issuer: { kind: "Issuer" | "ClusterIssuer"; name: string } };
+  uiHtpasswd?: pulumi.Output<string>;
+  labels: Record<string, string>;
+}
+
+export class AccessControl extends pulumi.ComponentResource {
+  /** The kubernetes.io/tls Secret Jaeger's receivers use, if TLS is on. */
+  public readonly tlsSecretName?: string;
+  public readonly uiAuth?: { secretName: string; key: string };
+  public readonly ready: pulumi.Resource[] = [];
+
+  constructor(name: string, args: AccessControlArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("jaeger-spm:security:AccessControl", name, {}, opts);
+    const meta = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: args.labels });
+    if (args.tls?.source === "certManager") {
+      this.ready.push(
+        new k8s.apiextensions.CustomResource(
+          `${name}-ingest-certificate`,
+          {
+            apiVersion: "cert-manager.io/v1",
+            kind: "Certificate",
+            metadata: meta(INGEST_TLS_SECRET),
+            spec: buildCertificateSpec({
+              dnsNames: collectorDnsNames(args.collectorService, args.namespaceName),
+              issuer: args.tls.issuer,
+            }),
+          },
+          { parent: this },
+        ),
+      );
+      this.tlsSecretName = INGEST_TLS_SECRET;
+    } else if (args.tls?.source === "secret") {
+      this.tlsSecretName = args.tls.secretName;
+    }
+    if (args.uiHtpasswd) {
+      this.ready.push(
+        new k8s.core.v1.Secret(
+          `${name}-ui-htpasswd`,
+          { metadata: meta(UI_HTPASSWD_SECRET), type: "Opaque", stringData: { htpasswd: args.uiHtpasswd } },
+          { parent: this },
+        ),
+      );
+      this.uiAuth = { secretName: UI_HTPASSWD_SECRET, key: "htpasswd" };
+    }
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,257 @@
+// Evaluates the emitted NetworkPolicies the way Kubernetes does (a pod selected by any
+// policy of a type is isolated for that type; a flow needs an ingress rule at the
+// destination and an egress rule at the source) for the flows the stack needs and
+// for flows it must refuse.
+import * as assert from "node:assert/strict";
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "kubernetes-types/networking/v1";
+import type { LabelSelector } from "kubernetes-types/meta/v1";
+import { Evaluation, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { objectsOfKind } from "./support/objects";
+
+interface Endpoint {
+  namespace?: string;
+  labels?: Record<string, string>;
+  /** An address outside the cluster's pods (node, internet). */
+  ip?: string;
+}
+interface Flow {
+  from: Endpoint;
+  to: Endpoint;
+  port: number;
+  protocol?: "TCP" | "UDP";
+}
+
+const NS = "observability";
+
+function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string> = {}): boolean {
+  if (!selector) return true;
+  const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const byExpressions = (selector.matchExpressions ?? []).every((e) =>
+    e.operator === "In" ? (e.values ?? []).includes(labels[e.key]) : e.operator === "Exists" ? e.key in labels : false,
+  );
+  return byLabels && byExpressions;
+}
+
+function ipInCidr(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split("/");
+  const toInt = (a: string) => a.split(".").reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
+  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+  return (toInt(ip) & mask) === (toInt(base) & mask);
+}
+
+function peerMatches(peer: NetworkPolicyPeer, policyNamespace: string, e: Endpoint): boolean {
+  if (peer.ipBlock) return e.ip !== undefined && ipInCidr(e.ip, peer.ipBlock.cidr);
+  if (e.ip !== undefined) return false;
+  const nsLabels = { "kubernetes.io/metadata.name": e.namespace ?? "" };
+  if (peer.namespaceSelector) {
+    return selectorMatches(peer.namespaceSelector, nsLabels) && selectorMatches(peer.podSelector, e.labels);
+  }
+  return e.namespace === policyNamespace && selectorMatches(peer.podSelector, e.labels);
+}
+
+const portMatches = (ports: NetworkPolicyPort[] | undefined, flow: Flow) =>
+  !ports ||
+  ports.length === 0 ||
+  ports.some((p) => p.port === flow.port && (p.protocol ?? "TCP") === (flow.protocol ?? "TCP"));
+
+function allowedBy(policies: NetworkPolicy[], direction: "Ingress" | "Egress", flow: Flow): boolean {
+  const self = direction === "Ingress" ? flow.to : flow.from;
+  const other = direction === "Ingress" ? flow.from : flow.to;
+  if (self.ip !== undefined || self.namespace !== NS) return true; // not ours to restrict
+  const selecting = policies.filter(
+    (p) => (p.spec?.policyTypes ?? []).includes(direction) && selectorMatches(p.spec?.podSelector, self.labels),
+  );
+  if (selecting.length === 0) return true;
+  return selecting.some((p) =>
+    (direction === "Ingress" ? (p.spec?.ingress ?? []) : (p.spec?.egress ?? [])).some((rule) => {
+      const peers =
+        direction === "Ingress"
+          ? (rule as { from?: NetworkPolicyPeer[] }).from
+          : (rule as { to?: NetworkPolicyPeer[] }).to;
+      const peerOk = !peers || peers.length === 0 || peers.some((peer) => peerMatches(peer, NS, other));
+      return peerOk && portMatches(rule.ports, flow);
+    }),
+  );
+}
+
+const allowed = (policies: NetworkPolicy[], flow: Flow) =>
+  allowedBy(policies, "Egress", flow) && allowedBy(policies, "Ingress", flow);
+
+function podLabels(ev: Evaluation, deployment: string): Record<string, string> {
+  const d = objectsOfKind(ev, "Deployment").find((x) => x.metadata?.name === deployment);
+  assert.ok(d, deployment);
+  return d.spec?.template.metadata?.labels ?? {};
+}
+function cronLabels(ev: Evaluation, name: string): Record<string, string> {
+  const j = objectsOfKind(ev, "CronJob").find((x) => x.metadata?.name === name);
+  assert.ok(j, name);
+  return j.spec?.jobTemplate.spec?.template.metadata?.labels ?? {};
+}
+const policiesOf = (ev: Evaluation): NetworkPolicy[] => objectsOfKind(ev, "NetworkPolicy");
+
+const OTEL = { namespace: "otel", labels: { "app.kubernetes.io/name": "opentelemetry-collector" } };
+const RANDOM_POD = { namespace: "default", labels: { app: "curious" } };
+const PROMETHEUS = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" } };
+const DNS = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
+const INTERNET = { ip: "203.0.113.10" };
+
+describe("network policies", () => {
+  describe("prod (Elasticsearch in the cluster, backups)", () => {
+    let ev: Evaluation;
+    let policies: NetworkPolicy[];
+    const es = { namespace: NS, labels: { "elasticsearch.k8s.elastic.co/cluster-name": "jaeger-es" } };
+    before(async () => {
+      ev = await evaluateStack("prod");
+      policies = policiesOf(ev);
+    });
+
+    it("denies all ingress and egress by default", () => {
+      const deny = policies.find((p) => p.metadata?.name === "jaeger-default-deny");
+      assert.deepEqual(deny?.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    });
+
+    const flows: [string, () => Flow, boolean][] = [
+      [
+        "OpenTelemetry Collector -> collector OTLP gRPC",
+        () => ({ from: OTEL, to: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, port: 4317 }),
+        true,
+      ],
+      [
+        "OpenTelemetry Collector -> collector OTLP HTTP",
+        () => ({ from: OTEL, to: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, port: 4318 }),
+        true,
+      ],
+      [
+        "any other pod -> collector OTLP gRPC",
+        () => ({ from: RANDOM_POD, to: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, port: 4317 }),
+        false,
+      ],
+      [
+        "Prometheus -> collector :8888 and :8889",
+        () => ({ from: PROMETHEUS, to: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, port: 8889 }),
+        true,
+      ],
+      [
+        "Prometheus -> query :8888",
+        () => ({ from: PROMETHEUS, to: { namespace: NS, labels: podLabels(ev, "jaeger-query") }, port: 8888 }),
+        true,
+      ],
+      [
+        "any other pod -> collector :8888",
+        () => ({ from: RANDOM_POD, to: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, port: 8888 }),
+        false,
+      ],
+      [
+        "a pod in the cluster -> query UI",
+        () => ({ from: RANDOM_POD, to: { namespace: NS, labels: podLabels(ev, "jaeger-query") }, port: 16686 }),
+        true,
+      ],
+      [
+        "the internet -> query UI",
+        () => ({ from: INTERNET, to: { namespace: NS, labels: podLabels(ev, "jaeger-query") }, port: 16686 }),
+        false,
+      ],
+      [
+        "query -> Prometheus :9090 (SPM)",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-query") }, to: PROMETHEUS, port: 9090 }),
+        true,
+      ],
+      [
+        "collector -> DNS",
+        () => ({
+          from: { namespace: NS, labels: podLabels(ev, "jaeger-collector") },
+          to: DNS,
+          port: 53,
+          protocol: "UDP",
+        }),
+        true,
+      ],
+      [
+        "collector -> Elasticsearch :9200",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, to: es, port: 9200 }),
+        true,
+      ],
+      [
+        "index cleaner -> Elasticsearch :9200",
+        () => ({ from: { namespace: NS, labels: cronLabels(ev, "jaeger-es-index-cleaner") }, to: es, port: 9200 }),
+        true,
+      ],
+      ["Elasticsearch <-> Elasticsearch :9300", () => ({ from: es, to: es, port: 9300 }), true],
+      [
+        "ECK operator -> Elasticsearch :9200",
+        () => ({
+          from: { namespace: "elastic-system", labels: { "control-plane": "elastic-operator" } },
+          to: es,
+          port: 9200,
+        }),
+        true,
+      ],
+      ["Elasticsearch -> S3 :443 (snapshots)", () => ({ from: es, to: INTERNET, port: 443 }), true],
+      ["any other pod -> Elasticsearch :9200", () => ({ from: RANDOM_POD, to: es, port: 9200 }), false],
+      [
+        "collector -> the internet :80",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, to: INTERNET, port: 80 }),
+        false,
+      ],
+      [
+        "collector -> the internet :443",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, to: INTERNET, port: 443 }),
+        false,
+      ],
+      [
+        "query -> Elasticsearch :9300",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-query") }, to: es, port: 9300 }),
+        false,
+      ],
+    ];
+    for (const [what, flow, expected] of flows) {
+      it(`${expected ? "allows" : "refuses"} ${what}`, () => assert.equal(allowed(policies, flow()), expected));
+    }
+  });
+
+  describe("prod on Badger (backup job)", () => {
+    let ev: Evaluation;
+    before(async () => {
+      ev = await evaluateStack("prod", configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }));
+    });
+    it("lets the backup job reach S3/STS and the Kubernetes API, and nothing else", () => {
+      const policies = policiesOf(ev);
+      const backup = { namespace: NS, labels: cronLabels(ev, "jaeger-badger-backup") };
+      assert.equal(allowed(policies, { from: backup, to: INTERNET, port: 443 }), true);
+      assert.equal(allowed(policies, { from: backup, to: { ip: "10.96.0.1" }, port: 443 }), true);
+      assert.equal(allowed(policies, { from: backup, to: INTERNET, port: 80 }), false);
+      assert.equal(
+        allowed(policies, { from: backup, to: { namespace: NS, labels: podLabels(ev, "jaeger") }, port: 4317 }),
+        false,
+      );
+    });
+  });
+
+  describe("dev (Badger, NodePort UI, bundled monitoring)", () => {
+    let ev: Evaluation;
+    before(async () => {
+      ev = await evaluateStack("dev");
+    });
+    it("lets any pod send spans, the node reach the NodePort UI, and the bundled Prometheus scrape", () => {
+      const policies = policiesOf(ev);
+      const jaeger = { namespace: NS, labels: podLabels(ev, "jaeger") };
+      assert.equal(allowed(policies, { from: RANDOM_POD, to: jaeger, port: 4317 }), true);
+      assert.equal(allowed(policies, { from: { ip: "172.18.0.2" }, to: jaeger, port: 16686 }), true);
+      assert.equal(allowed(policies, { from: PROMETHEUS, to: jaeger, port: 8889 }), true);
+      assert.equal(allowed(policies, { from: jaeger, to: PROMETHEUS, port: 9090 }), true);
+      assert.equal(allowed(policies, { from: { ip: "172.18.0.2" }, to: jaeger, port: 4317 }), false);
+    });
+  });
+
+  it("external Elasticsearch: Jaeger may reach its port anywhere, nothing else", async () => {
+    const raw = [
+      ["storage.backend", "elasticsearch"],
+      ["storage.elasticsearch.serverUrls[0]", "https://es.example.com:9243"],
+    ].reduce((r, [k, v]) => configSet(r, k, v, { path: true }), stackConfig("dev"));
+    const ev = await evaluateStack("dev", raw);
+    const policies = policiesOf(ev);
+    const collector = { namespace: NS, labels: podLabels(ev, "jaeger-collector") };
+    assert.equal(allowed(policies, { from: collector, to: INTERNET, port: 9243 }), true);
+    assert.equal(allowed(policies, { from: collector, to: INTERNET, port: 9200 }), false);
+  });
+});
