@@ -218,7 +218,9 @@ export async function evaluateStack(
           provider: args.provider,
         });
         const computed = computedOutputs(args.type, args.name, args.inputs);
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
+        // An S3 bucket's id is its name, as with the real provider.
+        const id = args.type === "aws:s3/bucket:Bucket" ? String(args.inputs.bucket) : `${args.name}-id`;
+        return { id, state: { ...args.inputs, ...computed } };
       },
       call(args) {
         throw new Error(`unexpected provider function call ${args.token}`);

@@ -62,7 +62,9 @@ describe("backups to S3", () => {
         kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/backup-key",
       });
       assert.ok(
-        ofType(prod, "aws:s3/bucketVersioning:BucketVersioning").every((r) => r.inputs.bucket === "backup-bucket-id"),
+        ofType(prod, "aws:s3/bucketVersioning:BucketVersioning").every(
+          (r) => r.inputs.bucket === "jaeger-backups-prod-0a1b2c3d",
+        ),
       );
     });
 

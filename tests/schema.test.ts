@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { Container } from "kubernetes-types/core/v1";
-import { Evaluation, evaluateStack } from "../scripts/evaluate";
+import { Evaluation, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
 import { KubernetesSchema } from "./support/kubernetesSchema";
 import { kubernetesObjects, objectNamed } from "./support/objects";
 
@@ -11,9 +11,26 @@ describe("every emitted Kubernetes object validates against the Kubernetes schem
     schema = await KubernetesSchema.load();
     stacks.dev = await evaluateStack("dev");
     stacks.prod = await evaluateStack("prod");
+    // Every optional object: TLS from cert-manager, UI basic auth, external Elasticsearch with credentials.
+    stacks.options = await evaluateStack(
+      "dev",
+      [
+        ["security.tls.enabled", "true"],
+        ["security.tls.source", "certManager"],
+        ["security.tls.issuer.name", "ca"],
+        ["security.uiBasicAuth", "true"],
+        ["uiHtpasswd", "a:b", false],
+        ["storage.backend", "elasticsearch"],
+        ["storage.elasticsearch.serverUrls[0]", "https://es:9200"],
+        ["storage.elasticsearch.auth", "basic"],
+        ["storage.elasticsearch.username", "jaeger"],
+        ["elasticsearchPassword", "pw", false],
+      ].reduce((raw, [k, v, p]) => configSet(raw, String(k), String(v), { path: p !== false }), stackConfig("dev")),
+      ["jaeger-spm:uiHtpasswd", "jaeger-spm:elasticsearchPassword"],
+    );
   });
 
-  for (const stack of ["dev", "prod"]) {
+  for (const stack of ["dev", "prod", "options"]) {
     it(`${stack}: all objects are valid, with unknown fields rejected`, () => {
       const objects = kubernetesObjects(stacks[stack]);
       assert.ok(objects.length >= 9, `expected the full set of objects, got ${objects.length}`);

@@ -153,6 +153,7 @@ type ModelConstructor = new (data: unknown) => ValidatableModel;
 /** Packages with models of custom resources, by API group. */
 const CUSTOM_RESOURCE_MODELS: Record<string, string> = {
   "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+  "cert-manager.io": "@kubernetes-models/cert-manager",
 };
 
 /** kubernetes-models (v4, CommonJS) validation of required fields, types and formats. */

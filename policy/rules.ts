@@ -1,0 +1,214 @@
+// The checks our policy pack enforces, as pure functions over a resource's type and
+// inputs, so that `npm test` runs them on every resource of every stack and
+// `pulumi preview --policy-pack policy` runs the same code at preview.
+
+export interface Subject {
+  readonly type: string;
+  readonly name: string;
+  readonly props: Record<string, unknown>;
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** The pod spec inside a workload, whatever its kind. */
+export function podSpecOf(subject: Subject): Obj | undefined {
+  const spec = obj(subject.props.spec);
+  switch (subject.type) {
+    case "kubernetes:core/v1:Pod":
+      return spec;
+    case "kubernetes:apps/v1:Deployment":
+    case "kubernetes:apps/v1:StatefulSet":
+    case "kubernetes:apps/v1:DaemonSet":
+    case "kubernetes:apps/v1:ReplicaSet":
+    case "kubernetes:batch/v1:Job":
+      return obj(obj(spec.template).spec);
+    case "kubernetes:batch/v1:CronJob":
+      return obj(obj(obj(obj(spec.jobTemplate).spec).template).spec);
+    default:
+      return undefined;
+  }
+}
+
+const containersOf = (pod: Obj): Obj[] =>
+  [...arr(pod.containers), ...arr(pod.initContainers), ...arr(pod.ephemeralContainers)].map(obj);
+
+const RESTRICTED_VOLUMES = new Set([
+  "configMap",
+  "csi",
+  "downwardAPI",
+  "emptyDir",
+  "ephemeral",
+  "persistentVolumeClaim",
+  "projected",
+  "secret",
+]);
+
+/** Pod Security Standards "restricted" (kubernetes.io/docs/concepts/security/pod-security-standards). */
+export function podSecurityRestricted(subject: Subject): string[] {
+  const pod = podSpecOf(subject);
+  if (!pod) return [];
+  const problems: string[] = [];
+  const podSc = obj(pod.securityContext);
+  for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
+    if (pod[field] === true) problems.push(`${field} must not be true`);
+  }
+  for (const volume of arr(pod.volumes).map(obj)) {
+    const types = Object.keys(volume).filter((k) => k !== "name");
+    for (const t of types)
+      if (!RESTRICTED_VOLUMES.has(t)) problems.push(`volume ${String(volume.name)}: type ${t} is not allowed`);
+  }
+  if (podSc.runAsUser === 0) problems.push("pod runAsUser must not be 0");
+  const podSeccomp = obj(podSc.seccompProfile).type;
+  for (const c of containersOf(pod)) {
+    const name = String(c.name);
+    const sc = obj(c.securityContext);
+    if (sc.privileged === true) problems.push(`${name}: privileged`);
+    if (sc.allowPrivilegeEscalation !== false) problems.push(`${name}: allowPrivilegeEscalation must be false`);
+    if (podSc.runAsNonRoot !== true && sc.runAsNonRoot !== true) problems.push(`${name}: runAsNonRoot must be true`);
+    if (sc.runAsUser === 0) problems.push(`${name}: runAsUser must not be 0`);
+    const seccomp = obj(sc.seccompProfile).type ?? podSeccomp;
+    if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost")
+      problems.push(`${name}: seccompProfile must be RuntimeDefault or Localhost`);
+    const caps = obj(sc.capabilities);
+    if (!arr(caps.drop).includes("ALL")) problems.push(`${name}: capabilities must drop ALL`);
+    for (const add of arr(caps.add))
+      if (add !== "NET_BIND_SERVICE") problems.push(`${name}: may not add capability ${String(add)}`);
+    for (const port of arr(c.ports).map(obj))
+      if (port.hostPort) problems.push(`${name}: hostPort ${String(port.hostPort)}`);
+  }
+  return problems;
+}
+
+/** Every image has a tag other than latest, or a digest. */
+export function pinnedImages(subject: Subject): string[] {
+  const pod = podSpecOf(subject);
+  if (!pod) return [];
+  return containersOf(pod).flatMap((c) => {
+    const image = String(c.image ?? "");
+    const digest = image.includes("@sha256:");
+    const tag = /:([^/:@]+)(@|$)/.exec(image.split("/").pop() ?? "")?.[1];
+    return digest || (tag && tag !== "latest")
+      ? []
+      : [`${String(c.name)}: image "${image}" is not pinned (tag or digest)`];
+  });
+}
+
+/** CPU and memory requests and limits on every container. */
+export function resourcesSet(subject: Subject): string[] {
+  const pod = podSpecOf(subject);
+  if (!pod) return [];
+  return containersOf(pod).flatMap((c) => {
+    const r = obj(c.resources);
+    const missing = [
+      ["requests", "cpu"],
+      ["requests", "memory"],
+      ["limits", "cpu"],
+      ["limits", "memory"],
+    ].filter(([kind, what]) => obj(r[kind])[what] === undefined);
+    return missing.length ? [`${String(c.name)}: missing ${missing.map((m) => m.join(".")).join(", ")}`] : [];
+  });
+}
+
+const SECRET_NAME = /(pass(word|wd)?|secret|token|bearer|api[-_]?key|credential|private[-_]?key)/i;
+const SECRET_VALUE = /-----BEGIN ([A-Z ]+ )?PRIVATE KEY-----|\bAKIA[0-9A-Z]{16}\b/;
+
+/** No secret-looking values in environment literals, arguments or ConfigMaps. */
+export function noSecretLiterals(subject: Subject): string[] {
+  const problems: string[] = [];
+  if (subject.type === "kubernetes:core/v1:ConfigMap") {
+    for (const [key, value] of Object.entries(obj(subject.props.data))) {
+      if (SECRET_NAME.test(key)) problems.push(`ConfigMap key ${key} looks like a secret; use a Secret`);
+      if (typeof value === "string" && SECRET_VALUE.test(value))
+        problems.push(`ConfigMap key ${key} holds a private key or access key`);
+    }
+    return problems;
+  }
+  const pod = podSpecOf(subject);
+  if (!pod) return [];
+  for (const c of containersOf(pod)) {
+    for (const e of arr(c.env).map(obj)) {
+      // ..._FILE / _PATH / _DIR variables name where a mounted secret is, not the secret.
+      const isPath = /_(FILE|PATH|DIR)$/i.test(String(e.name));
+      if (e.value !== undefined && e.value !== "" && SECRET_NAME.test(String(e.name)) && !isPath) {
+        problems.push(`${String(c.name)}: env ${String(e.name)} has a literal value; reference a Secret`);
+      }
+    }
+    for (const a of [...arr(c.args), ...arr(c.command)].map(String)) {
+      if (/--[\w.-]*(password|token|secret|api-key)[\w.-]*=(?!\/)/i.test(a) || SECRET_VALUE.test(a)) {
+        problems.push(`${String(c.name)}: argument "${a.split("=")[0]}=…" passes a secret on the command line`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** No NodePort or LoadBalancer Services unless the stack allows them. */
+export function noPublicServices(subject: Subject, allowPublicServices: boolean): string[] {
+  if (subject.type !== "kubernetes:core/v1:Service" || allowPublicServices) return [];
+  const type = obj(subject.props.spec).type;
+  return type === "NodePort" || type === "LoadBalancer"
+    ? [`Service type ${String(type)} exposes Jaeger outside the cluster`]
+    : [];
+}
+
+/** Every S3 bucket has the controls of AWS Security Hub S3.5/8/12/13/14/17 (../shared/reference/security.md §3). */
+export function s3BucketControls(resources: readonly Subject[]): string[] {
+  const buckets = resources.filter((r) => r.type === "aws:s3/bucket:Bucket");
+  const controls: [string, string, (props: Obj) => boolean][] = [
+    [
+      "aws:s3/bucketVersioning:BucketVersioning",
+      "versioning Enabled (S3.14)",
+      (p) => obj(p.versioningConfiguration).status === "Enabled",
+    ],
+    [
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      "SSE-KMS by default (S3.17)",
+      (p) => arr(p.rules).some((r) => obj(obj(r).applyServerSideEncryptionByDefault).sseAlgorithm === "aws:kms"),
+    ],
+    [
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+      "all four public access blocks (S3.8)",
+      (p) =>
+        ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every(
+          (f) => p[f] === true,
+        ),
+    ],
+    [
+      "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+      "ACLs disabled (S3.12)",
+      (p) => obj(p.rule).objectOwnership === "BucketOwnerEnforced",
+    ],
+    [
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      "a lifecycle configuration (S3.13)",
+      (p) => arr(p.rules).length > 0,
+    ],
+    [
+      "aws:s3/bucketPolicy:BucketPolicy",
+      "a policy denying non-TLS requests (S3.5)",
+      (p) => {
+        try {
+          const doc = JSON.parse(String(p.policy)) as { Statement?: Obj[] };
+          return (doc.Statement ?? []).some(
+            (s) => s.Effect === "Deny" && obj(obj(s.Condition).Bool)["aws:SecureTransport"] === "false",
+          );
+        } catch {
+          return false;
+        }
+      },
+    ],
+  ];
+  const problems: string[] = [];
+  for (const bucket of buckets) {
+    const id = `${bucket.name}-id`;
+    for (const [type, what, ok] of controls) {
+      const attached = resources.filter(
+        (r) => r.type === type && (r.props.bucket === id || r.props.bucket === undefined || buckets.length === 1),
+      );
+      if (!attached.some((r) => ok(r.props))) problems.push(`bucket ${bucket.name} lacks ${what}`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,255 @@
+// The CrossGuard policies, run the way the policy engine runs them (validateResource /
+// validateStack with the engine's argument shape) against every resource of every stack,
+// and against resources built to violate each one.
+import * as assert from "node:assert/strict";
+import type {
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import { policies } from "../policy/policies";
+import { CapturedResource, Evaluation, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+
+type Config = { allowPublicServices?: boolean };
+
+function notApplicable(reason?: string): never {
+  throw new Error(`not applicable: ${reason}`);
+}
+
+function resourceArgs(
+  r: { type: string; name: string; inputs: Record<string, unknown> },
+  config: Config,
+): ResourceValidationArgs {
+  return {
+    type: r.type,
+    props: r.inputs,
+    urn: `urn:pulumi:test::jaeger-spm::${r.type}::${r.name}`,
+    name: r.name,
+    opts: {
+      protect: false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    },
+    stackTags: new Map(),
+    isType: () => false,
+    asType: () => undefined,
+    getConfig: <T extends object>() => config as T,
+    notApplicable,
+  } as unknown as ResourceValidationArgs;
+}
+
+async function violations(
+  policyName: string,
+  resources: readonly Pick<CapturedResource, "type" | "name" | "inputs">[],
+  config: Config = {},
+) {
+  const policy = policies.find((p) => p.name === policyName);
+  assert.ok(policy, policyName);
+  const found: string[] = [];
+  const report: ReportViolation = (message) => found.push(message);
+  if ("validateStack" in policy) {
+    const args: StackValidationArgs = {
+      resources: resources.map((r) => resourceArgs(r, config) as unknown as PolicyResource),
+      stackTags: new Map(),
+      getConfig: <T extends object>() => config as T,
+      notApplicable,
+    };
+    await (policy as StackValidationPolicy).validateStack(args, report);
+  } else {
+    const validate = (policy as ResourceValidationPolicy).validateResource;
+    for (const r of resources) {
+      for (const v of Array.isArray(validate) ? validate : validate ? [validate] : []) {
+        await v(resourceArgs(r, config), (m) => report(`${r.type} ${r.name}: ${m}`));
+      }
+    }
+  }
+  return found;
+}
+
+const deployment = (podSpec: Record<string, unknown>) => ({
+  type: "kubernetes:apps/v1:Deployment",
+  name: "bad",
+  inputs: { kind: "Deployment", metadata: { name: "bad" }, spec: { template: { spec: podSpec } } },
+});
+const goodContainer = {
+  name: "app",
+  image: "example/app:1.2.3",
+  resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+  securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+};
+const goodPod = {
+  securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+  containers: [goodContainer],
+};
+
+describe("policy pack", () => {
+  const stacks: Record<string, Evaluation> = {};
+  before(async () => {
+    stacks.dev = await evaluateStack("dev");
+    stacks.prod = await evaluateStack("prod");
+    stacks["prod-badger"] = await evaluateStack(
+      "prod",
+      configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }),
+    );
+  });
+
+  it("has the policies the security review asks for", () => {
+    assert.deepEqual(policies.map((p) => p.name).sort(), [
+      "no-public-services",
+      "no-secret-literals",
+      "pinned-images",
+      "pod-security-restricted",
+      "resources-set",
+      "s3-bucket-controls",
+    ]);
+  });
+
+  for (const stack of ["dev", "prod", "prod-badger"]) {
+    it(`${stack}: every resource passes every policy`, async () => {
+      const config: Config = { allowPublicServices: stack === "dev" };
+      for (const policy of policies) {
+        assert.deepEqual(await violations(policy.name, stacks[stack].resources, config), [], policy.name);
+      }
+    });
+  }
+
+  it("prod's workloads are really checked (a CronJob, Deployments, an Elasticsearch-free pod list)", () => {
+    const kinds = new Set(stacks["prod-badger"].resources.map((r) => r.type));
+    for (const t of ["kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob"]) assert.ok(kinds.has(t), t);
+  });
+
+  describe("violations", () => {
+    it("pod-security-restricted: root, privilege escalation, missing seccomp, host namespaces, hostPath", async () => {
+      const found = await violations("pod-security-restricted", [
+        deployment({
+          hostNetwork: true,
+          volumes: [{ name: "host", hostPath: { path: "/" } }],
+          containers: [
+            { ...goodContainer, securityContext: { privileged: true, capabilities: { add: ["SYS_ADMIN"] } } },
+          ],
+        }),
+        { ...deployment(goodPod), name: "ok" },
+      ]);
+      const text = found.join("\n");
+      for (const expected of [
+        /hostNetwork must not be true/,
+        /volume host: type hostPath is not allowed/,
+        /app: privileged/,
+        /allowPrivilegeEscalation must be false/,
+        /runAsNonRoot must be true/,
+        /seccompProfile must be RuntimeDefault or Localhost/,
+        /capabilities must drop ALL/,
+        /may not add capability SYS_ADMIN/,
+      ]) {
+        assert.match(text, expected);
+      }
+      assert.ok(
+        found.every((f) => f.includes(" bad: ")),
+        "the compliant Deployment passes",
+      );
+    });
+
+    it("pod-security-restricted checks CronJob pod templates", async () => {
+      const cron = {
+        type: "kubernetes:batch/v1:CronJob",
+        name: "cron",
+        inputs: { spec: { jobTemplate: { spec: { template: { spec: { containers: [goodContainer] } } } } } },
+      };
+      assert.match((await violations("pod-security-restricted", [cron])).join("\n"), /runAsNonRoot must be true/);
+    });
+
+    it("pinned-images: latest and untagged images", async () => {
+      const found = await violations("pinned-images", [
+        deployment({
+          ...goodPod,
+          containers: [
+            { ...goodContainer, image: "nginx:latest" },
+            { ...goodContainer, name: "b", image: "registry:5000/nginx" },
+          ],
+        }),
+        {
+          ...deployment({ ...goodPod, containers: [{ ...goodContainer, image: "nginx@sha256:" + "a".repeat(64) }] }),
+          name: "digest",
+        },
+      ]);
+      assert.equal(found.length, 2, found.join("\n"));
+      assert.match(found[0], /image "nginx:latest" is not pinned/);
+      assert.match(found[1], /image "registry:5000\/nginx" is not pinned/);
+    });
+
+    it("resources-set: a container without limits", async () => {
+      const found = await violations("resources-set", [
+        deployment({
+          ...goodPod,
+          containers: [{ ...goodContainer, resources: { requests: { cpu: "1", memory: "1Gi" } } }],
+        }),
+      ]);
+      assert.match(found.join("\n"), /app: missing limits\.cpu, limits\.memory/);
+    });
+
+    it("no-secret-literals: env literals, arguments and ConfigMaps", async () => {
+      const found = await violations("no-secret-literals", [
+        deployment({
+          ...goodPod,
+          containers: [
+            {
+              ...goodContainer,
+              env: [
+                { name: "ES_PASSWORD", value: "hunter2" },
+                { name: "ES_PASSWORD_FILE", valueFrom: { secretKeyRef: { name: "s", key: "k" } } },
+              ],
+              args: ["--es.password=hunter2", "--es.api-key-file=/etc/key"],
+            },
+          ],
+        }),
+        {
+          type: "kubernetes:core/v1:ConfigMap",
+          name: "cm",
+          inputs: { data: { "db-password": "x", "tls.key": "-----BEGIN PRIVATE KEY-----\n…" } },
+        },
+      ]);
+      const text = found.join("\n");
+      assert.match(text, /env ES_PASSWORD has a literal value/);
+      assert.match(text, /argument "--es\.password=…" passes a secret/);
+      assert.match(text, /ConfigMap key db-password looks like a secret/);
+      assert.match(text, /ConfigMap key tls\.key holds a private key/);
+      assert.ok(!/ES_PASSWORD_FILE|api-key-file/.test(text), "references and file paths are fine");
+    });
+
+    it("no-public-services: NodePort and LoadBalancer unless allowed", async () => {
+      const service = (type: string) => ({
+        type: "kubernetes:core/v1:Service",
+        name: type,
+        inputs: { spec: { type } },
+      });
+      const found = await violations("no-public-services", [
+        service("NodePort"),
+        service("LoadBalancer"),
+        service("ClusterIP"),
+      ]);
+      assert.equal(found.length, 2);
+      assert.deepEqual(
+        await violations("no-public-services", [service("NodePort")], { allowPublicServices: true }),
+        [],
+      );
+    });
+
+    it("s3-bucket-controls: a bare bucket, and one control misconfigured", async () => {
+      const bucket = { type: "aws:s3/bucket:Bucket", name: "b", inputs: { bucket: "b" } };
+      const found = await violations("s3-bucket-controls", [bucket]);
+      assert.equal(found.length, 6, found.join("\n"));
+      const prod = stacks.prod.resources.map((r) =>
+        r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+          ? { ...r, inputs: { ...r.inputs, restrictPublicBuckets: false } }
+          : r,
+      );
+      assert.deepEqual(await violations("s3-bucket-controls", prod), [
+        `bucket backup-bucket lacks all four public access blocks (S3.8)`,
+      ]);
+    });
+  });
+});

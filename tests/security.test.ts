@@ -1,0 +1,242 @@
+import * as assert from "node:assert/strict";
+import type { Deployment } from "kubernetes-types/apps/v1";
+import { parse } from "yaml";
+import { parseStackConfig } from "../config/load";
+import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { at, objectNamed, resourceFor } from "./support/objects";
+
+function edits(stack: string, values: [string, string, boolean?][]): RawConfig {
+  return values.reduce((raw, [k, v, p = true]) => configSet(raw, k, v, { path: p }), stackConfig(stack));
+}
+
+function configOf(ev: Evaluation, d: Deployment): Record<string, unknown> {
+  const name = d.spec?.template.spec?.volumes?.find((v) => v.name === "config")?.configMap?.name ?? "";
+  return parse(objectNamed(ev, "ConfigMap", name).data?.["config.yaml"] ?? "") as Record<string, unknown>;
+}
+
+/** The Secret and key a file path in the Jaeger config is mounted from. */
+function mountedFrom(d: Deployment, file: string): { secret?: string; key?: string } {
+  const c = d.spec?.template.spec?.containers[0];
+  const mount = c?.volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
+  const volume = d.spec?.template.spec?.volumes?.find((v) => v.name === mount?.name);
+  return { secret: volume?.secret?.secretName, key: volume?.secret?.items?.[0].key };
+}
+
+describe("security", () => {
+  describe("TLS on ingestion from cert-manager, with mTLS", () => {
+    let ev: Evaluation;
+    before(async () => {
+      ev = await evaluateStack(
+        "dev",
+        edits("dev", [
+          ["security.tls.enabled", "true"],
+          ["security.tls.source", "certManager"],
+          ["security.tls.issuer.name", "internal-ca"],
+          ["security.tls.mtls", "true"],
+          ["security.tls.clientCaSecret", "otel-clients-ca"],
+        ]),
+      );
+    });
+
+    it("requests a certificate for every name of the collector Service", () => {
+      const cert = resourceFor(ev, "Certificate", "jaeger-collector-tls").inputs;
+      assert.deepEqual(at(cert, "spec.dnsNames"), [
+        "jaeger-collector",
+        "jaeger-collector.observability",
+        "jaeger-collector.observability.svc",
+        "jaeger-collector.observability.svc.cluster.local",
+      ]);
+      assert.deepEqual(at(cert, "spec.issuerRef"), {
+        name: "internal-ca",
+        kind: "ClusterIssuer",
+        group: "cert-manager.io",
+      });
+      assert.equal(at(cert, "spec.secretName"), "jaeger-collector-tls");
+    });
+
+    it("serves OTLP over TLS with client certificates required, files mounted from the Secrets", () => {
+      const d = objectNamed(ev, "Deployment", "jaeger");
+      for (const protocol of ["grpc", "http"]) {
+        const tls = at(configOf(ev, d), `receivers.otlp.protocols.${protocol}.tls`) as Record<string, string>;
+        assert.deepEqual(mountedFrom(d, tls.cert_file), { secret: "jaeger-collector-tls", key: "tls.crt" });
+        assert.deepEqual(mountedFrom(d, tls.key_file), { secret: "jaeger-collector-tls", key: "tls.key" });
+        assert.deepEqual(mountedFrom(d, tls.client_ca_file), { secret: "otel-clients-ca", key: "ca.crt" });
+      }
+      assert.equal(at(configOf(ev, d), "receivers.zipkin.tls"), undefined, "legacy receivers stay plain unless asked");
+    });
+  });
+
+  it("uses an existing TLS Secret, and can cover the Jaeger and Zipkin receivers too", async () => {
+    const ev = await evaluateStack(
+      "dev",
+      edits("dev", [
+        ["security.tls.enabled", "true"],
+        ["security.tls.source", "secret"],
+        ["security.tls.secretName", "my-tls"],
+        ["security.tls.legacyReceivers", "true"],
+      ]),
+    );
+    const d = objectNamed(ev, "Deployment", "jaeger");
+    const doc = configOf(ev, d);
+    for (const path of [
+      "receivers.zipkin.tls",
+      "receivers.jaeger.protocols.grpc.tls",
+      "receivers.otlp.protocols.grpc.tls",
+    ]) {
+      const tls = at(doc, path) as Record<string, string>;
+      assert.equal(mountedFrom(d, tls.cert_file).secret, "my-tls", path);
+      assert.equal(tls.client_ca_file, undefined);
+    }
+    assert.ok(!ev.resources.some((r) => r.type.includes("cert-manager")));
+  });
+
+  describe("query UI basic auth", () => {
+    let ev: Evaluation;
+    const HTPASSWD = "admin:$2y$05$abcdefghijklmnopqrstuv";
+    before(async () => {
+      ev = await evaluateStack(
+        "dev",
+        edits("dev", [
+          ["security.uiBasicAuth", "true"],
+          ["uiHtpasswd", HTPASSWD, false],
+        ]),
+        ["jaeger-spm:uiHtpasswd"],
+      );
+    });
+
+    it("puts the query HTTP API behind the basicauth extension reading the htpasswd Secret", () => {
+      const d = objectNamed(ev, "Deployment", "jaeger");
+      const doc = configOf(ev, d);
+      assert.ok((at(doc, "service.extensions") as string[]).includes("basicauth/ui"));
+      assert.deepEqual(at(doc, "extensions.jaeger_query.http.auth"), { authenticator: "basicauth/ui" });
+      const file = String(at(doc, "extensions.basicauth/ui.htpasswd.file"));
+      assert.deepEqual(mountedFrom(d, file), { secret: "jaeger-ui-htpasswd", key: "htpasswd" });
+      const secret = resourceFor(ev, "Secret", "jaeger-ui-htpasswd");
+      assert.deepEqual(secret.secretPaths, ["stringData"]);
+      for (const r of ev.resources.filter((x) => x.type !== "kubernetes:core/v1:Secret")) {
+        assert.ok(!JSON.stringify(r.inputs).includes(HTPASSWD), `${r.type} ${r.name}`);
+      }
+    });
+  });
+
+  it("propagates the caller's bearer token to Elasticsearch when asked", async () => {
+    const ev = await evaluateStack(
+      "dev",
+      edits("dev", [
+        ["storage.backend", "elasticsearch"],
+        ["storage.elasticsearch.serverUrls[0]", "https://es:9200"],
+        ["security.bearerTokenPropagation", "true"],
+      ]),
+    );
+    const doc = configOf(ev, objectNamed(ev, "Deployment", "jaeger-query"));
+    assert.equal(at(doc, "extensions.jaeger_query.bearer_token_propagation"), true);
+    assert.deepEqual(at(doc, "extensions.jaeger_storage.backends.traces.elasticsearch.auth"), {
+      bearer_token: { from_context: true },
+    });
+  });
+
+  describe("validation", () => {
+    const cases: { what: string; raw: () => RawConfig; secret?: string[]; message: RegExp }[] = [
+      {
+        what: "TLS enabled without a source",
+        raw: () => edits("dev", [["security.tls.enabled", "true"]]),
+        message:
+          /^jaeger-spm:security\.tls\.source = \(not set\): expected "secret" \(an existing kubernetes\.io\/tls Secret\) or "certManager"/,
+      },
+      {
+        what: "a Secret source without a Secret name",
+        raw: () =>
+          edits("dev", [
+            ["security.tls.enabled", "true"],
+            ["security.tls.source", "secret"],
+          ]),
+        message:
+          /^jaeger-spm:security\.tls\.secretName = \(not set\): expected the name of a kubernetes\.io\/tls Secret/,
+      },
+      {
+        what: "cert-manager without an issuer",
+        raw: () =>
+          edits("dev", [
+            ["security.tls.enabled", "true"],
+            ["security.tls.source", "certManager"],
+          ]),
+        message: /^jaeger-spm:security\.tls\.issuer = \(not set\): expected a cert-manager issuer/,
+      },
+      {
+        what: "mTLS without a client CA",
+        raw: () =>
+          edits("dev", [
+            ["security.tls.enabled", "true"],
+            ["security.tls.source", "secret"],
+            ["security.tls.secretName", "t"],
+            ["security.tls.mtls", "true"],
+          ]),
+        message: /^jaeger-spm:security\.tls\.clientCaSecret = \(not set\): expected a Secret holding the client CA/,
+      },
+      {
+        what: "mTLS without TLS",
+        raw: () =>
+          edits("dev", [
+            ["security.tls.mtls", "true"],
+            ["security.tls.clientCaSecret", "ca"],
+          ]),
+        message: /^jaeger-spm:security\.tls\.mtls = true: expected false unless security\.tls\.enabled is true/,
+      },
+      {
+        what: "basic auth without htpasswd",
+        raw: () => edits("dev", [["security.uiBasicAuth", "true"]]),
+        message: /^jaeger-spm:uiHtpasswd = \(not set\): expected htpasswd lines/,
+      },
+      {
+        what: "an htpasswd in plaintext",
+        raw: () =>
+          edits("dev", [
+            ["security.uiBasicAuth", "true"],
+            ["uiHtpasswd", "a:b", false],
+          ]),
+        message: /^jaeger-spm:uiHtpasswd is set in plaintext: expected a secret/,
+      },
+      {
+        what: "a NodePort UI in production",
+        raw: () => edits("prod", [["jaeger.query.serviceType", "NodePort"]]),
+        message:
+          /^jaeger-spm:jaeger\.query\.serviceType = "NodePort": expected "ClusterIP" when protectData is true \(production\), or set security\.allowPublicServices/,
+      },
+      {
+        what: "bearer token propagation with Badger",
+        raw: () => edits("dev", [["security.bearerTokenPropagation", "true"]]),
+        message: /^jaeger-spm:security\.bearerTokenPropagation = true: expected storage\.backend "elasticsearch"/,
+      },
+      {
+        what: "a network peer with both a CIDR and a namespace",
+        raw: () =>
+          edits("dev", [
+            ["security.ingestFrom[0].cidr", "10.0.0.0/8"],
+            ["security.ingestFrom[0].namespace", "otel"],
+          ]),
+        message:
+          /^jaeger-spm:security\.ingestFrom\[0\]\.cidr = "10\.0\.0\.0\/8": expected either cidr or namespace\/podLabels/,
+      },
+    ];
+    for (const c of cases) {
+      it(`rejects ${c.what}`, () => {
+        const result = parseStackConfig(c.raw(), new Set(c.secret ?? []));
+        const problems = result.ok ? [] : result.problems;
+        assert.ok(
+          problems.some((p) => c.message.test(p)),
+          `no problem matched ${c.message}; got:\n${problems.join("\n")}`,
+        );
+      });
+    }
+
+    it("allows a NodePort in production when explicitly allowed", () => {
+      const result = parseStackConfig(
+        edits("prod", [
+          ["jaeger.query.serviceType", "NodePort"],
+          ["security.allowPublicServices", "true"],
+        ]),
+      );
+      assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+    });
+  });
+});
