@@ -1,0 +1,321 @@
+// Smoke test and traffic generator against local servers that speak OTLP/HTTP (decoding
+// what they receive) and answer in the shapes of Jaeger's and Prometheus' HTTP APIs,
+// including their failure cases. The end-to-end check itself runs against a real cluster.
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { OtlpPayload, OtlpSpan } from "../scripts/lib/otlp";
+import { findTraceSpans, pollUntil, spanMetricCalls } from "../scripts/lib/poll";
+import { runSmoke } from "../scripts/smoke";
+import { randomSource, runTraffic, shopTrace } from "../scripts/traffic";
+import { ROOT } from "../scripts/evaluate";
+
+interface FakeBehaviour {
+  /** Answers before Jaeger shows the trace / Prometheus the metric (counting polls). */
+  jaegerAfterPolls: number;
+  prometheusAfterPolls: number;
+  /** HTTP status for the first N polls of each API (transient failures). */
+  failFirst: number;
+  prometheusNever?: boolean;
+  rejectOtlp?: boolean;
+}
+
+class FakeBackend {
+  readonly received: OtlpPayload[] = [];
+  private jaegerPolls = 0;
+  private prometheusPolls = 0;
+  private server: http.Server;
+  url = "";
+
+  constructor(private readonly behaviour: FakeBehaviour) {
+    this.server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => this.handle(req, body, res));
+    });
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  spans(): { service: string; span: OtlpSpan }[] {
+    return this.received.flatMap((p) =>
+      p.resourceSpans.flatMap((r) => {
+        const service = r.resource.attributes.find((a) => a.key === "service.name")?.value.stringValue ?? "";
+        return r.scopeSpans.flatMap((s) => s.spans.map((span) => ({ service, span })));
+      }),
+    );
+  }
+
+  private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://x");
+    const json = (status: number, value: unknown) => {
+      res.writeHead(status, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(value));
+    };
+    if (req.method === "POST" && url.pathname === "/v1/traces") {
+      if (req.headers["content-type"] !== "application/json") return json(415, {});
+      if (this.behaviour.rejectOtlp) return json(503, { message: "overloaded" });
+      this.received.push(JSON.parse(body) as OtlpPayload);
+      return json(200, {});
+    }
+    if (url.pathname === "/api/traces") {
+      this.jaegerPolls++;
+      if (this.jaegerPolls <= this.behaviour.failFirst) return json(500, { errors: ["storage unavailable"] });
+      const service = url.searchParams.get("service");
+      const spans = this.spans().filter((s) => s.service === service);
+      const ready = this.jaegerPolls > this.behaviour.jaegerAfterPolls;
+      return json(200, {
+        data: ready && spans.length ? [{ traceID: spans[0].span.traceId, spans: spans.map((s) => s.span) }] : [],
+      });
+    }
+    if (url.pathname === "/api/v1/query") {
+      this.prometheusPolls++;
+      if (this.prometheusPolls <= this.behaviour.failFirst) {
+        res.writeHead(503);
+        return res.end("not json");
+      }
+      const query = url.searchParams.get("query") ?? "";
+      const service = /service_name="([^"]+)"/.exec(query)?.[1];
+      const count = this.spans().filter((s) => s.service === service && s.span.kind === 2).length;
+      const ready = !this.behaviour.prometheusNever && this.prometheusPolls > this.behaviour.prometheusAfterPolls;
+      return json(200, {
+        status: "success",
+        data: {
+          resultType: "vector",
+          result: ready && count ? [{ metric: {}, value: [Date.now() / 1000, String(count)] }] : [],
+        },
+      });
+    }
+    json(404, {});
+  }
+}
+
+const fast = { timeoutMs: 3000, intervalMs: 20 };
+
+describe("smoke test", () => {
+  it("passes when the trace and its span metrics show up, after transient API failures", async () => {
+    const backend = await new FakeBackend({ jaegerAfterPolls: 3, prometheusAfterPolls: 4, failFirst: 2 }).start();
+    try {
+      const lines: string[] = [];
+      const ok = await runSmoke({
+        otlpHttp: backend.url,
+        query: backend.url,
+        prometheus: backend.url,
+        traces: 3,
+        ...fast,
+        log: (l) => lines.push(l),
+      });
+      assert.equal(ok, true, lines.join("\n"));
+      assert.deepEqual(
+        lines.filter((l) => /PASS|FAIL/.test(l)).map((l) => l.trim().split(" ")[0]),
+        ["PASS", "PASS", "PASS"],
+      );
+      assert.ok(
+        lines.some((l) => /waiting .*HTTP 500/.test(l)),
+        "progress shows the transient error",
+      );
+      const spans = backend.spans();
+      assert.equal(spans.filter((s) => s.span.kind === 2).length, 3, "one server span per trace");
+      assert.ok(spans.every((s) => /^smoke-/.test(s.service)));
+      assert.ok(spans.every((s) => /^[0-9a-f]{32}$/.test(s.span.traceId) && /^[0-9a-f]{16}$/.test(s.span.spanId)));
+      const child = spans.find((s) => s.span.kind === 1);
+      assert.ok(
+        child && spans.some((s) => s.span.spanId === child.span.parentSpanId),
+        "child span links to its parent",
+      );
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it("fails at the span-metrics step when Prometheus never has them", async () => {
+    const backend = await new FakeBackend({
+      jaegerAfterPolls: 0,
+      prometheusAfterPolls: 0,
+      failFirst: 0,
+      prometheusNever: true,
+    }).start();
+    try {
+      const lines: string[] = [];
+      const ok = await runSmoke({
+        otlpHttp: backend.url,
+        query: backend.url,
+        prometheus: backend.url,
+        traces: 1,
+        ...fast,
+        timeoutMs: 300,
+        log: (l) => lines.push(l),
+      });
+      assert.equal(ok, false);
+      assert.match(lines.join("\n"), /\[3\/3\][\s\S]*FAIL no traces_span_metrics_calls_total for smoke-/);
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it("fails at the first step when the collector refuses the spans", async () => {
+    const backend = await new FakeBackend({
+      jaegerAfterPolls: 0,
+      prometheusAfterPolls: 0,
+      failFirst: 0,
+      rejectOtlp: true,
+    }).start();
+    try {
+      const lines: string[] = [];
+      const ok = await runSmoke({
+        otlpHttp: backend.url,
+        query: backend.url,
+        prometheus: backend.url,
+        traces: 1,
+        ...fast,
+        log: (l) => lines.push(l),
+      });
+      assert.equal(ok, false);
+      assert.match(lines.join("\n"), /FAIL OTLP export to .*\/v1\/traces failed: HTTP 503/);
+      assert.ok(!lines.some((l) => l.startsWith("[2/3]")));
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it("pollers report a timeout with the last error, and parse both APIs", async () => {
+    const down = await pollUntil(() => findTraceSpans("http://127.0.0.1:1", "x"), { timeoutMs: 100, intervalMs: 20 });
+    assert.equal(down.ok, false);
+    assert.ok(!down.ok && down.lastError, "the connection error is kept");
+    const backend = await new FakeBackend({ jaegerAfterPolls: 0, prometheusAfterPolls: 0, failFirst: 1 }).start();
+    try {
+      await assert.rejects(spanMetricCalls(backend.url, "x"), /HTTP 503/);
+      assert.equal(await spanMetricCalls(backend.url, "nobody"), undefined);
+      assert.equal(await findTraceSpans(backend.url, "nobody").catch(() => "error"), "error");
+      assert.equal(await findTraceSpans(backend.url, "nobody"), undefined);
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it("the command has --help, exits 2 on bad usage and 0 on a passing run", async function () {
+    this.timeout(30000);
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          ["--require", "ts-node/register/transpile-only", "scripts/smoke.ts", ...args],
+          { cwd: ROOT },
+        );
+        let out = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (out += d));
+        child.on("close", (code) => resolve({ code, out }));
+      });
+    const help = await run(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /Usage: npm run smoke/);
+    assert.equal((await run(["--query", "http://x"])).code, 2);
+    const backend = await new FakeBackend({ jaegerAfterPolls: 1, prometheusAfterPolls: 1, failFirst: 0 }).start();
+    try {
+      const ok = await run([
+        "--otlp-http",
+        backend.url,
+        "--query",
+        backend.url,
+        "--prometheus",
+        backend.url,
+        "--interval",
+        "0.05",
+        "--timeout",
+        "5",
+      ]);
+      assert.equal(ok.code, 0, ok.out);
+      assert.match(ok.out, /SMOKE TEST PASSED/);
+    } finally {
+      await backend.stop();
+    }
+  });
+});
+
+describe("traffic generator", () => {
+  it("sends multi-service traces with server and client spans, errors at the configured ratio", async () => {
+    const backend = await new FakeBackend({ jaegerAfterPolls: 0, prometheusAfterPolls: 0, failFirst: 0 }).start();
+    try {
+      const result = await runTraffic({
+        otlpHttp: backend.url,
+        rate: 200,
+        durationSeconds: 2,
+        shape: { errorRatio: 0.5, latencyMs: 40 },
+        seed: 42,
+      });
+      assert.equal(result.traces, 400);
+      assert.equal(result.failedBatches, 0);
+      const spans = backend.spans();
+      assert.equal(spans.length, result.spans);
+      assert.deepEqual([...new Set(spans.map((s) => s.service))].sort(), [
+        "checkout",
+        "frontend",
+        "inventory",
+        "payment",
+      ]);
+      const kinds = new Set(spans.map((s) => s.span.kind));
+      assert.ok(kinds.has(2) && kinds.has(3), "server and client spans");
+      const payments = spans.filter((s) => s.service === "payment" && s.span.kind === 2);
+      const failed = payments.filter((s) => s.span.status.code === 2).length / payments.length;
+      assert.ok(failed > 0.35 && failed < 0.65, `payment error ratio ${failed}`);
+      const failedPay = payments.find((s) => s.span.status.code === 2);
+      const callers = spans.filter(
+        (s) => s.span.traceId === failedPay?.span.traceId && s.service === "frontend" && s.span.kind === 2,
+      );
+      assert.equal(callers[0]?.span.status.code, 2, "the error propagates to the frontend request");
+      const routes = new Set(
+        spans.flatMap((s) => s.span.attributes.filter((a) => a.key === "http.route").map((a) => a.value.stringValue)),
+      );
+      assert.ok(routes.has("/checkout") && routes.has("/pay"));
+      for (const s of spans) {
+        assert.ok(BigInt(s.span.endTimeUnixNano) > BigInt(s.span.startTimeUnixNano), "positive durations");
+      }
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it("is repeatable with a seed and honours an error ratio of 0", () => {
+    const a = randomSource(7);
+    const b = randomSource(7);
+    assert.deepEqual(
+      shopTrace(a, { errorRatio: 0.3, latencyMs: 40 }).name,
+      shopTrace(b, { errorRatio: 0.3, latencyMs: 40 }).name,
+    );
+    const random = randomSource(1);
+    const traces = [...Array(500).keys()].map(() => shopTrace(random, { errorRatio: 0, latencyMs: 40 }));
+    assert.ok(traces.every((t) => !t.error));
+  });
+
+  it("counts failed batches when the collector refuses them", async () => {
+    const backend = await new FakeBackend({
+      jaegerAfterPolls: 0,
+      prometheusAfterPolls: 0,
+      failFirst: 0,
+      rejectOtlp: true,
+    }).start();
+    try {
+      const result = await runTraffic({
+        otlpHttp: backend.url,
+        rate: 5,
+        durationSeconds: 1,
+        shape: { errorRatio: 0, latencyMs: 10 },
+        seed: 1,
+      });
+      assert.equal(result.failedBatches, 1);
+      assert.match(result.errors[0], /HTTP 503/);
+    } finally {
+      await backend.stop();
+    }
+  });
+});
