@@ -49,7 +49,7 @@ describe("program start-up", function () {
         const loaded = Object.keys(require.cache).filter((k) => k.includes("/node_modules/@pulumi/aws/"));
         console.log(JSON.stringify({ aws: loaded.length }));
       });`;
-    const run = spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "-e", script], {
+    const run = spawnSync(process.execPath, ["--require", "tsx/cjs", "-e", script], {
       cwd: ROOT,
       encoding: "utf8",
     });
