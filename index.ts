@@ -13,7 +13,7 @@ import { GrafanaDashboards } from "./components/grafana";
 import { dashboardFilesFor, loadDashboard } from "./components/grafana/dashboards";
 import { Jaeger, JaegerStorageArgs, NAMES } from "./components/jaeger";
 import { selectorLabels } from "./components/jaeger/workload";
-import { PORTS } from "./components/jaeger/ports";
+import { INGEST_PORTS, PORTS } from "./components/jaeger/ports";
 import { commonLabels } from "./components/jaeger/workload";
 import { JaegerMonitoring } from "./components/monitoring";
 import { BundledMonitoring } from "./components/monitoring/bundled";
@@ -270,15 +270,7 @@ if (security.networkPolicies) {
       ingestPods: selectorLabels("jaeger", ingestRole),
       queryPods: selectorLabels("jaeger", queryRole),
       allJaegerPods: jaeger.serviceSelector,
-      ingestPorts: [
-        PORTS.otlpGrpc,
-        PORTS.otlpHttp,
-        PORTS.jaegerGrpc,
-        PORTS.jaegerThriftHttp,
-        PORTS.zipkin,
-        PORTS.samplingHttp,
-        PORTS.samplingGrpc,
-      ].map((p) => p.port),
+      ingestPorts: INGEST_PORTS.map((p) => p.port),
       queryPorts: [PORTS.queryHttp.port, PORTS.queryGrpc.port],
       metricsPorts: rolePorts(ingestRole)
         .filter((p) => p === PORTS.metrics || p === PORTS.spanMetrics)

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as k8s from "@pulumi/kubernetes";
-import { JAEGER_UID } from "../jaeger/workload";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../podSecurity";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type CronJobSpec = k8s.types.input.batch.v1.CronJobSpec;
@@ -55,14 +55,7 @@ function badgerPod(input: BadgerJobInput, script: ScriptFile, extraEnv: EnvVar[]
     automountServiceAccountToken: true,
     enableServiceLinks: false,
     restartPolicy: "Never",
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: JAEGER_UID,
-      runAsGroup: JAEGER_UID,
-      fsGroup: JAEGER_UID,
-      fsGroupChangePolicy: "OnRootMismatch",
-      seccompProfile: { type: "RuntimeDefault" },
-    },
+    securityContext: restrictedPodSecurityContext(),
     // The claim is ReadWriteOnce: run on the node where Jaeger has it attached.
     affinity: {
       podAffinity: {
@@ -93,14 +86,7 @@ function badgerPod(input: BadgerJobInput, script: ScriptFile, extraEnv: EnvVar[]
           ...extraEnv,
         ],
         resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-        securityContext: {
-          allowPrivilegeEscalation: false,
-          privileged: false,
-          readOnlyRootFilesystem: true,
-          runAsNonRoot: true,
-          capabilities: { drop: ["ALL"] },
-          seccompProfile: { type: "RuntimeDefault" },
-        },
+        securityContext: restrictedContainerSecurityContext(),
         volumeMounts: [
           { name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true },
           { name: "badger", mountPath: DATA_MOUNT, readOnly: readOnlyData },
@@ -194,12 +180,7 @@ export function buildSnapshotSetupJob(input: SnapshotJobInput): k8s.types.input.
         restartPolicy: "OnFailure",
         automountServiceAccountToken: false,
         enableServiceLinks: false,
-        securityContext: {
-          runAsNonRoot: true,
-          runAsUser: JAEGER_UID,
-          runAsGroup: JAEGER_UID,
-          seccompProfile: { type: "RuntimeDefault" },
-        },
+        securityContext: restrictedPodSecurityContext(),
         containers: [
           {
             name: "es-snapshots",
@@ -220,14 +201,7 @@ export function buildSnapshotSetupJob(input: SnapshotJobInput): k8s.types.input.
               ...mounts.map((m) => ({ name: m.envVar, value: `${m.dir}/${m.key}` })),
             ],
             resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              privileged: false,
-              readOnlyRootFilesystem: true,
-              runAsNonRoot: true,
-              capabilities: { drop: ["ALL"] },
-              seccompProfile: { type: "RuntimeDefault" },
-            },
+            securityContext: restrictedContainerSecurityContext(),
             volumeMounts: [
               { name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true },
               ...mounts.map((m) => ({ name: m.volume, mountPath: m.dir, readOnly: true })),

@@ -2,7 +2,8 @@
 // jaegertracing/jaeger-es-index-cleaner deletes those older than N days
 // (usage: jaeger-es-index-cleaner NUM_OF_DAYS http://HOST:PORT; ../shared/reference/jaeger-v2.md §2b).
 import type * as k8s from "@pulumi/kubernetes";
-import { JAEGER_UID, secretFilePath } from "../jaeger/workload";
+import { secretFilePath } from "../jaeger/workload";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../podSecurity";
 import { SearchConnection, connectionFiles } from "./connection";
 
 type CronJobSpec = k8s.types.input.batch.v1.CronJobSpec;
@@ -59,13 +60,7 @@ export function buildIndexCleanerSpec(input: IndexCleanerInput): CronJobSpec {
             restartPolicy: "OnFailure",
             automountServiceAccountToken: false,
             enableServiceLinks: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: JAEGER_UID,
-              runAsGroup: JAEGER_UID,
-              fsGroup: JAEGER_UID,
-              seccompProfile: { type: "RuntimeDefault" },
-            },
+            securityContext: restrictedPodSecurityContext(),
             containers: [
               {
                 name: "index-cleaner",
@@ -77,14 +72,7 @@ export function buildIndexCleanerSpec(input: IndexCleanerInput): CronJobSpec {
                   requests: { cpu: "50m", memory: "64Mi" },
                   limits: { cpu: "500m", memory: "256Mi" },
                 },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  privileged: false,
-                  readOnlyRootFilesystem: true,
-                  runAsNonRoot: true,
-                  capabilities: { drop: ["ALL"] },
-                  seccompProfile: { type: "RuntimeDefault" },
-                },
+                securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: mounted.map((f) => ({ name: f.volume, mountPath: f.mountPath, readOnly: true })),
               },
             ],

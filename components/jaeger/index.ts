@@ -12,7 +12,7 @@ import type { Resources } from "../../config/sizing";
 import type { DeepReadonly } from "../../config/types";
 import { JaegerEndpoints, jaegerEndpoints } from "./endpoints";
 import { Role, SearchStorage, Storage, buildUiConfig, renderJaegerConfig } from "./jaegerConfig";
-import { PORTS } from "./ports";
+import { INGEST_PORTS, PORTS } from "./ports";
 import { SAMPLING_FILE, renderSamplingStrategies } from "./sampling";
 import {
   CONFIG_CHECKSUM_ANNOTATION,
@@ -328,15 +328,7 @@ export class Jaeger extends pulumi.ComponentResource {
     });
     const collector = service("collector", NAMES.collectorService, ingestRole, ingestSelector, {
       type: "ClusterIP",
-      ports: servicePorts([
-        PORTS.otlpGrpc,
-        PORTS.otlpHttp,
-        PORTS.jaegerGrpc,
-        PORTS.jaegerThriftHttp,
-        PORTS.zipkin,
-        PORTS.samplingHttp,
-        PORTS.samplingGrpc,
-      ]),
+      ports: servicePorts(INGEST_PORTS),
     });
     const telemetryPorts = { type: "ClusterIP", ports: servicePorts([PORTS.metrics, PORTS.health]) };
     service(

@@ -3,7 +3,7 @@
 // Badger, §2b/c Elasticsearch/OpenSearch, §3 SPM, §4 ports and bind addresses,
 // §5 remote sampling) and upstream example configs: an unknown key crash-loops the pod.
 import { stringify } from "yaml";
-import { JaegerPort, PORTS, listenOn } from "./ports";
+import { INGEST_PORTS, JaegerPort, PORTS, listenOn } from "./ports";
 
 export interface BadgerStorage {
   readonly kind: "badger";
@@ -82,16 +82,7 @@ const serves = (role: Role) => role !== "collector";
 
 /** Ports each role listens on. */
 export function rolePorts(role: Role): JaegerPort[] {
-  const ingest = [
-    PORTS.otlpGrpc,
-    PORTS.otlpHttp,
-    PORTS.jaegerGrpc,
-    PORTS.jaegerThriftHttp,
-    PORTS.zipkin,
-    PORTS.samplingHttp,
-    PORTS.samplingGrpc,
-    PORTS.spanMetrics,
-  ];
+  const ingest = [...INGEST_PORTS, PORTS.spanMetrics];
   const query = [PORTS.queryHttp, PORTS.queryGrpc];
   const always = [PORTS.metrics, PORTS.health];
   return [...(ingests(role) ? ingest : []), ...(serves(role) ? query : []), ...always];

@@ -32,6 +32,17 @@ export const PORTS = {
 
 export type PortKey = keyof typeof PORTS;
 
+/** What clients call: span ingestion in every protocol and remote sampling (the jaeger-collector Service). */
+export const INGEST_PORTS: readonly JaegerPort[] = [
+  PORTS.otlpGrpc,
+  PORTS.otlpHttp,
+  PORTS.jaegerGrpc,
+  PORTS.jaegerThriftHttp,
+  PORTS.zipkin,
+  PORTS.samplingHttp,
+  PORTS.samplingGrpc,
+];
+
 /** `0.0.0.0:<port>`: OTel components default to localhost, which is unreachable from other pods. */
 export function listenOn(p: JaegerPort): string {
   return `0.0.0.0:${p.port}`;

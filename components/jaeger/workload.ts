@@ -3,14 +3,13 @@
 import { createHash } from "node:crypto";
 import type * as k8s from "@pulumi/kubernetes";
 import type { Resources } from "../../config/sizing";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../podSecurity";
 import { Role, rolePorts } from "./jaegerConfig";
 import { HEALTH_PATH, JaegerPort, PORTS } from "./ports";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type ServicePort = k8s.types.input.core.v1.ServicePort;
 
-/** The UID/GID the jaegertracing/jaeger image runs as (its Dockerfile's USER). */
-export const JAEGER_UID = 10001;
 
 export const MOUNTS = {
   config: "/etc/jaeger/config",
@@ -149,15 +148,7 @@ export function buildJaegerPodSpec(input: JaegerPodInput): PodSpec {
     enableServiceLinks: false,
     // Badger flushes memtables and releases its directory lock on SIGTERM; collectors drain their batches.
     terminationGracePeriodSeconds: input.terminationGracePeriodSeconds,
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: JAEGER_UID,
-      runAsGroup: JAEGER_UID,
-      // Makes volumes readable/writable for UID 10001 without a root init container.
-      fsGroup: JAEGER_UID,
-      fsGroupChangePolicy: "OnRootMismatch",
-      seccompProfile: { type: "RuntimeDefault" },
-    },
+    securityContext: restrictedPodSecurityContext(),
     topologySpreadConstraints: spread,
     containers: [
       {
@@ -174,16 +165,7 @@ export function buildJaegerPodSpec(input: JaegerPodInput): PodSpec {
           requests: { cpu: input.resources.requests.cpu, memory: input.resources.requests.memory },
           limits: { cpu: input.resources.limits.cpu, memory: input.resources.limits.memory },
         },
-        securityContext: {
-          allowPrivilegeEscalation: false,
-          privileged: false,
-          readOnlyRootFilesystem: true,
-          runAsNonRoot: true,
-          runAsUser: JAEGER_UID,
-          runAsGroup: JAEGER_UID,
-          capabilities: { drop: ["ALL"] },
-          seccompProfile: { type: "RuntimeDefault" },
-        },
+        securityContext: restrictedContainerSecurityContext(),
         volumeMounts,
       },
     ],
