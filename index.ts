@@ -11,10 +11,11 @@ import { jaegerSearchStorage } from "./components/elasticsearch/connection";
 import { indexCleanerImage, retentionDays } from "./components/elasticsearch/indexCleaner";
 import { GrafanaDashboards } from "./components/grafana";
 import { dashboardFilesFor, loadDashboard } from "./components/grafana/dashboards";
+import { ECK_OBJECTS } from "./components/elasticsearch/eck";
 import { Jaeger, JaegerStorageArgs, NAMES } from "./components/jaeger";
-import { selectorLabels } from "./components/jaeger/workload";
+import { rolePorts } from "./components/jaeger/jaegerConfig";
 import { INGEST_PORTS, PORTS } from "./components/jaeger/ports";
-import { commonLabels } from "./components/jaeger/workload";
+import { commonLabels, selectorLabels } from "./components/jaeger/workload";
 import { JaegerMonitoring } from "./components/monitoring";
 import { BundledMonitoring } from "./components/monitoring/bundled";
 import { buildRuleFile } from "./components/monitoring/rules";
@@ -23,8 +24,6 @@ import { tracingNamespace } from "./components/namespace";
 import { NetworkPolicies } from "./components/security";
 import { AccessControl } from "./components/security/access";
 import { destinationOf } from "./components/security/networkPolicies";
-import { ECK_OBJECTS } from "./components/elasticsearch/eck";
-import { rolePorts } from "./components/jaeger/jaegerConfig";
 
 const config = loadStackConfig();
 
@@ -81,7 +80,8 @@ const backupWriters: BackupWriter[] =
           },
         ]
       : [];
-// Loaded only when needed: @pulumi/aws adds about half a second to every preview.
+// Loaded only when needed: @pulumi/aws and its provider modules add several hundred
+// milliseconds to every preview of a stack that has no backups.
 const loadBackupStorage = () =>
   (require("./components/backup/storage") as typeof import("./components/backup/storage")).BackupStorage;
 const backup: BackupStorage | undefined =

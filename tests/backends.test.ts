@@ -3,6 +3,7 @@ import type { Deployment } from "kubernetes-types/apps/v1";
 import type { Container, PodSpec } from "kubernetes-types/core/v1";
 import { parse } from "yaml";
 import { parseStackConfig } from "../config/load";
+import { indexCleanerImage } from "../components/elasticsearch/indexCleaner";
 import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
 import { at, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
 
@@ -472,5 +473,19 @@ describe("Elasticsearch / OpenSearch backend", () => {
         );
       });
     }
+  });
+});
+
+describe("index cleaner image", () => {
+  it("follows the Jaeger release, also for mirrored images, and never reuses the Jaeger image", () => {
+    assert.equal(indexCleanerImage("jaegertracing/jaeger:2.19.0"), "jaegertracing/jaeger-es-index-cleaner:2.19.0");
+    assert.equal(
+      indexCleanerImage("registry.example.com/mirror/jaeger:2.20.0"),
+      "jaegertracing/jaeger-es-index-cleaner:2.20.0",
+    );
+    assert.equal(
+      indexCleanerImage(`jaegertracing/jaeger@sha256:${"a".repeat(64)}`),
+      "jaegertracing/jaeger-es-index-cleaner:2.20.0",
+    );
   });
 });

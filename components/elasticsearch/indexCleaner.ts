@@ -13,9 +13,18 @@ export function retentionDays(retentionSeconds: number): number {
   return Math.round(retentionSeconds / 86400);
 }
 
-/** The cleaner image that matches a Jaeger image: same registry path and tag, v2-versioned since 2.14. */
+/** The default Jaeger release (config/schema.ts), for images whose tag names no release. */
+const DEFAULT_RELEASE = "2.20.0";
+
+/**
+ * The cleaner image that matches a Jaeger image: jaegertracing/jaeger-es-index-cleaner with the
+ * same release tag (the utility images are versioned with Jaeger v2 since 2.14). Images pinned by
+ * digest or mirrored under another name fall back to the default release; set
+ * storage.elasticsearch.indexCleaner.image to pin the cleaner explicitly.
+ */
 export function indexCleanerImage(jaegerImage: string): string {
-  return jaegerImage.replace(/jaegertracing\/jaeger(?=[:@])/, "jaegertracing/jaeger-es-index-cleaner").split("@")[0];
+  const tag = /:(v?\d+\.\d+\.\d+)(@|$)/.exec(jaegerImage.slice(jaegerImage.lastIndexOf("/") + 1))?.[1];
+  return `jaegertracing/jaeger-es-index-cleaner:${tag ?? DEFAULT_RELEASE}`;
 }
 
 export interface IndexCleanerInput {

@@ -10,7 +10,6 @@ import { HEALTH_PATH, JaegerPort, PORTS } from "./ports";
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type ServicePort = k8s.types.input.core.v1.ServicePort;
 
-
 export const MOUNTS = {
   config: "/etc/jaeger/config",
   sampling: "/etc/jaeger/sampling",
