@@ -1,11 +1,10 @@
 import * as assert from "node:assert/strict";
 import type { Deployment } from "kubernetes-types/apps/v1";
 import type { Container, PodSpec } from "kubernetes-types/core/v1";
-import { parse } from "yaml";
 import { parseStackConfig } from "../config/load";
 import { indexCleanerImage } from "../components/elasticsearch/indexCleaner";
 import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
-import { at, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
+import { at, deploymentConfig, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
 
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----";
 const PASSWORD = "s3cr3t-es-password";
@@ -32,12 +31,6 @@ const pod = (d: Deployment): PodSpec => {
   return d.spec.template.spec;
 };
 const container = (d: Deployment): Container => pod(d).containers[0];
-
-function configOf(ev: Evaluation, d: Deployment): Record<string, unknown> {
-  const volume = pod(d).volumes?.find((v) => v.name === "config");
-  const data = objectNamed(ev, "ConfigMap", volume?.configMap?.name ?? "").data ?? {};
-  return parse(data["config.yaml"]) as Record<string, unknown>;
-}
 
 /** Every endpoint value in a Jaeger config document. */
 function endpoints(document: unknown): string[] {
@@ -103,7 +96,10 @@ describe("shared guarantees on every storage backend", () => {
           for (const d of selected) {
             const target = container(d).ports?.find((p) => p.name === targetPort);
             assert.equal(target?.containerPort, port, `${serviceName}:${port} -> ${d.metadata?.name}`);
-            assert.ok(endpoints(configOf(ev, d)).includes(`0.0.0.0:${port}`), `${d.metadata?.name} listens on ${port}`);
+            assert.ok(
+              endpoints(deploymentConfig(ev, d)).includes(`0.0.0.0:${port}`),
+              `${d.metadata?.name} listens on ${port}`,
+            );
           }
         }
       });
@@ -112,7 +108,7 @@ describe("shared guarantees on every storage backend", () => {
         for (const d of objectsOfKind(ev, "Deployment")) {
           const c = container(d);
           const healthPort = c.ports?.find((p) => p.name === "health")?.containerPort;
-          assert.equal(at(configOf(ev, d), "extensions.healthcheckv2.http.endpoint"), `0.0.0.0:${healthPort}`);
+          assert.equal(at(deploymentConfig(ev, d), "extensions.healthcheckv2.http.endpoint"), `0.0.0.0:${healthPort}`);
           for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
             assert.equal(probe?.httpGet?.path, "/status");
             assert.equal(probe?.httpGet?.port, "health");
@@ -146,13 +142,17 @@ describe("shared guarantees on every storage backend", () => {
       });
 
       it("wires SPM: spans -> spanmetrics -> :8889, and the UI's Monitor tab -> Prometheus with normalised names", () => {
-        const ingest = objectsOfKind(ev, "Deployment").find((d) => endpoints(configOf(ev, d)).includes("0.0.0.0:4317"));
-        const query = objectsOfKind(ev, "Deployment").find((d) => endpoints(configOf(ev, d)).includes("0.0.0.0:16686"));
+        const ingest = objectsOfKind(ev, "Deployment").find((d) =>
+          endpoints(deploymentConfig(ev, d)).includes("0.0.0.0:4317"),
+        );
+        const query = objectsOfKind(ev, "Deployment").find((d) =>
+          endpoints(deploymentConfig(ev, d)).includes("0.0.0.0:16686"),
+        );
         assert.ok(ingest && query);
-        const ingestConfig = configOf(ev, ingest);
+        const ingestConfig = deploymentConfig(ev, ingest);
         assert.ok((at(ingestConfig, "service.pipelines.traces.exporters") as string[]).includes("spanmetrics"));
         assert.equal(at(ingestConfig, "exporters.prometheus.endpoint"), "0.0.0.0:8889");
-        const queryConfig = configOf(ev, query);
+        const queryConfig = deploymentConfig(ev, query);
         const metricsStore = at(queryConfig, "extensions.jaeger_query.storage.metrics") as string;
         const backendConfig = (at(queryConfig, "extensions.jaeger_storage.metric_backends") as Record<string, unknown>)[
           metricsStore
@@ -200,7 +200,7 @@ describe("Elasticsearch / OpenSearch backend", () => {
       assert.ok(!JSON.stringify(ev.outputs).includes(PASSWORD));
       for (const name of ["jaeger-collector", "jaeger-query"]) {
         const d = objectNamed(ev, "Deployment", name);
-        const es = at(configOf(ev, d), "extensions.jaeger_storage.backends.traces.elasticsearch") as Record<
+        const es = at(deploymentConfig(ev, d), "extensions.jaeger_storage.backends.traces.elasticsearch") as Record<
           string,
           unknown
         >;
@@ -223,7 +223,7 @@ describe("Elasticsearch / OpenSearch backend", () => {
 
     it("uses the Elasticsearch index settings (shards, replicas) for every index type", () => {
       const es = at(
-        configOf(ev, objectNamed(ev, "Deployment", "jaeger-collector")),
+        deploymentConfig(ev, objectNamed(ev, "Deployment", "jaeger-collector")),
         "extensions.jaeger_storage.backends.traces.elasticsearch.indices",
       ) as Record<string, unknown>;
       assert.deepEqual(es.spans, { shards: 3, replicas: 1 });
@@ -302,7 +302,7 @@ describe("Elasticsearch / OpenSearch backend", () => {
     );
     const d = objectNamed(ev, "Deployment", "jaeger-collector");
     const file = String(
-      at(configOf(ev, d), "extensions.jaeger_storage.backends.traces.elasticsearch.auth.api_key.file_path"),
+      at(deploymentConfig(ev, d), "extensions.jaeger_storage.backends.traces.elasticsearch.auth.api_key.file_path"),
     );
     const mount = container(d).volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
     assert.equal(pod(d).volumes?.find((v) => v.name === mount?.name)?.secret?.secretName, "jaeger-storage-credentials");
@@ -321,7 +321,7 @@ describe("Elasticsearch / OpenSearch backend", () => {
       ]),
     );
     const backends = at(
-      configOf(ev, objectNamed(ev, "Deployment", "jaeger-query")),
+      deploymentConfig(ev, objectNamed(ev, "Deployment", "jaeger-query")),
       "extensions.jaeger_storage.backends.traces",
     ) as Record<string, unknown>;
     assert.deepEqual(Object.keys(backends), ["opensearch"]);
@@ -350,7 +350,7 @@ describe("Elasticsearch / OpenSearch backend", () => {
     it("connects Jaeger and the cleaner over HTTPS with ECK's generated password and CA, mounted from its Secrets", () => {
       for (const name of ["jaeger-collector", "jaeger-query"]) {
         const d = objectNamed(prod, "Deployment", name);
-        const es = at(configOf(prod, d), "extensions.jaeger_storage.backends.traces.elasticsearch") as Record<
+        const es = at(deploymentConfig(prod, d), "extensions.jaeger_storage.backends.traces.elasticsearch") as Record<
           string,
           unknown
         >;

@@ -1,17 +1,11 @@
 import * as assert from "node:assert/strict";
 import type { Deployment } from "kubernetes-types/apps/v1";
-import { parse } from "yaml";
 import { parseStackConfig } from "../config/load";
 import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
-import { at, objectNamed, resourceFor } from "./support/objects";
+import { at, deploymentConfig, objectNamed, resourceFor } from "./support/objects";
 
 function edits(stack: string, values: [string, string, boolean?][]): RawConfig {
   return values.reduce((raw, [k, v, p = true]) => configSet(raw, k, v, { path: p }), stackConfig(stack));
-}
-
-function configOf(ev: Evaluation, d: Deployment): Record<string, unknown> {
-  const name = d.spec?.template.spec?.volumes?.find((v) => v.name === "config")?.configMap?.name ?? "";
-  return parse(objectNamed(ev, "ConfigMap", name).data?.["config.yaml"] ?? "") as Record<string, unknown>;
 }
 
 /** The Secret and key a file path in the Jaeger config is mounted from. */
@@ -57,12 +51,16 @@ describe("security", () => {
     it("serves OTLP over TLS with client certificates required, files mounted from the Secrets", () => {
       const d = objectNamed(ev, "Deployment", "jaeger");
       for (const protocol of ["grpc", "http"]) {
-        const tls = at(configOf(ev, d), `receivers.otlp.protocols.${protocol}.tls`) as Record<string, string>;
+        const tls = at(deploymentConfig(ev, d), `receivers.otlp.protocols.${protocol}.tls`) as Record<string, string>;
         assert.deepEqual(mountedFrom(d, tls.cert_file), { secret: "jaeger-collector-tls", key: "tls.crt" });
         assert.deepEqual(mountedFrom(d, tls.key_file), { secret: "jaeger-collector-tls", key: "tls.key" });
         assert.deepEqual(mountedFrom(d, tls.client_ca_file), { secret: "otel-clients-ca", key: "ca.crt" });
       }
-      assert.equal(at(configOf(ev, d), "receivers.zipkin.tls"), undefined, "legacy receivers stay plain unless asked");
+      assert.equal(
+        at(deploymentConfig(ev, d), "receivers.zipkin.tls"),
+        undefined,
+        "legacy receivers stay plain unless asked",
+      );
     });
   });
 
@@ -77,7 +75,7 @@ describe("security", () => {
       ]),
     );
     const d = objectNamed(ev, "Deployment", "jaeger");
-    const doc = configOf(ev, d);
+    const doc = deploymentConfig(ev, d);
     for (const path of [
       "receivers.zipkin.tls",
       "receivers.jaeger.protocols.grpc.tls",
@@ -106,7 +104,7 @@ describe("security", () => {
 
     it("puts the query HTTP API behind the basicauth extension reading the htpasswd Secret", () => {
       const d = objectNamed(ev, "Deployment", "jaeger");
-      const doc = configOf(ev, d);
+      const doc = deploymentConfig(ev, d);
       assert.ok((at(doc, "service.extensions") as string[]).includes("basicauth/ui"));
       assert.deepEqual(at(doc, "extensions.jaeger_query.http.auth"), { authenticator: "basicauth/ui" });
       const file = String(at(doc, "extensions.basicauth/ui.htpasswd.file"));
@@ -128,7 +126,7 @@ describe("security", () => {
         ["security.bearerTokenPropagation", "true"],
       ]),
     );
-    const doc = configOf(ev, objectNamed(ev, "Deployment", "jaeger-query"));
+    const doc = deploymentConfig(ev, objectNamed(ev, "Deployment", "jaeger-query"));
     assert.equal(at(doc, "extensions.jaeger_query.bearer_token_propagation"), true);
     assert.deepEqual(at(doc, "extensions.jaeger_storage.backends.traces.elasticsearch.auth"), {
       bearer_token: { from_context: true },

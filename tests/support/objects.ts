@@ -65,6 +65,12 @@ export function jaegerConfigDocument(evaluation: Evaluation, configMap = "jaeger
   return parse(data["config.yaml"]) as Record<string, unknown>;
 }
 
+/** The Jaeger config document a Deployment's pods read (from the ConfigMap mounted as "config"). */
+export function deploymentConfig(evaluation: Evaluation, deployment: Deployment): Record<string, unknown> {
+  const name = deployment.spec?.template.spec?.volumes?.find((v) => v.name === "config")?.configMap?.name ?? "";
+  return jaegerConfigDocument(evaluation, name);
+}
+
 export function at(document: unknown, dottedPath: string): unknown {
   return dottedPath.split(".").reduce<unknown>((node, key) => {
     if (node === null || typeof node !== "object") return undefined;
