@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 
 const ROOT = path.resolve(__dirname, "..");
+const STARTUP = path.join(ROOT, "startup.js");
 const USAGE = `Usage: npm run render:diff -- <base-ref> [--out FILE] [--stacks dev,prod]
 
 Renders each stack (npm run render) at <base-ref> (in a temporary git worktree) and in
@@ -17,7 +18,8 @@ const MAX_DIFF = 60_000;
 
 function render(checkout: string, stack: string, out: string): string | undefined {
   if (!fs.existsSync(path.join(checkout, "scripts", "render.ts"))) return "this revision has no offline render";
-  const run = spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/render.ts", stack, "--out", out], {
+  // This checkout's start-up (transpiler, compile cache) for either revision: the base may predate it.
+  const run = spawnSync(process.execPath, ["--require", STARTUP, "scripts/render.ts", stack, "--out", out], {
     cwd: checkout,
     encoding: "utf8",
   });

@@ -206,7 +206,9 @@ describe("smoke test", () => {
     this.timeout(30000);
     const run = (args: string[]) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, ["--require", "tsx/cjs", "scripts/smoke.ts", ...args], { cwd: ROOT });
+        const child = spawn(process.execPath, ["--require", "./startup.js", "scripts/smoke.ts", ...args], {
+          cwd: ROOT,
+        });
         let out = "";
         child.stdout.on("data", (d) => (out += d));
         child.stderr.on("data", (d) => (out += d));

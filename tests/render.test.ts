@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { ROOT } from "../scripts/evaluate";
+import { projectNodeRuntime } from "../scripts/lib/runtime";
 import { render } from "../scripts/render";
 
 describe("offline render", () => {
@@ -40,20 +41,55 @@ describe("offline render", () => {
   });
 });
 
-describe("program start-up", function () {
+describe("program start-up (what `pulumi preview` runs)", function () {
   this.timeout(60000);
+  const runtime = projectNodeRuntime(ROOT);
+
+  /** Runs `script` in a fresh node started with Pulumi.yaml's nodeargs, from the project directory. */
+  function withProjectNodeArgs(script: string): Record<string, unknown> {
+    const run = spawnSync(process.execPath, [...runtime.nodeArgs, "-e", script], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    return JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as Record<string, unknown>;
+  }
+
+  it("the language host does not type-check, and the tests load the program the same way", () => {
+    assert.equal(runtime.typescript, false);
+    const preloads = runtime.nodeArgs.filter((_, i) => runtime.nodeArgs[i - 1] === "--require");
+    assert.deepEqual(preloads, ["./startup.js"]);
+    const mocha = JSON.parse(fs.readFileSync(path.join(ROOT, ".mocharc.json"), "utf8")) as { require: string[] };
+    assert.deepEqual(mocha.require, preloads);
+  });
+
+  it("evaluates prod without ts-node, transpiling only the project's .ts files, with the compile cache on", () => {
+    const result = withProjectNodeArgs(`
+      const nodeModule = require("node:module");
+      const { evaluateStack } = require("./scripts/evaluate");
+      evaluateStack("prod").then((ev) => {
+        const loaded = Object.keys(require.cache);
+        console.log(JSON.stringify({
+          resources: ev.resources.length,
+          tsNode: loaded.filter((k) => k.includes("/node_modules/ts-node/")).length,
+          tsOutsideProject: loaded.filter((k) => k.endsWith(".ts") && (!k.startsWith(process.cwd()) || k.includes("/node_modules/"))),
+          compileCacheSupported: typeof nodeModule.enableCompileCache === "function",
+          compileCacheDir: nodeModule.getCompileCacheDir ? nodeModule.getCompileCacheDir() : null,
+        }));
+      });`);
+    assert.ok((result.resources as number) > 40, `prod registered ${result.resources} resources`);
+    assert.equal(result.tsNode, 0);
+    assert.deepEqual(result.tsOutsideProject, []);
+    // Node >= 22.1 caches compiled code between previews; Node 20 has no compile cache to turn on.
+    if (result.compileCacheSupported)
+      assert.ok(typeof result.compileCacheDir === "string" && result.compileCacheDir !== "");
+    else assert.equal(result.compileCacheDir, null);
+  });
+
   it("a stack without backups never loads @pulumi/aws (about half a second of every preview)", () => {
-    const script = `
+    const result = withProjectNodeArgs(`
       const { evaluateStack } = require("./scripts/evaluate");
       evaluateStack("dev").then(() => {
         const loaded = Object.keys(require.cache).filter((k) => k.includes("/node_modules/@pulumi/aws/"));
         console.log(JSON.stringify({ aws: loaded.length }));
-      });`;
-    const run = spawnSync(process.execPath, ["--require", "tsx/cjs", "-e", script], {
-      cwd: ROOT,
-      encoding: "utf8",
-    });
-    assert.equal(run.status, 0, run.stderr);
-    assert.deepEqual(JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}"), { aws: 0 });
+      });`);
+    assert.deepEqual(result, { aws: 0 });
   });
 });
