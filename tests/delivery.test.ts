@@ -101,90 +101,67 @@ class FakeBackend {
 
 const fast = { timeoutMs: 3000, intervalMs: 20 };
 
+/** Runs the smoke test against a fake Jaeger/Prometheus/collector behaving as told. */
+async function smokeAgainst(
+  behaviour: FakeBehaviour,
+  options: { traces: number; timeoutMs?: number },
+): Promise<{ ok: boolean; lines: string[]; spans: ReturnType<FakeBackend["spans"]> }> {
+  const backend = await new FakeBackend(behaviour).start();
+  try {
+    const lines: string[] = [];
+    const ok = await runSmoke({
+      otlpHttp: backend.url,
+      query: backend.url,
+      prometheus: backend.url,
+      ...fast,
+      ...options,
+      log: (l) => lines.push(l),
+    });
+    return { ok, lines, spans: backend.spans() };
+  } finally {
+    await backend.stop();
+  }
+}
+
 describe("smoke test", () => {
   it("passes when the trace and its span metrics show up, after transient API failures", async () => {
-    const backend = await new FakeBackend({ jaegerAfterPolls: 3, prometheusAfterPolls: 4, failFirst: 2 }).start();
-    try {
-      const lines: string[] = [];
-      const ok = await runSmoke({
-        otlpHttp: backend.url,
-        query: backend.url,
-        prometheus: backend.url,
-        traces: 3,
-        ...fast,
-        log: (l) => lines.push(l),
-      });
-      assert.equal(ok, true, lines.join("\n"));
-      assert.deepEqual(
-        lines.filter((l) => /PASS|FAIL/.test(l)).map((l) => l.trim().split(" ")[0]),
-        ["PASS", "PASS", "PASS"],
-      );
-      assert.ok(
-        lines.some((l) => /waiting .*HTTP 500/.test(l)),
-        "progress shows the transient error",
-      );
-      const spans = backend.spans();
-      assert.equal(spans.filter((s) => s.span.kind === 2).length, 3, "one server span per trace");
-      assert.ok(spans.every((s) => /^smoke-/.test(s.service)));
-      assert.ok(spans.every((s) => /^[0-9a-f]{32}$/.test(s.span.traceId) && /^[0-9a-f]{16}$/.test(s.span.spanId)));
-      const child = spans.find((s) => s.span.kind === 1);
-      assert.ok(
-        child && spans.some((s) => s.span.spanId === child.span.parentSpanId),
-        "child span links to its parent",
-      );
-    } finally {
-      await backend.stop();
-    }
+    const { ok, lines, spans } = await smokeAgainst(
+      { jaegerAfterPolls: 3, prometheusAfterPolls: 4, failFirst: 2 },
+      { traces: 3 },
+    );
+    assert.equal(ok, true, lines.join("\n"));
+    assert.deepEqual(
+      lines.filter((l) => /PASS|FAIL/.test(l)).map((l) => l.trim().split(" ")[0]),
+      ["PASS", "PASS", "PASS"],
+    );
+    assert.ok(
+      lines.some((l) => /waiting .*HTTP 500/.test(l)),
+      "progress shows the transient error",
+    );
+    assert.equal(spans.filter((s) => s.span.kind === 2).length, 3, "one server span per trace");
+    assert.ok(spans.every((s) => /^smoke-/.test(s.service)));
+    assert.ok(spans.every((s) => /^[0-9a-f]{32}$/.test(s.span.traceId) && /^[0-9a-f]{16}$/.test(s.span.spanId)));
+    const child = spans.find((s) => s.span.kind === 1);
+    assert.ok(child && spans.some((s) => s.span.spanId === child.span.parentSpanId), "child span links to its parent");
   });
 
   it("fails at the span-metrics step when Prometheus never has them", async () => {
-    const backend = await new FakeBackend({
-      jaegerAfterPolls: 0,
-      prometheusAfterPolls: 0,
-      failFirst: 0,
-      prometheusNever: true,
-    }).start();
-    try {
-      const lines: string[] = [];
-      const ok = await runSmoke({
-        otlpHttp: backend.url,
-        query: backend.url,
-        prometheus: backend.url,
-        traces: 1,
-        ...fast,
-        timeoutMs: 300,
-        log: (l) => lines.push(l),
-      });
-      assert.equal(ok, false);
-      assert.match(lines.join("\n"), /\[3\/3\][\s\S]*FAIL no traces_span_metrics_calls_total for smoke-/);
-    } finally {
-      await backend.stop();
-    }
+    const { ok, lines } = await smokeAgainst(
+      { jaegerAfterPolls: 0, prometheusAfterPolls: 0, failFirst: 0, prometheusNever: true },
+      { traces: 1, timeoutMs: 300 },
+    );
+    assert.equal(ok, false);
+    assert.match(lines.join("\n"), /\[3\/3\][\s\S]*FAIL no traces_span_metrics_calls_total for smoke-/);
   });
 
   it("fails at the first step when the collector refuses the spans", async () => {
-    const backend = await new FakeBackend({
-      jaegerAfterPolls: 0,
-      prometheusAfterPolls: 0,
-      failFirst: 0,
-      rejectOtlp: true,
-    }).start();
-    try {
-      const lines: string[] = [];
-      const ok = await runSmoke({
-        otlpHttp: backend.url,
-        query: backend.url,
-        prometheus: backend.url,
-        traces: 1,
-        ...fast,
-        log: (l) => lines.push(l),
-      });
-      assert.equal(ok, false);
-      assert.match(lines.join("\n"), /FAIL OTLP export to .*\/v1\/traces failed: HTTP 503/);
-      assert.ok(!lines.some((l) => l.startsWith("[2/3]")));
-    } finally {
-      await backend.stop();
-    }
+    const { ok, lines } = await smokeAgainst(
+      { jaegerAfterPolls: 0, prometheusAfterPolls: 0, failFirst: 0, rejectOtlp: true },
+      { traces: 1 },
+    );
+    assert.equal(ok, false);
+    assert.match(lines.join("\n"), /FAIL OTLP export to .*\/v1\/traces failed: HTTP 503/);
+    assert.ok(!lines.some((l) => l.startsWith("[2/3]")));
   });
 
   it("pollers report a timeout with the last error, and parse both APIs", async () => {
