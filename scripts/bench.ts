@@ -4,7 +4,7 @@
 // Usage: npm run bench -- [--stack prod] [--runs 5] [--node /path/to/node]
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./lib/cli";
 import { projectNodeRuntime } from "./lib/runtime";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -39,18 +39,17 @@ function once(node: string, nodeArgs: readonly string[], stack: string): Sample 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function main(): number {
-  const { values } = parseArgs({
-    options: {
+  const commandLine = parseCommandLine(
+    process.argv.slice(2),
+    {
       stack: { type: "string", default: "prod" },
       runs: { type: "string", default: "5" },
       node: { type: "string", default: process.execPath },
-      help: { type: "boolean", short: "h" },
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+    USAGE,
+  );
+  if ("exitCode" in commandLine) return commandLine.exitCode;
+  const { values } = commandLine;
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) {
     console.error(USAGE);

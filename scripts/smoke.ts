@@ -2,7 +2,7 @@
 // Jaeger's query API returns them and Prometheus has their span metrics (SPM).
 // Usage: npm run smoke -- <stack> | --otlp-http URL --query URL --prometheus URL [options]
 import { execFileSync } from "node:child_process";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./lib/cli";
 import { SpanSpec, buildTrace, mergePayloads, sendTraces } from "./lib/otlp";
 import { findTraceSpans, pollUntil, spanMetricCalls } from "./lib/poll";
 
@@ -97,30 +97,21 @@ function stackOutputs(stack: string): Record<string, unknown> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        "otlp-http": { type: "string" },
-        query: { type: "string" },
-        prometheus: { type: "string" },
-        timeout: { type: "string", default: "300" },
-        interval: { type: "string", default: "5" },
-        traces: { type: "string", default: "5" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const commandLine = parseCommandLine(
+    argv,
+    {
+      "otlp-http": { type: "string" },
+      query: { type: "string" },
+      prometheus: { type: "string" },
+      timeout: { type: "string", default: "300" },
+      interval: { type: "string", default: "5" },
+      traces: { type: "string", default: "5" },
+    },
+    USAGE,
+    true,
+  );
+  if ("exitCode" in commandLine) return commandLine.exitCode;
+  const { values, positionals } = commandLine;
   let outputs: Record<string, unknown> = {};
   if (positionals[0]) {
     try {

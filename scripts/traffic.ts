@@ -2,7 +2,7 @@
 // that propagate to callers, log-normal latencies) at a steady rate, so that the
 // SPM dashboards and Jaeger's Monitor tab fill on a fresh cluster.
 // Usage: npm run traffic -- [--otlp-http URL] [--rate N] [--duration S] [--error-ratio R] ...
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./lib/cli";
 import { SingleBar } from "cli-progress";
 import { SpanSpec, buildTrace, mergePayloads, sendTraces } from "./lib/otlp";
 
@@ -191,28 +191,20 @@ export async function runTraffic(
 }
 
 async function main(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        "otlp-http": { type: "string", default: "http://localhost:4318" },
-        rate: { type: "string", default: "10" },
-        duration: { type: "string", default: "60" },
-        "error-ratio": { type: "string", default: "0.05" },
-        "latency-ms": { type: "string", default: "40" },
-        seed: { type: "string", default: String(Date.now() % 2 ** 31) },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const commandLine = parseCommandLine(
+    argv,
+    {
+      "otlp-http": { type: "string", default: "http://localhost:4318" },
+      rate: { type: "string", default: "10" },
+      duration: { type: "string", default: "60" },
+      "error-ratio": { type: "string", default: "0.05" },
+      "latency-ms": { type: "string", default: "40" },
+      seed: { type: "string", default: String(Date.now() % 2 ** 31) },
+    },
+    USAGE,
+  );
+  if ("exitCode" in commandLine) return commandLine.exitCode;
+  const { values } = commandLine;
   const [rate, duration, errorRatio, latencyMs, seed] = ["rate", "duration", "error-ratio", "latency-ms", "seed"].map(
     (k) => Number(values[k]),
   );
