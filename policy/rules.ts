@@ -12,10 +12,60 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-/** The pod spec inside a workload, whatever its kind. */
+/** Helm merges a release's values over the chart's own defaults, map by map. */
+function mergeValues(defaults: Obj, values: Obj): Obj {
+  const merged: Obj = { ...defaults };
+  for (const [key, value] of Object.entries(values)) {
+    const base = defaults[key];
+    merged[key] =
+      value !== null && typeof value === "object" && !Array.isArray(value) && base && typeof base === "object"
+        ? mergeValues(obj(base), obj(value))
+        : value;
+  }
+  return merged;
+}
+
+/**
+ * Charts whose operator pod we install through a Helm release: the chart's default values
+ * (from its values.yaml at the pinned version) and where its templates put them. With these
+ * the pack checks the pod a release will create, not just the Release object.
+ */
+const CHART_PODS: Record<string, { defaults: Obj; pod: (values: Obj, version: string) => Obj }> = {
+  // github.com/elastic/cloud-on-k8s deploy/eck-operator/{values.yaml,templates/statefulset.yaml}
+  "eck-operator": {
+    defaults: {
+      image: { repository: "docker.elastic.co/eck/eck-operator", tag: null },
+      podSecurityContext: { runAsNonRoot: true },
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+      },
+      resources: { limits: { cpu: 1, memory: "1Gi" }, requests: { cpu: "100m", memory: "150Mi" } },
+    },
+    pod: (values, version) => ({
+      securityContext: values.podSecurityContext,
+      containers: [
+        {
+          name: "manager",
+          image: `${String(obj(values.image).repository)}:${String(obj(values.image).tag ?? version)}`,
+          securityContext: values.securityContext,
+          resources: values.resources,
+        },
+      ],
+    }),
+  },
+};
+
+/** The pod spec inside a workload, whatever its kind (and a known chart's pod, for a Helm release). */
 export function podSpecOf(subject: Subject): Obj | undefined {
   const spec = obj(subject.props.spec);
   switch (subject.type) {
+    case "kubernetes:helm.sh/v3:Release": {
+      const chart = CHART_PODS[String(subject.props.chart)];
+      return chart && chart.pod(mergeValues(chart.defaults, obj(subject.props.values)), String(subject.props.version));
+    }
     case "kubernetes:core/v1:Pod":
       return spec;
     case "kubernetes:apps/v1:Deployment":

@@ -153,6 +153,21 @@ describe("policy pack", () => {
       );
     });
 
+    it("pod-security-restricted sees the ECK operator pod of prod's Helm release (chart defaults lack seccomp)", async () => {
+      const release = stacks.prod.resources.find(
+        (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "eck-operator",
+      );
+      assert.ok(release, "prod installs the ECK operator");
+      assert.deepEqual(await violations("pod-security-restricted", [release]), []);
+      // The chart's own values.yaml (v2.16.0) sets no seccompProfile: restricted refuses that pod.
+      const chartDefaults = { ...release, inputs: { ...release.inputs, values: {} } };
+      assert.deepEqual(await violations("pod-security-restricted", [chartDefaults]), [
+        "kubernetes:helm.sh/v3:Release storage-eck-operator: manager: seccompProfile must be RuntimeDefault or Localhost",
+      ]);
+      assert.deepEqual(await violations("pinned-images", [chartDefaults]), []);
+      assert.deepEqual(await violations("resources-set", [chartDefaults]), []);
+    });
+
     it("pod-security-restricted checks CronJob pod templates", async () => {
       const cron = {
         type: "kubernetes:batch/v1:CronJob",

@@ -4,6 +4,27 @@
 import type { SearchConnection } from "./connection";
 
 export const ECK_CHART_REPO = "https://helm.elastic.co";
+export const ECK_CHART = "eck-operator";
+
+/**
+ * Values for the eck-operator chart. Its defaults set no seccomp profile
+ * (deploy/eck-operator/values.yaml in github.com/elastic/cloud-on-k8s, v2.16.0), so Pod
+ * Security "restricted" on the operator's namespace would refuse its pod and the Helm
+ * release would time out. These values meet "restricted" on their own.
+ */
+export function eckOperatorValues() {
+  return {
+    podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    resources: { requests: { cpu: "100m", memory: "150Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+  };
+}
 export const ELASTICSEARCH_NAME = "jaeger-es";
 
 export interface InClusterElasticsearchInput {

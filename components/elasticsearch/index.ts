@@ -6,10 +6,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IndexSettings } from "../jaeger/jaegerConfig";
 import { SearchConnection } from "./connection";
 import {
+  ECK_CHART,
   ECK_CHART_REPO,
   ELASTICSEARCH_NAME,
   InClusterElasticsearchInput,
   buildElasticsearchSpec,
+  eckOperatorValues,
   inClusterConnection,
 } from "./eck";
 import { buildIndexCleanerSpec } from "./indexCleaner";
@@ -101,10 +103,11 @@ export class SearchBackend extends pulumi.ComponentResource {
         `${name}-eck-operator`,
         {
           name: "elastic-operator",
-          chart: "eck-operator",
+          chart: ECK_CHART,
           version: c.operatorChartVersion,
           repositoryOpts: { repo: ECK_CHART_REPO },
           namespace: operatorNamespace.metadata.name,
+          values: eckOperatorValues(),
           timeout: 600,
         },
         { parent: this },
