@@ -149,12 +149,17 @@ const search =
     : undefined;
 
 const security = config.security;
-const searchStorage = search && jaegerSearchStorage(search.connection);
-const storage: JaegerStorageArgs = searchStorage
+const searchOptions = {
+  bearerTokenPropagation: security.bearerTokenPropagation,
+  maxSpanAge: config.storage.retention,
+};
+const storage: JaegerStorageArgs = search
   ? {
       kind: "search",
-      config: { ...searchStorage.config, bearerTokenFromContext: security.bearerTokenPropagation },
-      secretFiles: searchStorage.secretFiles,
+      roles: {
+        collector: jaegerSearchStorage(search.connection, "collector", searchOptions),
+        query: jaegerSearchStorage(search.connection, "query", searchOptions),
+      },
     }
   : {
       kind: "badger",

@@ -185,9 +185,10 @@ function crossChecks(shape: Shape): string[] {
     problems.push(
       `${PROJECT}:security.bearerTokenPropagation = true: expected storage.backend "elasticsearch" (only search backends accept the caller's token)`,
     );
-  } else if (sec.bearerTokenPropagation && shape.storage.elasticsearch.auth !== "none") {
+  }
+  if (sec.bearerTokenPropagation && sec.uiBasicAuth) {
     problems.push(
-      `${PROJECT}:security.bearerTokenPropagation = true: expected storage.elasticsearch.auth "none" (Jaeger uses one storage authentication method)`,
+      `${PROJECT}:security.uiBasicAuth = true: expected false when security.bearerTokenPropagation is true (both use the Authorization header: the UI's basic credentials would be forwarded to storage as the token)`,
     );
   }
   return problems;

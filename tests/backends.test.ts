@@ -4,7 +4,8 @@ import type { Container, PodSpec } from "kubernetes-types/core/v1";
 import { parseStackConfig } from "../config/load";
 import { indexCleanerImage } from "../components/elasticsearch/indexCleaner";
 import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
-import { at, deploymentConfig, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
+import { parse } from "yaml";
+import { at, deploymentConfig, kubernetesObjects, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
 
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----";
 const PASSWORD = "s3cr3t-es-password";
@@ -309,6 +310,23 @@ describe("Elasticsearch / OpenSearch backend", () => {
     const cleaner = objectNamed(ev, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template.spec
       ?.containers[0];
     assert.ok(cleaner?.args?.includes(`--es.api-key-file=${file}`));
+    // https without a CA of ours: the cleaner still verifies the server, against the image's roots.
+    assert.ok(cleaner?.args?.includes("--es.tls.enabled=true"), String(cleaner?.args));
+    assert.ok(!cleaner?.args?.some((a) => a.includes("skip-host-verify")));
+  });
+
+  it("the index cleaner talks plain HTTP to an http:// cluster (no TLS flags)", async () => {
+    const ev = await evaluateStack(
+      "dev",
+      edits("dev", [
+        ["storage.backend", "elasticsearch"],
+        ["storage.elasticsearch.serverUrls[0]", "http://es.example.com:9200"],
+      ]),
+    );
+    const cleaner = objectNamed(ev, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template.spec
+      ?.containers[0];
+    // dev keeps 168h = 7 days
+    assert.deepEqual(cleaner?.args, ["7", "http://es.example.com:9200"]);
   });
 
   it("OpenSearch uses the opensearch storage type with the same settings", async () => {
@@ -347,31 +365,104 @@ describe("Elasticsearch / OpenSearch backend", () => {
       assert.equal(at(cluster, "spec.volumeClaimDeletePolicy"), "DeleteOnScaledownOnly");
     });
 
-    it("connects Jaeger and the cleaner over HTTPS with ECK's generated password and CA, mounted from its Secrets", () => {
-      for (const name of ["jaeger-collector", "jaeger-query"]) {
-        const d = objectNamed(prod, "Deployment", name);
+    it("connects every client over HTTPS with ECK's CA as its own least-privilege user, never `elastic`", () => {
+      const users = { "jaeger-collector": "jaeger-collector", "jaeger-query": "jaeger-query" } as const;
+      for (const [deployment, user] of Object.entries(users)) {
+        const d = objectNamed(prod, "Deployment", deployment);
         const es = at(deploymentConfig(prod, d), "extensions.jaeger_storage.backends.traces.elasticsearch") as Record<
           string,
           unknown
         >;
         assert.deepEqual(es.server_urls, ["https://jaeger-es-es-http.observability.svc:9200"]);
-        assert.equal(at(es, "auth.basic.username"), "elastic");
+        assert.equal(at(es, "auth.basic.username"), user);
         const secrets = (pod(d).volumes ?? []).map((v) => v.secret?.secretName).filter(Boolean);
-        assert.deepEqual(secrets.sort(), ["jaeger-es-es-elastic-user", "jaeger-es-es-http-certs-public"]);
-        assert.deepEqual(
-          resourceFor(prod, "Deployment", name).options.dependsOn.filter((d) => d.includes("Elasticsearch")),
-          ["kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch::storage-elasticsearch"],
+        assert.deepEqual(secrets.sort(), ["jaeger-es-es-http-certs-public", `jaeger-es-${user}`]);
+        assert.ok(
+          resourceFor(prod, "Deployment", deployment).options.dependsOn.includes(
+            "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch::storage-elasticsearch",
+          ),
         );
       }
       const cleaner = objectNamed(prod, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template.spec
         ?.containers[0];
       // retention 168h = 7 days
       assert.deepEqual(cleaner?.args?.slice(0, 2), ["7", "https://jaeger-es-es-http.observability.svc:9200"]);
+      assert.equal(cleaner?.env?.find((e) => e.name === "ES_USERNAME")?.value, "jaeger-index-cleaner");
       assert.deepEqual(cleaner?.env?.find((e) => e.name === "ES_PASSWORD")?.valueFrom?.secretKeyRef, {
-        name: "jaeger-es-es-elastic-user",
-        key: "elastic",
+        name: "jaeger-es-jaeger-index-cleaner",
+        key: "password",
       });
-      assert.equal(objectsOfKind(prod, "Secret").length, 0, "no credentials of our own");
+      const everything = JSON.stringify(kubernetesObjects(prod));
+      assert.ok(!everything.includes("es-elastic-user"), "no client uses the elastic superuser's Secret");
+    });
+
+    it("declares the users and their roles to ECK: writes, reads, deletes and snapshots each by one user", () => {
+      const cluster = resourceFor(prod, "Elasticsearch", "jaeger-es");
+      const fileRealm = (at(cluster.inputs, "spec.auth.fileRealm") as { secretName: string }[]).map(
+        (r) => r.secretName,
+      );
+      const rolesSecret = (at(cluster.inputs, "spec.auth.roles") as { secretName: string }[])[0].secretName;
+      const roles = parse(objectNamed(prod, "Secret", rolesSecret).stringData?.["roles.yml"] ?? "") as Record<
+        string,
+        { cluster: string[]; indices: { names: string[]; privileges: string[] }[] }
+      >;
+      const privileges = new Map<string, string[]>();
+      for (const name of fileRealm) {
+        const user = objectNamed(prod, "Secret", name);
+        assert.equal(user.type, "kubernetes.io/basic-auth", name);
+        const role = roles[user.stringData?.roles ?? ""];
+        assert.ok(role, `${name}'s role ${user.stringData?.roles} is declared`);
+        assert.ok(
+          role.indices.every((i) => i.names.every((n) => n === "jaeger-*")),
+          "index privileges only on Jaeger's indices",
+        );
+        privileges.set(user.stringData?.username ?? "", [
+          ...role.cluster,
+          ...role.indices.flatMap((i) => i.privileges),
+        ]);
+        assert.ok(user.stringData?.password, "a generated password");
+        assert.ok(
+          resourceFor(prod, "Secret", name).secretPaths.includes("stringData"),
+          "the password is a Pulumi secret",
+        );
+      }
+      const holders = (privilege: string) => [...privileges].filter(([, p]) => p.includes(privilege)).map(([u]) => u);
+      assert.deepEqual(holders("write"), ["jaeger-collector"]);
+      assert.deepEqual(holders("delete_index"), ["jaeger-index-cleaner"]);
+      assert.deepEqual(holders("manage_slm"), ["jaeger-snapshots"]);
+      assert.deepEqual(holders("read").sort(), ["jaeger-query", "jaeger-snapshots"]);
+      assert.ok(
+        resourceFor(prod, "Elasticsearch", "jaeger-es").options.dependsOn.includes(
+          "kubernetes:core/v1:Secret::storage-roles",
+        ),
+        "the roles exist before the cluster reads them",
+      );
+    });
+
+    it("looks back as far as the retention (max_span_age), not Jaeger's 72h default", () => {
+      for (const name of ["jaeger-collector", "jaeger-query"]) {
+        const doc = deploymentConfig(prod, objectNamed(prod, "Deployment", name));
+        assert.equal(at(doc, "extensions.jaeger_storage.backends.traces.elasticsearch.max_span_age"), "168h");
+      }
+    });
+
+    it("bearer token propagation: the query role uses only the caller's token; collectors keep their user", async () => {
+      const ev = await evaluateStack(
+        "prod",
+        configSet(stackConfig("prod"), "security.bearerTokenPropagation", "true", { path: true }),
+      );
+      const auth = (name: string) =>
+        at(
+          deploymentConfig(ev, objectNamed(ev, "Deployment", name)),
+          "extensions.jaeger_storage.backends.traces.elasticsearch.auth",
+        ) as Record<string, unknown>;
+      assert.deepEqual(auth("jaeger-query"), { bearer_token: { from_context: true } });
+      assert.deepEqual(Object.keys(auth("jaeger-collector")), ["basic"]);
+      assert.equal(at(auth("jaeger-collector"), "basic.username"), "jaeger-collector");
+      const querySecrets = (pod(objectNamed(ev, "Deployment", "jaeger-query")).volumes ?? [])
+        .map((v) => v.secret?.secretName)
+        .filter(Boolean);
+      assert.deepEqual(querySecrets, ["jaeger-es-es-http-certs-public"], "no stored credentials in the query pods");
     });
   });
 

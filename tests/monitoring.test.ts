@@ -213,9 +213,13 @@ describe("bundled monitoring", () => {
     assert.equal(dev.outputs.grafanaAdminPassword, password);
   });
 
-  it("prod renders no chart and no password", () => {
+  it("prod renders no chart and no Grafana password", () => {
     assert.equal(release(prod).length, 0);
-    assert.ok(!prod.resources.some((r) => r.type === "random:index/randomPassword:RandomPassword"));
+    assert.ok(
+      !prod.resources.some(
+        (r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.endsWith("-grafana-admin"),
+      ),
+    );
     assert.equal(prod.outputs.grafanaAdminPassword, null);
     assert.equal(prod.outputs.prometheusUrl, "http://prometheus-operated.monitoring.svc:9090");
   });

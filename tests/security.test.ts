@@ -206,6 +206,18 @@ describe("security", () => {
         message: /^jaeger-spm:security\.bearerTokenPropagation = true: expected storage\.backend "elasticsearch"/,
       },
       {
+        what: "UI basic auth together with bearer token propagation (one Authorization header)",
+        raw: () =>
+          edits("prod", [
+            ["security.bearerTokenPropagation", "true"],
+            ["security.uiBasicAuth", "true"],
+            ["uiHtpasswd", "admin:$2y$05$abc", false],
+          ]),
+        secret: ["jaeger-spm:uiHtpasswd"],
+        message:
+          /^jaeger-spm:security\.uiBasicAuth = true: expected false when security\.bearerTokenPropagation is true/,
+      },
+      {
         what: "a network peer with both a CIDR and a namespace",
         raw: () =>
           edits("dev", [

@@ -27,17 +27,20 @@ export class ElasticsearchSnapshots extends pulumi.ComponentResource {
       { parent: this },
     );
     const c = args.connection;
+    const credentials = c.credentials.snapshots;
     const secretFiles: SnapshotJobInput["secretFiles"] = [
-      ...(c.basicAuth
+      ...(credentials.kind === "basic"
         ? [
             {
               envVar: "ES_PASSWORD_FILE" as const,
-              secretName: c.basicAuth.password.name,
-              key: c.basicAuth.password.key,
+              secretName: credentials.password.name,
+              key: credentials.password.key,
             },
           ]
         : []),
-      ...(c.apiKey ? [{ envVar: "ES_API_KEY_FILE" as const, secretName: c.apiKey.name, key: c.apiKey.key }] : []),
+      ...(credentials.kind === "apiKey"
+        ? [{ envVar: "ES_API_KEY_FILE" as const, secretName: credentials.apiKey.name, key: credentials.apiKey.key }]
+        : []),
       ...(c.ca ? [{ envVar: "ES_CA_FILE" as const, secretName: c.ca.name, key: c.ca.key }] : []),
     ];
     new k8s.batch.v1.Job(
@@ -49,7 +52,7 @@ export class ElasticsearchSnapshots extends pulumi.ComponentResource {
             image: args.image,
             scriptsConfigMap: "jaeger-es-snapshot-scripts",
             esUrl: c.serverUrls[0],
-            username: c.basicAuth?.username,
+            username: credentials.kind === "basic" ? credentials.username : undefined,
             secretFiles,
             bucket,
             basePath: args.basePath,

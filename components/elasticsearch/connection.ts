@@ -1,7 +1,7 @@
-// How Jaeger and the index cleaner reach Elasticsearch/OpenSearch: server URLs, index
-// settings, and credentials/CA read from files mounted out of Kubernetes Secrets
-// (never ConfigMaps, env literals or args).
-import type { IndexSettings, SearchStorage } from "../jaeger/jaegerConfig";
+// How Jaeger, the index cleaner and the snapshot job reach Elasticsearch/OpenSearch:
+// server URLs, index settings, and each client's own credentials and the CA, read from
+// files mounted out of Kubernetes Secrets (never ConfigMaps, env literals or args).
+import type { IndexSettings, SearchAuth, SearchStorage } from "../jaeger/jaegerConfig";
 import { MOUNTS, SecretFile, secretFilePath } from "../jaeger/workload";
 
 export interface SecretKeyRef {
@@ -9,14 +9,22 @@ export interface SecretKeyRef {
   readonly key: string;
 }
 
+/** How one client authenticates. */
+export type SearchCredentials =
+  | { readonly kind: "none" }
+  | { readonly kind: "basic"; readonly username: string; readonly password: SecretKeyRef }
+  | { readonly kind: "apiKey"; readonly apiKey: SecretKeyRef };
+
+/** The programs that talk to the cluster; in-cluster, each has its own least-privilege user. */
+export type SearchClient = "collector" | "query" | "indexCleaner" | "snapshots";
+
 export interface SearchConnection {
   readonly flavor: "elasticsearch" | "opensearch";
   readonly serverUrls: readonly string[];
   readonly indexPrefix: string;
   readonly spans: IndexSettings;
   readonly otherIndices: IndexSettings;
-  readonly basicAuth?: { readonly username: string; readonly password: SecretKeyRef };
-  readonly apiKey?: SecretKeyRef;
+  readonly credentials: Readonly<Record<SearchClient, SearchCredentials>>;
   readonly ca?: SecretKeyRef;
 }
 
@@ -28,34 +36,55 @@ const file = (volume: string, ref: SecretKeyRef, fileName: string): SecretFile =
   fileName,
 });
 
-/** The files a connection needs inside a pod. */
-export function connectionFiles(c: SearchConnection): {
-  password?: SecretFile;
-  apiKey?: SecretFile;
-  ca?: SecretFile;
-} {
+/** The files one client needs inside its pod. */
+export function connectionFiles(
+  c: SearchConnection,
+  client: SearchClient,
+): { password?: SecretFile; apiKey?: SecretFile; ca?: SecretFile } {
+  const credentials = c.credentials[client];
   return {
-    password: c.basicAuth && file("password", c.basicAuth.password, "password"),
-    apiKey: c.apiKey && file("api-key", c.apiKey, "api-key"),
+    password: credentials.kind === "basic" ? file("password", credentials.password, "password") : undefined,
+    apiKey: credentials.kind === "apiKey" ? file("api-key", credentials.apiKey, "api-key") : undefined,
     ca: c.ca && file("ca", c.ca, "ca.crt"),
   };
 }
 
-/** Jaeger's storage settings for a connection, and the Secret files to mount for them. */
-export function jaegerSearchStorage(c: SearchConnection): { config: SearchStorage; secretFiles: SecretFile[] } {
-  const files = connectionFiles(c);
+const present = (files: (SecretFile | undefined)[]): SecretFile[] => files.filter((f): f is SecretFile => !!f);
+
+/**
+ * Jaeger's storage settings for one role, and the Secret files to mount for them.
+ * With bearer token propagation the query role authenticates with the caller's token
+ * only: Jaeger refuses more than one authentication method per storage.
+ */
+export function jaegerSearchStorage(
+  c: SearchConnection,
+  role: "collector" | "query",
+  options: { bearerTokenPropagation: boolean; maxSpanAge: string },
+): { config: SearchStorage; secretFiles: SecretFile[] } {
+  const propagate = role === "query" && options.bearerTokenPropagation;
+  const files = connectionFiles(c, role);
+  const credentials = c.credentials[role];
+  const auth: SearchAuth | undefined = propagate
+    ? { kind: "bearerFromContext" }
+    : credentials.kind === "basic" && files.password
+      ? { kind: "basic", username: credentials.username, passwordFile: secretFilePath(files.password) }
+      : files.apiKey
+        ? { kind: "apiKey", file: secretFilePath(files.apiKey) }
+        : undefined;
   const config: SearchStorage = {
     kind: c.flavor,
     serverUrls: c.serverUrls,
     indexPrefix: c.indexPrefix,
     spans: c.spans,
     otherIndices: c.otherIndices,
-    basicAuth:
-      c.basicAuth && files.password
-        ? { username: c.basicAuth.username, passwordFile: secretFilePath(files.password) }
-        : undefined,
-    apiKeyFile: files.apiKey && secretFilePath(files.apiKey),
+    auth,
     caFile: files.ca && secretFilePath(files.ca),
+    maxSpanAge: options.maxSpanAge,
   };
-  return { config, secretFiles: [files.password, files.apiKey, files.ca].filter((f): f is SecretFile => !!f) };
+  return { config, secretFiles: present(propagate ? [files.ca] : [files.password, files.apiKey, files.ca]) };
+}
+
+/** The same credentials for every client (an external cluster, where users bring their own). */
+export function sharedCredentials(credentials: SearchCredentials): Record<SearchClient, SearchCredentials> {
+  return { collector: credentials, query: credentials, indexCleaner: credentials, snapshots: credentials };
 }

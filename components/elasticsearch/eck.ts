@@ -1,7 +1,7 @@
 // In-cluster Elasticsearch through the ECK operator: the operator from its Helm
 // chart (pinned) and one `Elasticsearch` resource. ECK generates the `elastic`
 // user's password and the HTTP CA into Secrets, which Jaeger mounts as files.
-import type { SearchConnection } from "./connection";
+import type { SearchClient, SearchConnection } from "./connection";
 
 export const ECK_CHART_REPO = "https://helm.elastic.co";
 export const ECK_CHART = "eck-operator";
@@ -43,6 +43,8 @@ const S3_TOKEN_DIR = "/usr/share/elasticsearch/config/repository-s3";
 
 /** Objects ECK creates for an Elasticsearch named ELASTICSEARCH_NAME (ECK naming conventions). */
 export const ECK_OBJECTS = {
+  /** Our Secret with the roles below (roles.yml), referenced from spec.auth.roles. */
+  rolesSecret: `${ELASTICSEARCH_NAME}-jaeger-roles`,
   httpService: `${ELASTICSEARCH_NAME}-es-http`,
   elasticUserSecret: `${ELASTICSEARCH_NAME}-es-elastic-user`,
   httpCaSecret: `${ELASTICSEARCH_NAME}-es-http-certs-public`,
@@ -50,9 +52,63 @@ export const ECK_OBJECTS = {
   podLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ELASTICSEARCH_NAME },
 } as const;
 
+/** One least-privilege user per client, in ECK's file realm; never the `elastic` superuser. */
+export const SEARCH_USERS: Readonly<Record<SearchClient, { readonly username: string; readonly role: string }>> = {
+  collector: { username: "jaeger-collector", role: "jaeger_writer" },
+  query: { username: "jaeger-query", role: "jaeger_reader" },
+  indexCleaner: { username: "jaeger-index-cleaner", role: "jaeger_index_cleaner" },
+  snapshots: { username: "jaeger-snapshots", role: "jaeger_snapshots" },
+};
+export const SEARCH_CLIENTS = Object.keys(SEARCH_USERS) as SearchClient[];
+
+/** The kubernetes.io/basic-auth Secret that holds a client's user (username, password, roles). */
+export const userSecretName = (client: SearchClient) => `${ELASTICSEARCH_NAME}-${SEARCH_USERS[client].username}`;
+
+/** Indices Jaeger writes: jaeger-span-*, jaeger-service-*, … (with the prefix and "-" in front). */
+export function jaegerIndexPattern(indexPrefix: string): string {
+  return `${indexPrefix ? `${indexPrefix}-` : ""}jaeger-*`;
+}
+
+export interface RoleDescriptor {
+  readonly cluster: readonly string[];
+  readonly indices: readonly { readonly names: readonly string[]; readonly privileges: readonly string[] }[];
+}
+
+/**
+ * Elasticsearch roles (file-based role format) for the four clients. `monitor` lets each
+ * read the cluster version at start-up; only the collector creates index templates and
+ * writes, only the cleaner deletes indices, only the snapshot user manages repositories and SLM.
+ */
+export function searchRoles(indexPrefix: string): Record<string, RoleDescriptor> {
+  const names = [jaegerIndexPattern(indexPrefix)];
+  return {
+    [SEARCH_USERS.collector.role]: {
+      cluster: ["monitor", "manage_index_templates"],
+      indices: [{ names, privileges: ["create_index", "write", "view_index_metadata"] }],
+    },
+    [SEARCH_USERS.query.role]: {
+      cluster: ["monitor"],
+      indices: [{ names, privileges: ["read", "view_index_metadata"] }],
+    },
+    [SEARCH_USERS.indexCleaner.role]: {
+      cluster: ["monitor"],
+      indices: [{ names, privileges: ["view_index_metadata", "monitor", "delete_index"] }],
+    },
+    [SEARCH_USERS.snapshots.role]: {
+      // SLM takes scheduled snapshots with the privileges of the user that stored the policy.
+      cluster: ["monitor", "manage_slm", "cluster:admin/repository/*", "cluster:admin/snapshot/*"],
+      indices: [{ names, privileges: ["read", "view_index_metadata"] }],
+    },
+  };
+}
+
 export function buildElasticsearchSpec(input: InClusterElasticsearchInput) {
   return {
     version: input.version,
+    auth: {
+      roles: [{ secretName: ECK_OBJECTS.rolesSecret }],
+      fileRealm: SEARCH_CLIENTS.map((client) => ({ secretName: userSecretName(client) })),
+    },
     // Scaling the cluster down deletes the removed nodes' volumes; deleting the resource keeps them.
     volumeClaimDeletePolicy: "DeleteOnScaledownOnly",
     nodeSets: [
@@ -127,7 +183,7 @@ export function buildElasticsearchSpec(input: InClusterElasticsearchInput) {
   };
 }
 
-/** How Jaeger reaches the in-cluster cluster: HTTPS with ECK's CA, as the `elastic` user. */
+/** How the clients reach the in-cluster cluster: HTTPS with ECK's CA, each as its own user. */
 export function inClusterConnection(
   namespace: string,
   indices: Pick<SearchConnection, "indexPrefix" | "spans" | "otherIndices">,
@@ -136,7 +192,16 @@ export function inClusterConnection(
     flavor: "elasticsearch",
     serverUrls: [`https://${ECK_OBJECTS.httpService}.${namespace}.svc:9200`],
     ...indices,
-    basicAuth: { username: "elastic", password: { name: ECK_OBJECTS.elasticUserSecret, key: "elastic" } },
+    credentials: Object.fromEntries(
+      SEARCH_CLIENTS.map((client) => [
+        client,
+        {
+          kind: "basic",
+          username: SEARCH_USERS[client].username,
+          password: { name: userSecretName(client), key: "password" },
+        },
+      ]),
+    ) as SearchConnection["credentials"],
     ca: { name: ECK_OBJECTS.httpCaSecret, key: "ca.crt" },
   };
 }

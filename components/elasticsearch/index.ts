@@ -4,15 +4,21 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IndexSettings } from "../jaeger/jaegerConfig";
-import { SearchConnection } from "./connection";
+import { stringify } from "yaml";
+import { SearchConnection, SearchCredentials, sharedCredentials } from "./connection";
 import {
   ECK_CHART,
   ECK_CHART_REPO,
+  ECK_OBJECTS,
   ELASTICSEARCH_NAME,
+  SEARCH_CLIENTS,
+  SEARCH_USERS,
   InClusterElasticsearchInput,
   buildElasticsearchSpec,
   eckOperatorValues,
   inClusterConnection,
+  searchRoles,
+  userSecretName,
 } from "./eck";
 import { buildIndexCleanerSpec } from "./indexCleaner";
 
@@ -82,15 +88,17 @@ export class SearchBackend extends pulumi.ComponentResource {
           ),
         );
       }
+      const clientCredentials: SearchCredentials =
+        c.auth === "basic" && c.username
+          ? { kind: "basic", username: c.username, password: { name: STORAGE_SECRETS.credentials, key: "password" } }
+          : c.auth === "apiKey"
+            ? { kind: "apiKey", apiKey: { name: STORAGE_SECRETS.credentials, key: "api-key" } }
+            : { kind: "none" };
       this.connection = {
         flavor: args.flavor,
         serverUrls: c.serverUrls,
         ...indices,
-        basicAuth:
-          c.auth === "basic" && c.username
-            ? { username: c.username, password: { name: STORAGE_SECRETS.credentials, key: "password" } }
-            : undefined,
-        apiKey: c.auth === "apiKey" ? { name: STORAGE_SECRETS.credentials, key: "api-key" } : undefined,
+        credentials: sharedCredentials(clientCredentials),
         ca: c.caCert ? { name: STORAGE_SECRETS.ca, key: "ca.crt" } : undefined,
       };
     } else {
@@ -112,6 +120,43 @@ export class SearchBackend extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      // One user per client in ECK's file realm, with generated passwords, and their roles.
+      // Loaded here: only in-cluster stacks need @pulumi/random's provider.
+      const random = require("@pulumi/random") as typeof import("@pulumi/random");
+      const realm: pulumi.Resource[] = [
+        new k8s.core.v1.Secret(
+          `${name}-roles`,
+          {
+            metadata: meta(ECK_OBJECTS.rolesSecret),
+            type: "Opaque",
+            stringData: { "roles.yml": stringify(searchRoles(args.indexPrefix)) },
+          },
+          { parent: this },
+        ),
+      ];
+      for (const client of SEARCH_CLIENTS) {
+        const password = new random.RandomPassword(
+          `${name}-${client}-password`,
+          { length: 32, special: false },
+          { parent: this },
+        );
+        realm.push(
+          new k8s.core.v1.Secret(
+            `${name}-${client}-user`,
+            {
+              metadata: meta(userSecretName(client)),
+              type: "kubernetes.io/basic-auth",
+              stringData: {
+                username: SEARCH_USERS[client].username,
+                password: password.result,
+                roles: SEARCH_USERS[client].role,
+              },
+            },
+            { parent: this },
+          ),
+        );
+      }
+      ready.push(...realm);
       ready.push(
         new k8s.apiextensions.CustomResource(
           `${name}-elasticsearch`,
@@ -134,7 +179,7 @@ export class SearchBackend extends pulumi.ComponentResource {
               }),
             ),
           },
-          { parent: this, dependsOn: [operator], protect: args.protectData, retainOnDelete: true },
+          { parent: this, dependsOn: [operator, ...realm], protect: args.protectData, retainOnDelete: true },
         ),
       );
       this.connection = inClusterConnection(args.namespaceName, indices);

@@ -1,6 +1,7 @@
 // Retention for Elasticsearch/OpenSearch: Jaeger writes daily indices and
 // jaegertracing/jaeger-es-index-cleaner deletes those older than N days
-// (usage: jaeger-es-index-cleaner NUM_OF_DAYS http://HOST:PORT; ../shared/reference/jaeger-v2.md §2b).
+// (usage: jaeger-es-index-cleaner NUM_OF_DAYS http://HOST:PORT;
+// https://github.com/jaegertracing/jaeger/tree/v2.20.0/cmd/es-index-cleaner).
 import type * as k8s from "@pulumi/kubernetes";
 import { secretFilePath } from "../jaeger/workload";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../podSecurity";
@@ -37,20 +38,25 @@ export interface IndexCleanerInput {
 
 export function buildIndexCleanerSpec(input: IndexCleanerInput): CronJobSpec {
   const c = input.connection;
-  const files = connectionFiles(c);
+  const files = connectionFiles(c, "indexCleaner");
+  const credentials = c.credentials.indexCleaner;
   const mounted = [files.password, files.apiKey, files.ca].filter((f) => f !== undefined);
-  const args = [String(input.days), c.serverUrls[0]];
+  const url = c.serverUrls[0];
+  const args = [String(input.days), url];
   if (files.apiKey) args.push(`--es.api-key-file=${secretFilePath(files.apiKey)}`);
-  if (files.ca) args.push("--es.tls.enabled=true", `--es.tls.ca=${secretFilePath(files.ca)}`);
+  // TLS (with certificate verification) whenever the URL is https, against the given CA or
+  // the image's system roots; without --es.tls.enabled the cleaner's client runs "insecure".
+  if (url.startsWith("https://") || files.ca) args.push("--es.tls.enabled=true");
+  if (files.ca) args.push(`--es.tls.ca=${secretFilePath(files.ca)}`);
   const env: k8s.types.input.core.v1.EnvVar[] = [];
   if (c.indexPrefix) env.push({ name: "INDEX_PREFIX", value: c.indexPrefix });
-  if (c.basicAuth) {
-    env.push({ name: "ES_USERNAME", value: c.basicAuth.username });
+  if (credentials.kind === "basic") {
+    env.push({ name: "ES_USERNAME", value: credentials.username });
     // The cleaner reads a password only from a flag or the environment (no file option),
     // so it comes from the Secret by reference; the value is never in the spec.
     env.push({
       name: "ES_PASSWORD",
-      valueFrom: { secretKeyRef: { name: c.basicAuth.password.name, key: c.basicAuth.password.key } },
+      valueFrom: { secretKeyRef: { name: credentials.password.name, key: credentials.password.key } },
     });
   }
   return {

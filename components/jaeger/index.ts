@@ -38,10 +38,11 @@ export type JaegerStorageArgs =
     }
   | {
       kind: "search";
-      /** Connection settings, with credential and CA paths inside the pods. */
-      config: SearchStorage;
-      /** The Secrets those paths are mounted from. */
-      secretFiles: readonly SecretFile[];
+      /**
+       * Per role: connection settings with credential and CA paths inside the pods, and the
+       * Secrets those paths are mounted from (collectors and query servers use their own credentials).
+       */
+      roles: Record<"collector" | "query", { config: SearchStorage; secretFiles: readonly SecretFile[] }>;
     };
 
 export interface JaegerArgs {
@@ -132,7 +133,7 @@ export class Jaeger extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const jaegerStorage: Storage =
+    const jaegerStorage = (role: Role): Storage =>
       storage.kind === "badger"
         ? {
             kind: "badger",
@@ -140,7 +141,7 @@ export class Jaeger extends pulumi.ComponentResource {
             valuesDirectory: `${MOUNTS.badger}/values`,
             ttl: storage.retention,
           }
-        : storage.config;
+        : storage.roles[role === "query" ? "query" : "collector"].config;
 
     const dependsOn: pulumi.Input<pulumi.Resource>[] = [serviceAccount, sampling, ...(args.dependsOn ?? [])];
     if (storage.kind === "badger") {
@@ -189,7 +190,7 @@ export class Jaeger extends pulumi.ComponentResource {
     };
     const htpasswd = args.uiAuth && secretMount("ui-htpasswd", args.uiAuth.secretName, args.uiAuth.key, "htpasswd");
     const roleSecretFiles = (role: Role): SecretFile[] => [
-      ...(storage.kind === "search" ? storage.secretFiles : []),
+      ...(storage.kind === "search" ? storage.roles[role === "query" ? "query" : "collector"].secretFiles : []),
       ...(role !== "query" && tlsFiles
         ? [tlsFiles.cert, tlsFiles.key, ...(tlsFiles.clientCa ? [tlsFiles.clientCa] : [])]
         : []),
@@ -200,7 +201,7 @@ export class Jaeger extends pulumi.ComponentResource {
       const configFiles = {
         [CONFIG_FILE]: renderJaegerConfig({
           role,
-          storage: jaegerStorage,
+          storage: jaegerStorage(role),
           spm: args.spm,
           sampling: {
             strategiesFile: `${MOUNTS.sampling}/${SAMPLING_FILE}`,

@@ -27,11 +27,28 @@ export interface SearchStorage {
   readonly spans: IndexSettings;
   /** Services, dependencies and sampling indices. */
   readonly otherIndices: IndexSettings;
-  readonly basicAuth?: { readonly username: string; readonly passwordFile: string };
-  readonly apiKeyFile?: string;
+  /** At most one method: Jaeger 2.20 refuses a storage with more than one. */
+  readonly auth?: SearchAuth;
   readonly caFile?: string;
-  /** Use the bearer token the query API received (bearer token propagation). */
-  readonly bearerTokenFromContext?: boolean;
+  /** Go duration: how far back the query service looks for spans (Jaeger's default is 72h). */
+  readonly maxSpanAge: string;
+}
+
+export type SearchAuth =
+  | { readonly kind: "basic"; readonly username: string; readonly passwordFile: string }
+  | { readonly kind: "apiKey"; readonly file: string }
+  /** The bearer token the query API received (bearer token propagation). */
+  | { readonly kind: "bearerFromContext" };
+
+function searchAuth(auth: SearchAuth) {
+  switch (auth.kind) {
+    case "basic":
+      return { basic: { username: auth.username, password_file: auth.passwordFile } };
+    case "apiKey":
+      return { api_key: { file_path: auth.file } };
+    case "bearerFromContext":
+      return { bearer_token: { from_context: true } };
+  }
 }
 
 export type Storage = BadgerStorage | SearchStorage;
@@ -114,16 +131,10 @@ function traceBackend(storage: Storage) {
         dependencies: index(storage.otherIndices),
         sampling: index(storage.otherIndices),
       },
-      ...((storage.basicAuth || storage.apiKeyFile || storage.bearerTokenFromContext) && {
-        auth: {
-          ...(storage.bearerTokenFromContext && { bearer_token: { from_context: true } }),
-          ...(storage.basicAuth && {
-            basic: { username: storage.basicAuth.username, password_file: storage.basicAuth.passwordFile },
-          }),
-          ...(storage.apiKeyFile && { api_key: { file_path: storage.apiKeyFile } }),
-        },
-      }),
+      ...(storage.auth && { auth: searchAuth(storage.auth) }),
       ...(storage.caFile && { tls: { ca_file: storage.caFile } }),
+      // Retention, not the 72h default: older traces would be "not found" while still stored.
+      max_span_age: storage.maxSpanAge,
     },
   };
 }
