@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
 import { parseBytesQuantity } from "./config/units";
-import { BadgerBackups } from "./components/backup/badger";
+import { BACKUP_OBJECTS, BadgerBackups } from "./components/backup/badger";
 import { ElasticsearchSnapshots } from "./components/backup/snapshots";
 import type { BackupStorage, BackupWriter } from "./components/backup/storage";
 import { SearchBackend } from "./components/elasticsearch";
@@ -165,6 +165,7 @@ const storage: JaegerStorageArgs = search
       kind: "badger",
       retention: config.storage.retention,
       volumeSize: config.storage.badger.volumeSize,
+      volumeDerived: config.storage.badger.volumeDerived,
       storageClass: config.storage.badger.storageClass,
     };
 
@@ -329,7 +330,12 @@ const rules = buildRuleFile({
     memoryLimitBytes: parseBytesQuantity(t.memoryLimit) ?? 0,
   })),
   spanMetricsService: NAMES.spanMetricsService,
-  badgerClaim: config.storage.backend === "badger" ? NAMES.claim : undefined,
+  storage:
+    config.storage.backend === "badger"
+      ? { kind: "badger", volumeBytes: parseBytesQuantity(config.storage.badger.volumeSize) ?? 0 }
+      : { kind: "search" },
+  backupCronJob: backup && config.storage.backend === "badger" ? BACKUP_OBJECTS.backup : undefined,
+  runbookBaseUrl: monitoring.runbookBaseUrl,
   exporterQueue: config.jaeger.exporterQueue.enabled,
   thresholds: monitoring.alerts,
 });

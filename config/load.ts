@@ -14,7 +14,7 @@ import {
   TopLevelKey,
   stackConfigSchema,
 } from "./schema";
-import { Resources, badgerVolumeTier, resolveResources } from "./sizing";
+import { Resources, badgerVolumeSize, elasticsearchNodeVolumeSize, resolveResources } from "./sizing";
 import type { DeepReadonly } from "./types";
 import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds } from "./units";
 
@@ -28,9 +28,16 @@ export type StackConfig = DeepReadonly<
       resources: Resources;
       query: Omit<Shape["jaeger"]["query"], "resources"> & { resources: Resources };
     };
-    storage: Omit<Shape["storage"], "badger"> & {
+    storage: Omit<Shape["storage"], "badger" | "elasticsearch"> & {
       retentionSeconds: number;
-      badger: { volumeSize: string; storageClass?: string };
+      /** volumeDerived: the size comes from the load (used only at creation: claims never shrink). */
+      badger: { volumeSize: string; volumeDerived: boolean; storageClass?: string };
+      elasticsearch: Omit<Shape["storage"]["elasticsearch"], "inCluster"> & {
+        inCluster: Omit<Shape["storage"]["elasticsearch"]["inCluster"], "volumeSize"> & {
+          volumeSize: string;
+          volumeDerived: boolean;
+        };
+      };
     };
   }
 >;
@@ -88,7 +95,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
 export function parseStackConfig(
   raw: RawConfig,
   secretKeys: ReadonlySet<string> = new Set(),
-): { ok: true; config: StackConfig } | { ok: false; problems: string[] } {
+): { ok: true; config: StackConfig; warnings: string[] } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   const input: Partial<Record<TopLevelKey, unknown>> = {};
   const known = new Set<string>(TOP_LEVEL_KEYS);
@@ -141,6 +148,12 @@ export function parseStackConfig(
   if (problems.length > 0) return { ok: false, problems };
 
   const bundled = shape.monitoring.bundled;
+  const demand = {
+    spansPerSecond: shape.jaeger.expectedSpansPerSecond,
+    bytesPerSpan: shape.storage.bytesPerSpan,
+    retentionSeconds: parseGoDurationSeconds(shape.storage.retention) ?? 0,
+  };
+  const es = shape.storage.elasticsearch;
   const config = {
     ...shape,
     spm: {
@@ -165,11 +178,46 @@ export function parseStackConfig(
       retentionSeconds: parseGoDurationSeconds(shape.storage.retention) ?? 0,
       badger: {
         ...shape.storage.badger,
-        volumeSize: shape.storage.badger.volumeSize ?? badgerVolumeTier(shape.jaeger.expectedSpansPerSecond),
+        volumeSize: shape.storage.badger.volumeSize ?? badgerVolumeSize(demand),
+        volumeDerived: shape.storage.badger.volumeSize === undefined,
+      },
+      elasticsearch: {
+        ...es,
+        inCluster: {
+          ...es.inCluster,
+          volumeSize:
+            es.inCluster.volumeSize ??
+            elasticsearchNodeVolumeSize({ ...demand, replicas: es.spans.replicas, nodeCount: es.inCluster.nodeCount }),
+          volumeDerived: es.inCluster.volumeSize === undefined,
+        },
       },
     },
   };
-  return { ok: true, config: deepFreeze(config) };
+  return { ok: true, config: deepFreeze(config), warnings: undersizedVolumes(shape, demand) };
+}
+
+/** Explicit volume sizes below what the expected load needs (a warning: the user may know better). */
+function undersizedVolumes(shape: Shape, demand: Parameters<typeof badgerVolumeSize>[0]): string[] {
+  const warnings: string[] = [];
+  const load = `${demand.spansPerSecond} spans/s x ${demand.bytesPerSpan} B x ${shape.storage.retention}`;
+  const check = (key: string, explicit: string | undefined, needed: string) => {
+    if (explicit !== undefined && (parseBytesQuantity(explicit) ?? 0) < (parseBytesQuantity(needed) ?? 0)) {
+      warnings.push(
+        `${PROJECT}:${key} = ${show(explicit)} is smaller than the ${needed} that ${load} needs; the disk fills before retention deletes data`,
+      );
+    }
+  };
+  if (shape.storage.backend === "badger") {
+    check("storage.badger.volumeSize", shape.storage.badger.volumeSize, badgerVolumeSize(demand));
+  } else if (shape.storage.elasticsearch.mode === "inCluster") {
+    const es = shape.storage.elasticsearch;
+    check(
+      "storage.elasticsearch.inCluster.volumeSize",
+      es.inCluster.volumeSize,
+      elasticsearchNodeVolumeSize({ ...demand, replicas: es.spans.replicas, nodeCount: es.inCluster.nodeCount }),
+    );
+  }
+  return warnings;
 }
 
 /** Rules that span several keys of the validated shape. */
@@ -280,5 +328,6 @@ export function loadStackConfig(): StackConfig {
   const secretKeys = new Set(Object.keys(raw).filter((key) => isConfigSecret(key)));
   const result = parseStackConfig(raw, secretKeys);
   if (!result.ok) throw new StackConfigError(result.problems);
+  for (const warning of result.warnings) void pulumi.log.warn(warning);
   return result.config;
 }

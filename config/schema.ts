@@ -270,7 +270,8 @@ const elasticsearchSchema = z
           .regex(/^\d+\.\d+\.\d+$/, { error: "an Elasticsearch version such as 8.19.0" })
           .default("8.19.0"),
         nodeCount: integer("a whole number of nodes, 1 to 50", 1, 50).default(3),
-        volumeSize: bytesQuantity().default("50Gi"),
+        // Default: derived from spans/s, storage.bytesPerSpan, retention and replicas (config/sizing.ts).
+        volumeSize: bytesQuantity().optional(),
         storageClass: text("a StorageClass name").min(1, { error: "a StorageClass name" }).optional(),
         memory: bytesQuantity().default("4Gi"),
         cpu: cpuQuantity().default("1"),
@@ -288,6 +289,8 @@ const storageSchema = z
     {
       backend: z.enum(["badger", "elasticsearch"], { error: 'one of "badger" or "elasticsearch"' }).default("badger"),
       retention: goDuration().default("168h"),
+      // Average stored size of one span (index and document); sizes the volumes.
+      bytesPerSpan: integer("a whole number of bytes per span, 64 to 1048576", 64, 1_048_576).default(1024),
       badger: z
         .strictObject({
           volumeSize: bytesQuantity().optional(),
@@ -387,6 +390,10 @@ const monitoringSchema = z
       selectorLabels: labels()
         .refine((l) => Object.keys(l).length > 0, { error: "at least one label" })
         .default({ release: "kube-prometheus-stack" }),
+      // Absolute URL of this project's README (e.g. on your Git host); alerts link to its runbooks.
+      runbookBaseUrl: httpUrl("the README's absolute URL, e.g. https://github.com/acme/jaeger-spm/blob/main/README.md")
+        .refine((u) => !u.includes("#"), { error: "a URL without a #fragment (each alert adds its own)" })
+        .optional(),
       scrapeInterval: text(SCRAPE_INTERVAL_EXPECTED)
         .regex(/^(?=\d)(\d+h)?(\d+m)?(\d+s)?$/, { error: SCRAPE_INTERVAL_EXPECTED })
         .default("30s"),

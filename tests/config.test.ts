@@ -94,19 +94,44 @@ describe("stack config", () => {
   });
 
   describe("sizing from expected spans per second (guide: 512Mi + 100Mi/1k + 200Mi SPM; 300m + 100m/1k)", () => {
-    it("derives requests, 2x limits and the volume tier from 3000 spans/s", () => {
+    it("derives requests and 2x limits from 3000 spans/s", () => {
       const config = valid(set(dev(), "jaeger.expectedSpansPerSecond", "3000"));
-      // memory 512 + 3*100 + 200 = 1012Mi; cpu 300 + 3*100 = 600m; 1k..5k spans/s -> 20Gi
+      // memory 512 + 3*100 + 200 = 1012Mi; cpu 300 + 3*100 = 600m
       assert.deepEqual(config.jaeger.resources, {
         requests: { cpu: "600m", memory: "1012Mi" },
         limits: { cpu: "1200m", memory: "2024Mi" },
       });
-      assert.equal(config.storage.badger.volumeSize, "20Gi");
     });
 
-    it("uses the 5Gi tier below 1k spans/s and 50Gi above 5k", () => {
-      assert.equal(valid(set(dev(), "jaeger.expectedSpansPerSecond", "999")).storage.badger.volumeSize, "5Gi");
-      assert.equal(valid(set(dev(), "jaeger.expectedSpansPerSecond", "5001")).storage.badger.volumeSize, "50Gi");
+    it("sizes the Badger volume for spans/s x bytes/span x retention with 1.5x headroom", () => {
+      // 1000 spans/s x 1024 B x 86400 s = 88,473,600,000 B = 82.4 GiB; x 1.5 = 123.6 -> 124Gi
+      let raw = set(dev(), "jaeger.expectedSpansPerSecond", "1000");
+      raw = set(raw, "storage.retention", "24h");
+      assert.equal(valid(raw).storage.badger.volumeSize, "124Gi");
+      // half the span size, half the volume: 41.2 GiB x 1.5 = 61.8 -> 62Gi
+      assert.equal(valid(set(raw, "storage.bytesPerSpan", "512")).storage.badger.volumeSize, "62Gi");
+      // dev (200 spans/s, 168h): 200 x 1024 x 604800 = 123,863,040,000 B = 115.4 GiB; x 1.5 = 173.0 -> 174Gi
+      assert.equal(valid(dev()).storage.badger.volumeSize, "174Gi");
+    });
+
+    it("sizes each in-cluster Elasticsearch node for every copy of the retained spans", () => {
+      // prod: 3000 x 1024 x 604800 = 1,857,945,600,000 B = 1730.3 GiB; x (1 + 1 replica) x 1.5 / 3 nodes = 1730.3 -> 1731Gi
+      assert.equal(valid(stackConfig("prod")).storage.elasticsearch.inCluster.volumeSize, "1731Gi");
+      // no replica: half of that, 865.2 -> 866Gi
+      const raw = set(stackConfig("prod"), "storage.elasticsearch.spans.replicas", "0");
+      assert.equal(valid(raw).storage.elasticsearch.inCluster.volumeSize, "866Gi");
+    });
+
+    it("warns (without failing) when an explicit volume is smaller than the load needs", () => {
+      const result = parseStackConfig(set(dev(), "storage.badger.volumeSize", "5Gi"));
+      assert.ok(result.ok);
+      assert.deepEqual(result.warnings, [
+        'jaeger-spm:storage.badger.volumeSize = "5Gi" is smaller than the 174Gi that 200 spans/s x 1024 B x 168h needs; the disk fills before retention deletes data',
+      ]);
+      assert.deepEqual(
+        (parseStackConfig(set(dev(), "storage.badger.volumeSize", "200Gi")) as { warnings: string[] }).warnings,
+        [],
+      );
     });
 
     it("lets explicit values win field by field", () => {

@@ -140,7 +140,8 @@ describe("Jaeger on Badger (dev stack)", function () {
       }
       const claim = objectNamed(dev, "PersistentVolumeClaim", "jaeger-badger");
       assert.deepEqual(claim.spec?.accessModes, ["ReadWriteOnce"]);
-      assert.equal(claim.spec?.resources?.requests?.storage, "5Gi");
+      // derived: 200 spans/s x 1 KiB x 168h x 1.5 headroom (config/sizing.ts)
+      assert.equal(claim.spec?.resources?.requests?.storage, "174Gi");
     });
 
     it("probes GET /status on the healthcheckv2 port", () => {
@@ -284,8 +285,21 @@ describe("Jaeger on Badger (dev stack)", function () {
 describe("config changes touch only what they must", () => {
   const set = (key: string, value: string) => configSet(stackConfig("dev"), key, value, { path: true });
 
+  /** Inputs as the engine diffs them: paths under ignoreChanges keep their old value. */
   function inputsOf(ev: Evaluation, kind: string, name: string): unknown {
-    return resourceFor(ev, kind, name).inputs;
+    const resource = resourceFor(ev, kind, name);
+    const inputs = structuredClone(resource.inputs);
+    for (const path of resource.options.ignoreChanges ?? []) {
+      const keys = path.split(".");
+      const parent = keys
+        .slice(0, -1)
+        .reduce<Record<string, unknown> | undefined>(
+          (node, key) => node?.[key] as Record<string, unknown> | undefined,
+          inputs,
+        );
+      if (parent) delete parent[keys[keys.length - 1]];
+    }
+    return inputs;
   }
 
   let before_: Evaluation;
@@ -319,7 +333,25 @@ describe("config changes touch only what they must", () => {
 
   it("no stack-config change replaces the claim: its storage class is ignored after creation", () => {
     const claim = resourceFor(before_, "PersistentVolumeClaim", "jaeger-badger");
-    assert.deepEqual(claim.options.ignoreChanges, ["spec.storageClassName"]);
+    assert.ok(claim.options.ignoreChanges?.includes("spec.storageClassName"));
+  });
+
+  it("a shorter retention never asks Kubernetes to shrink the claim; an explicit size still grows it", async () => {
+    const shorter = await evaluateStack("dev", set("storage.retention", "24h"));
+    const claim = resourceFor(shorter, "PersistentVolumeClaim", "jaeger-badger");
+    // the derived size went down (25Gi), but the engine keeps the existing request
+    assert.equal(
+      objectNamed(shorter, "PersistentVolumeClaim", "jaeger-badger").spec?.resources?.requests?.storage,
+      "25Gi",
+    );
+    assert.ok(claim.options.ignoreChanges?.includes("spec.resources.requests.storage"));
+    const explicit = await evaluateStack("dev", set("storage.badger.volumeSize", "300Gi"));
+    const explicitClaim = resourceFor(explicit, "PersistentVolumeClaim", "jaeger-badger");
+    assert.ok(!explicitClaim.options.ignoreChanges?.includes("spec.resources.requests.storage"));
+    assert.equal(
+      objectNamed(explicit, "PersistentVolumeClaim", "jaeger-badger").spec?.resources?.requests?.storage,
+      "300Gi",
+    );
   });
 });
 
@@ -364,7 +396,8 @@ describe("prod stack (Elasticsearch via ECK)", () => {
     assert.equal(claim.options.retainOnDelete, true);
     assert.equal(
       objectNamed(badger, "PersistentVolumeClaim", "jaeger-badger").spec?.resources?.requests?.storage,
-      "20Gi",
+      // 3000 spans/s x 1 KiB x 168h = 1730.3 GiB, x 1.5 headroom = 2595.5 -> 2596Gi
+      "2596Gi",
     );
   });
 });

@@ -4,10 +4,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import type { AlertingRule, RecordingRule, RuleFile } from "../components/monitoring/rules";
-import { ROOT, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { ROOT, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
 import { promtool } from "./support/promtool";
 
 const TEST_FILE = path.join(ROOT, "tests/promtool/jaeger-rules.test.yml");
+const RUNBOOK_BASE = "https://git.example.com/platform/jaeger-spm/-/blob/main/README.md";
 
 interface PromtoolTestFile {
   rule_files: string[];
@@ -29,9 +30,28 @@ describe("Prometheus rules on Prometheus' own engine (promtool)", function () {
   let dir: string;
 
   before(async () => {
-    // The real program's rules for dev, with the exporter queue on so every alert exists.
-    const raw = configSet(stackConfig("dev"), "jaeger.exporterQueue.enabled", "true", { path: true });
-    rules = (await evaluateStack("dev", raw)).outputs.prometheusRules as RuleFile;
+    // The real program's rules for dev, with the exporter queue on and a runbook URL, plus the
+    // alerts only other shapes have: prod's (Elasticsearch) and prod on Badger with backups.
+    const dev = configSet(
+      configSet(stackConfig("dev"), "jaeger.exporterQueue.enabled", "true", { path: true }),
+      "monitoring.runbookBaseUrl",
+      RUNBOOK_BASE,
+      { path: true },
+    );
+    const prodBadger = configSet(stackConfig("prod"), "storage.backend", "badger", { path: true });
+    // One evaluation at a time: the Pulumi runtime the mocks stand in for is process-wide.
+    const rulesOf = async (stack: string, raw: RawConfig) =>
+      (await evaluateStack(stack, raw)).outputs.prometheusRules as RuleFile;
+    rules = await rulesOf("dev", dev);
+    const others = [await rulesOf("prod", stackConfig("prod")), await rulesOf("prod", prodBadger)];
+    const have = new Set(rules.groups.flatMap((g) => g.rules).map((r) => ("alert" in r ? r.alert : r.record)));
+    for (const other of others) {
+      const extra = other.groups
+        .flatMap((g) => g.rules)
+        .filter((r): r is AlertingRule => isAlert(r) && !have.has(r.alert));
+      extra.forEach((r) => have.add(r.alert));
+      rules.groups.find((g) => g.name === "jaeger-alerts")?.rules.push(...extra);
+    }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "promtool-"));
     fs.writeFileSync(path.join(dir, "jaeger-rules.yaml"), stringify(rules));
 
@@ -51,7 +71,7 @@ describe("Prometheus rules on Prometheus' own engine (promtool)", function () {
           expected.exp_annotations = {
             ...expected.exp_annotations,
             description: rule.annotations.description,
-            runbook: rule.annotations.runbook,
+            ...(rule.annotations.runbook_url && { runbook_url: rule.annotations.runbook_url }),
           };
         }
       }
@@ -113,5 +133,12 @@ describe("Prometheus rules on Prometheus' own engine (promtool)", function () {
       assert.ok(alert.annotations.summary && alert.annotations.description, alert.alert);
       assert.match(readme, new RegExp(`^#### ${alert.alert}$`, "m"), `README runbook for ${alert.alert}`);
     }
+  });
+
+  it("links each alert to its runbook with an absolute runbook_url (what Alertmanager and Grafana show)", () => {
+    const devAlerts = rules.groups.flatMap((g) => g.rules).filter(isAlert);
+    const url = devAlerts.find((a) => a.alert === "JaegerTargetDown")?.annotations.runbook_url ?? "";
+    assert.equal(new URL(url).protocol, "https:");
+    assert.equal(url, `${RUNBOOK_BASE}#jaegertargetdown`);
   });
 });

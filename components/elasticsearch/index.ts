@@ -40,10 +40,13 @@ export interface SearchBackendArgs {
         apiKey: pulumi.Output<string>;
         caCert?: string;
       }
-    | ({ mode: "inCluster"; operatorChartVersion: string; operatorNamespace: string } & Omit<
-        InClusterElasticsearchInput,
-        "namespace"
-      >);
+    | ({
+        mode: "inCluster";
+        operatorChartVersion: string;
+        operatorNamespace: string;
+        /** The volume size was derived from the load: applied at creation only. */
+        volumeDerived: boolean;
+      } & Omit<InClusterElasticsearchInput, "namespace">);
   indexCleaner: { image: string; schedule: string; days: number };
   /** IRSA identity of the in-cluster Elasticsearch pods, for snapshots to S3. */
   s3Identity?: { serviceAccountName: string; roleArn: pulumi.Input<string>; region: string };
@@ -179,7 +182,16 @@ export class SearchBackend extends pulumi.ComponentResource {
               }),
             ),
           },
-          { parent: this, dependsOn: [operator, ...realm], protect: args.protectData, retainOnDelete: true },
+          {
+            parent: this,
+            dependsOn: [operator, ...realm],
+            protect: args.protectData,
+            retainOnDelete: true,
+            // A derived size may go down with retention; ECK refuses to shrink volumes.
+            ignoreChanges: c.volumeDerived
+              ? ["spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage"]
+              : [],
+          },
         ),
       );
       this.connection = inClusterConnection(args.namespaceName, indices);

@@ -34,6 +34,8 @@ export type JaegerStorageArgs =
       /** Go duration for Badger's ttl.spans. */
       retention: string;
       volumeSize: string;
+      /** The size was derived from the load: applied at creation only (a claim cannot shrink). */
+      volumeDerived: boolean;
       storageClass?: string;
     }
   | {
@@ -168,7 +170,12 @@ export class Jaeger extends pulumi.ComponentResource {
             // Badger) leaves the trace data in place; deleting it is an explicit kubectl step.
             retainOnDelete: true,
             // The class of an existing claim cannot change in place; never replace (= delete) trace data for it.
-            ignoreChanges: ["spec.storageClassName"],
+            // A derived size follows retention and spans/s, which may go down; Kubernetes refuses to shrink
+            // a claim, so only an explicit storage.badger.volumeSize resizes an existing one.
+            ignoreChanges: [
+              "spec.storageClassName",
+              ...(storage.volumeDerived ? ["spec.resources.requests.storage"] : []),
+            ],
           },
         ),
       );

@@ -1,6 +1,8 @@
 // One source of truth for Jaeger's Prometheus rules: SPM RED recording rules (the
 // exact metric names and labels Jaeger's Monitor tab queries) and alerts on Jaeger
-// v2's own telemetry (OpenTelemetry Collector metric names, ../shared/reference/jaeger-v2.md §6).
+// v2's own telemetry: OpenTelemetry Collector metric names, and Jaeger's storage metrics as
+// its jaeger_storage extension names them (jaeger.storage.* with labels name and role;
+// https://github.com/jaegertracing/jaeger/blob/v2.20.0/cmd/internal/storageconfig/factory.go).
 // Rendered as a PrometheusRule for prometheus-operator and as a plain rules file.
 import { stringify } from "yaml";
 
@@ -14,7 +16,7 @@ export interface AlertingRule {
   expr: string;
   for: string;
   labels: { severity: "warning" | "critical" };
-  annotations: { summary: string; description: string; runbook: string };
+  annotations: { summary: string; description: string; runbook_url?: string };
 }
 
 export interface RuleGroup {
@@ -33,6 +35,7 @@ export interface AlertThresholds {
   readonly noSpansFor: string;
   readonly targetDownFor: string;
   readonly exporterQueueRatio: number;
+  /** Badger: fire when less than (1 - this) of the volume's size is free. */
   readonly volumeUsedRatio: number;
   readonly spanMetricsMissingFor: string;
   readonly memoryRatio: number;
@@ -45,8 +48,12 @@ export interface RuleInput {
   readonly telemetry: readonly { readonly service: string; readonly memoryLimitBytes: number }[];
   /** Service whose :8889 endpoint serves span metrics. */
   readonly spanMetricsService: string;
-  /** Badger's claim, when the storage is Badger. */
-  readonly badgerClaim?: string;
+  /** What stores the spans: Badger's volume size decides when free space is low. */
+  readonly storage: { readonly kind: "badger"; readonly volumeBytes: number } | { readonly kind: "search" };
+  /** CronJob whose Jobs write backups, when backups are on (failures need kube-state-metrics). */
+  readonly backupCronJob?: string;
+  /** Absolute URL of the README; each alert links to its runbook section there. */
+  readonly runbookBaseUrl?: string;
   /** Whether the storage exporter has a queue (its size/capacity metrics exist only then). */
   readonly exporterQueue: boolean;
   readonly thresholds: AlertThresholds;
@@ -90,9 +97,8 @@ export function spmRecordingRules(): RecordingRule[] {
   return rules;
 }
 
-function runbook(alert: string): string {
-  return `README.md#${alert.toLowerCase()}`;
-}
+/** GitHub-style anchor of the README heading `#### <alert>`. */
+export const runbookAnchor = (alert: string) => alert.toLowerCase();
 
 const percent = (ratio: number) => `${+(ratio * 100).toFixed(2)}%`;
 
@@ -114,7 +120,11 @@ export function jaegerAlerts(input: RuleInput): AlertingRule[] {
     expr,
     for: forDuration,
     labels: { severity },
-    annotations: { summary, description, runbook: runbook(name) },
+    annotations: {
+      summary,
+      description,
+      ...(input.runbookBaseUrl && { runbook_url: `${input.runbookBaseUrl}#${runbookAnchor(name)}` }),
+    },
   });
 
   const accepted = rate("otelcol_receiver_accepted_spans_total");
@@ -142,7 +152,8 @@ export function jaegerAlerts(input: RuleInput): AlertingRule[] {
     alert(
       "JaegerNoSpansAccepted",
       "warning",
-      `${accepted} == 0 and on (namespace) max by (namespace) (up{${telemetry}}) == 1`,
+      // After a restart the counter has no series until the first span arrives: count that as 0.
+      `(${accepted} or on (namespace) max by (namespace) (up{${telemetry}}) * 0) == 0 and on (namespace) max by (namespace) (up{${telemetry}}) == 1`,
       t.noSpansFor,
       "Jaeger in {{ $labels.namespace }} has accepted no spans for " + t.noSpansFor,
       "Jaeger is up but no receiver accepted a span: clients or the OpenTelemetry Collector cannot reach it, or sampling drops everything.",
@@ -198,16 +209,47 @@ export function jaegerAlerts(input: RuleInput): AlertingRule[] {
       ),
     );
   }
-  if (input.badgerClaim) {
-    const claim = `namespace="${input.namespace}", persistentvolumeclaim="${input.badgerClaim}"`;
+  if (input.storage.kind === "search") {
+    // Elasticsearch/OpenSearch writes are asynchronous bulk requests: the exporter reports
+    // success before the bulk fails, so only the storage's own counters see lost spans.
+    const bulk = (what: string) =>
+      `sum by (namespace) (rate(jaeger_storage_bulk_index_${what}_total{${telemetry}, role="tracestore"}[${WINDOW}]))`;
     alerts.push(
       alert(
-        "JaegerBadgerVolumeNearFull",
+        "JaegerStorageWritesFailing",
         "critical",
-        `1 - max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_available_bytes{${claim}}) / max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_capacity_bytes{${claim}}) > ${t.volumeUsedRatio}`,
+        `${bulk("errors")} / ${bulk("attempts")} > ${t.exportFailedRatio}`,
         t.for,
-        "Badger volume {{ $labels.persistentvolumeclaim }} is {{ $value | humanizePercentage }} full",
-        `More than ${percent(t.volumeUsedRatio)} of the Badger volume is used. A full volume stops compaction and writes.`,
+        "Jaeger in {{ $labels.namespace }} fails {{ $value | humanizePercentage }} of its bulk writes to Elasticsearch/OpenSearch",
+        `More than ${percent(t.exportFailedRatio)} of bulk index requests fail (rejections, mapping errors, read-only or full disks). The spans in them are lost.`,
+      ),
+    );
+  } else {
+    // Jaeger's own measure of the free space under Badger's directories (statfs); it also
+    // works where kubelet volume stats do not exist, such as hostPath volumes on kind or k3d.
+    const available = (log: "value" | "key") => `jaeger_storage_badger_${log}_log_bytes_available{${telemetry}}`;
+    const floor = Math.round((1 - t.volumeUsedRatio) * input.storage.volumeBytes);
+    alerts.push(
+      alert(
+        "JaegerBadgerDiskSpaceLow",
+        "critical",
+        `min by (namespace) (${available("value")} or ${available("key")}) < ${floor}`,
+        t.for,
+        "Badger in {{ $labels.namespace }} has {{ $value | humanize1024 }}B of disk left",
+        `Less than ${percent(1 - t.volumeUsedRatio)} of the Badger volume's size (${floor} bytes) is free. A full disk stops compaction and writes.`,
+      ),
+    );
+  }
+  if (input.backupCronJob) {
+    alerts.push(
+      alert(
+        "JaegerBackupFailed",
+        "warning",
+        // Jobs of the CronJob are named <cronjob>-<scheduled time>; one that failed in the last day.
+        `max by (namespace, job_name) (kube_job_status_failed{namespace="${input.namespace}", job_name=~"${input.backupCronJob}-[0-9]+"} > 0) and on (namespace, job_name) (time() - kube_job_status_start_time{namespace="${input.namespace}"} < 93600)`,
+        "0m",
+        "Jaeger backup {{ $labels.job_name }} in {{ $labels.namespace }} failed",
+        "A scheduled Badger backup failed; the newest backup in S3 is older than planned. Needs kube-state-metrics.",
       ),
     );
   }
