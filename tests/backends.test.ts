@@ -284,7 +284,7 @@ describe("Elasticsearch / OpenSearch backend", () => {
     });
 
     it("imports the Elasticsearch variant of the health dashboard", () => {
-      assert.deepEqual(ev.outputs.grafanaDashboardUids, ["jaeger-spm-red", "jaeger-health"]);
+      assert.deepEqual(ev.outputs.grafanaDashboardUids, ["jaeger-spm-red", "jaeger-health-elasticsearch"]);
       const maps = objectsOfKind(ev, "ConfigMap").filter((m) => m.metadata?.labels?.grafana_dashboard === "1");
       assert.ok(maps.some((m) => Object.values(m.data ?? {}).some((json) => json.includes("Bulk inserts / errors"))));
     });

@@ -57,6 +57,11 @@ function substitute(expr: string, variables: Record<string, string>): string {
 }
 
 describe("Grafana dashboards", () => {
+  it("gives every committed dashboard its own uid (a shared Grafana can hold both health variants)", () => {
+    const uids = FILES.map((f) => dashboard(f).uid);
+    assert.equal(new Set(uids).size, uids.length, uids.join(", "));
+  });
+
   for (const file of FILES) {
     describe(file, () => {
       it("is committed exactly as its builder generates it (npm run dashboards)", () => {

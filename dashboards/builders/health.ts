@@ -1,6 +1,8 @@
 // "Jaeger health": is Jaeger v2 accepting, writing and serving spans, and how are its
 // resources and storage doing. Metric names are Jaeger v2's OpenTelemetry Collector
-// telemetry (../shared/reference/jaeger-v2.md §6); one variant per storage backend.
+// telemetry and its jaeger_storage extension's metrics (jaeger.storage.*, labels name and
+// role; https://github.com/jaegertracing/jaeger/blob/v2.20.0/cmd/internal/storageconfig/factory.go);
+// one variant per storage backend, each with its own uid so both can live in one Grafana.
 import {
   DashboardBuilder,
   QueryVariableBuilder,
@@ -10,8 +12,8 @@ import {
 import * as units from "@grafana/grafana-foundation-sdk/units";
 import { DATASOURCE, datasourceVariable, queries, timeseriesPanel } from "./common";
 
-export const HEALTH_DASHBOARD_UID = "jaeger-health";
 export type Backend = "badger" | "elasticsearch";
+export const healthDashboardUid = (backend: Backend) => `jaeger-health-${backend}`;
 
 const NS = 'namespace="$namespace"';
 const rate = (metric: string, by: string) => `sum by (${by}) (rate(${metric}{${NS}}[$__rate_interval]))`;
@@ -20,13 +22,16 @@ function panel(title: string, description: string, unit: string, ...targets: { e
   return queries(...targets).reduce((p, target) => p.withTarget(target), timeseriesPanel(title, description, unit));
 }
 
-export function healthDashboard(backend: Backend, badgerClaim = "jaeger-badger") {
+/** The trace store's own metrics (the jaeger_storage backend "traces" is the only trace store). */
+const TRACE_STORE = `${NS}, role="tracestore"`;
+
+export function healthDashboard(backend: Backend) {
   const accepted = rate("otelcol_receiver_accepted_spans_total", "namespace");
   const refused = rate("otelcol_receiver_refused_spans_total", "namespace");
   const sent = rate("otelcol_exporter_sent_spans_total", "exporter");
   const failed = rate("otelcol_exporter_send_failed_spans_total", "exporter");
   const builder = new DashboardBuilder(`Jaeger health (${backend})`)
-    .uid(HEALTH_DASHBOARD_UID)
+    .uid(healthDashboardUid(backend))
     .tags(["jaeger", "tracing"])
     .description("Jaeger v2 ingestion, storage writes, queries and resources.")
     .refresh("1m")
@@ -117,39 +122,53 @@ export function healthDashboard(backend: Backend, badgerClaim = "jaeger-badger")
     );
 
   if (backend === "badger") {
-    const claim = `${NS}, persistentvolumeclaim="${badgerClaim}"`;
+    // Free bytes under Badger's directories (statfs), refreshed at each maintenance run;
+    // it also works on hostPath volumes, which have no kubelet volume stats.
     return builder
       .withRow(new RowBuilder("Badger"))
       .withPanel(
         panel(
-          "Badger size",
-          "Bytes in Badger's LSM tree and value log.",
+          "Badger free disk",
+          "Free bytes on the volume under Badger's value and key directories, as Jaeger measures them.",
           units.BytesIEC,
-          { expr: `sum by (instance) (jaeger_badger_size_bytes_lsm{${NS}})`, legend: "LSM {{instance}}" },
-          { expr: `sum by (instance) (jaeger_badger_size_bytes_vlog{${NS}})`, legend: "value log {{instance}}" },
+          {
+            expr: `min by (instance) (jaeger_storage_badger_value_log_bytes_available{${TRACE_STORE}})`,
+            legend: "values {{instance}}",
+          },
+          {
+            expr: `min by (instance) (jaeger_storage_badger_key_log_bytes_available{${TRACE_STORE}})`,
+            legend: "keys {{instance}}",
+          },
         ),
       )
       .withPanel(
-        panel("Badger volume used %", "Share of the Badger volume in use (kubelet volume stats).", units.Percent, {
-          expr: `100 * (1 - sum(kubelet_volume_stats_available_bytes{${claim}}) / sum(kubelet_volume_stats_capacity_bytes{${claim}}))`,
-          legend: badgerClaim,
-        }),
+        panel(
+          "Since last value-log GC",
+          "Time since Badger's value-log garbage collection last finished (it frees space of expired spans).",
+          units.Seconds,
+          {
+            expr: `time() - max by (instance) (jaeger_storage_badger_storage_valueloggc_last_run{${TRACE_STORE}}) / 1e9`,
+            legend: "{{instance}}",
+          },
+        ),
       );
   }
+  const bulk = (what: string) =>
+    `sum by (namespace) (rate(jaeger_storage_bulk_index_${what}_total{${TRACE_STORE}}[$__rate_interval]))`;
   return builder
     .withRow(new RowBuilder("Elasticsearch"))
     .withPanel(
       panel(
         "Bulk inserts / errors",
-        "Documents per second indexed by Jaeger's bulk processor, and bulk errors.",
+        "Spans per second indexed by Jaeger's bulk writer, and failed bulk items (writes are asynchronous: these are the spans lost).",
         units.Short,
-        { expr: rate("jaeger_bulk_index_inserts_total", "namespace"), legend: "inserted" },
-        { expr: rate("jaeger_bulk_index_errors_total", "namespace"), legend: "errors" },
+        { expr: bulk("inserts"), legend: "inserted" },
+        { expr: bulk("errors"), legend: "errors" },
       ),
     )
     .withPanel(
       panel("Bulk error %", "Share of bulk index attempts that failed.", units.Percent, {
-        expr: `100 * ${rate("jaeger_bulk_index_errors_total", "namespace")} / ${rate("jaeger_bulk_index_attempts_total", "namespace")}`,
+        expr: `100 * ${bulk("errors")} / ${bulk("attempts")}`,
         legend: "errors",
       }),
     );
