@@ -14,7 +14,7 @@ import { dashboardFilesFor, loadDashboard } from "./components/grafana/dashboard
 import { ECK_OBJECTS } from "./components/elasticsearch/eck";
 import { Jaeger, JaegerStorageArgs, NAMES } from "./components/jaeger";
 import { rolePorts } from "./components/jaeger/jaegerConfig";
-import { INGEST_PORTS, PORTS } from "./components/jaeger/ports";
+import { PORTS, ingestPorts } from "./components/jaeger/ports";
 import { commonLabels, selectorLabels } from "./components/jaeger/workload";
 import { JaegerMonitoring } from "./components/monitoring";
 import { BundledMonitoring } from "./components/monitoring/bundled";
@@ -276,7 +276,7 @@ if (security.networkPolicies) {
       ingestPods: selectorLabels("jaeger", ingestRole),
       queryPods: selectorLabels("jaeger", queryRole),
       allJaegerPods: jaeger.serviceSelector,
-      ingestPorts: INGEST_PORTS.map((p) => p.port),
+      ingestPorts: ingestPorts(!tls.enabled || tls.legacyReceivers).map((p) => p.port),
       queryPorts: [PORTS.queryHttp.port, PORTS.queryGrpc.port],
       metricsPorts: rolePorts(ingestRole)
         .filter((p) => p === PORTS.metrics || p === PORTS.spanMetrics)

@@ -56,12 +56,52 @@ describe("security", () => {
         assert.deepEqual(mountedFrom(d, tls.key_file), { secret: "jaeger-collector-tls", key: "tls.key" });
         assert.deepEqual(mountedFrom(d, tls.client_ca_file), { secret: "otel-clients-ca", key: "ca.crt" });
       }
-      assert.equal(
-        at(deploymentConfig(ev, d), "receivers.zipkin.tls"),
-        undefined,
-        "legacy receivers stay plain unless asked",
-      );
     });
+
+    it("does not run the Jaeger and Zipkin receivers, which would take spans without TLS or a client certificate", () => {
+      const d = objectNamed(ev, "Deployment", "jaeger");
+      const doc = deploymentConfig(ev, d);
+      assert.deepEqual(Object.keys(at(doc, "receivers") as object), ["otlp"]);
+      assert.deepEqual(at(doc, "service.pipelines.traces.receivers"), ["otlp"]);
+      const legacy = [14250, 14268, 9411];
+      const containerPorts = (d.spec?.template.spec?.containers[0].ports ?? []).map((p) => p.containerPort);
+      const servicePorts = (objectNamed(ev, "Service", "jaeger-collector").spec?.ports ?? []).map((p) => p.port);
+      const policyPorts = (objectNamed(ev, "NetworkPolicy", "jaeger-jaeger-ingest").spec?.ingress ?? []).flatMap((r) =>
+        (r.ports ?? []).map((p) => p.port),
+      );
+      for (const port of legacy) {
+        assert.ok(!containerPorts.includes(port), `container port ${port}`);
+        assert.ok(!servicePorts.includes(port), `Service port ${port}`);
+        assert.ok(!policyPorts.includes(port), `NetworkPolicy port ${port}`);
+      }
+      assert.ok(servicePorts.includes(4317) && policyPorts.includes(4317));
+      assert.equal(ev.outputs.otlpHttpEndpoint, "https://jaeger-collector.observability.svc.cluster.local:4318");
+      assert.equal(ev.outputs.zipkinEndpoint, null);
+    });
+  });
+
+  it("with mTLS and legacyReceivers, the Jaeger and Zipkin receivers require client certificates too", async () => {
+    const ev = await evaluateStack(
+      "dev",
+      edits("dev", [
+        ["security.tls.enabled", "true"],
+        ["security.tls.source", "secret"],
+        ["security.tls.secretName", "my-tls"],
+        ["security.tls.mtls", "true"],
+        ["security.tls.clientCaSecret", "otel-clients-ca"],
+        ["security.tls.legacyReceivers", "true"],
+      ]),
+    );
+    const d = objectNamed(ev, "Deployment", "jaeger");
+    const doc = deploymentConfig(ev, d);
+    for (const path of [
+      "receivers.zipkin.tls",
+      "receivers.jaeger.protocols.grpc.tls",
+      "receivers.jaeger.protocols.thrift_http.tls",
+    ]) {
+      const tls = at(doc, path) as Record<string, string>;
+      assert.deepEqual(mountedFrom(d, tls.client_ca_file), { secret: "otel-clients-ca", key: "ca.crt" }, path);
+    }
   });
 
   it("uses an existing TLS Secret, and can cover the Jaeger and Zipkin receivers too", async () => {
@@ -102,11 +142,15 @@ describe("security", () => {
       );
     });
 
-    it("puts the query HTTP API behind the basicauth extension reading the htpasswd Secret", () => {
+    it("puts the query HTTP and gRPC APIs behind the basicauth extension reading the htpasswd Secret", () => {
       const d = objectNamed(ev, "Deployment", "jaeger");
       const doc = deploymentConfig(ev, d);
       assert.ok((at(doc, "service.extensions") as string[]).includes("basicauth/ui"));
       assert.deepEqual(at(doc, "extensions.jaeger_query.http.auth"), { authenticator: "basicauth/ui" });
+      // 16685 serves the same traces (api_v2/api_v3 gRPC): no side door around the password
+      assert.deepEqual(at(doc, "extensions.jaeger_query.grpc.auth"), { authenticator: "basicauth/ui" });
+      const servicePorts = (objectNamed(ev, "Service", "jaeger-query").spec?.ports ?? []).map((p) => p.port);
+      assert.ok(servicePorts.includes(16685), "gRPC stays served, with authentication");
       const file = String(at(doc, "extensions.basicauth/ui.htpasswd.file"));
       assert.deepEqual(mountedFrom(d, file), { secret: "jaeger-ui-htpasswd", key: "htpasswd" });
       const secret = resourceFor(ev, "Secret", "jaeger-ui-htpasswd");

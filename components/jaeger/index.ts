@@ -12,7 +12,7 @@ import type { Resources } from "../../config/sizing";
 import type { DeepReadonly } from "../../config/types";
 import { JaegerEndpoints, jaegerEndpoints } from "./endpoints";
 import { Role, SearchStorage, Storage, buildUiConfig, renderJaegerConfig } from "./jaegerConfig";
-import { INGEST_PORTS, PORTS } from "./ports";
+import { PORTS, ingestPorts } from "./ports";
 import { SAMPLING_FILE, renderSamplingStrategies } from "./sampling";
 import {
   CONFIG_CHECKSUM_ANNOTATION,
@@ -115,6 +115,8 @@ export class Jaeger extends pulumi.ComponentResource {
     const storage = args.storage;
     const single = storage.kind === "badger";
     const ingestRole: Role = single ? "all-in-one" : "collector";
+    // With TLS, the Jaeger native and Zipkin receivers run only when they get it too.
+    const legacyReceivers = !args.tls || args.tls.legacyReceivers;
     const queryRole: Role = single ? "all-in-one" : "query";
     this.roles = single ? ["all-in-one"] : ["collector", "query"];
 
@@ -264,6 +266,7 @@ export class Jaeger extends pulumi.ComponentResource {
                 serviceAccountName: NAMES.serviceAccount,
                 terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
                 spreadSelector: stateless ? selector : undefined,
+                legacyReceivers,
               }),
             },
           },
@@ -336,7 +339,7 @@ export class Jaeger extends pulumi.ComponentResource {
     });
     const collector = service("collector", NAMES.collectorService, ingestRole, ingestSelector, {
       type: "ClusterIP",
-      ports: servicePorts(INGEST_PORTS),
+      ports: servicePorts(ingestPorts(legacyReceivers)),
     });
     const telemetryPorts = { type: "ClusterIP", ports: servicePorts([PORTS.metrics, PORTS.health]) };
     service(
@@ -378,7 +381,14 @@ export class Jaeger extends pulumi.ComponentResource {
     this.endpoints = pulumi
       .all([this.namespace, this.queryServiceName, this.collectorServiceName])
       .apply(([ns, queryService, collectorService]) =>
-        jaegerEndpoints({ namespace: ns, queryService, collectorService, query: args.query }),
+        jaegerEndpoints({
+          namespace: ns,
+          queryService,
+          collectorService,
+          query: args.query,
+          tls: !!args.tls,
+          legacyReceivers,
+        }),
       );
     this.serviceSelector = { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": name };
     this.registerOutputs({

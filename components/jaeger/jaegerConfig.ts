@@ -3,7 +3,7 @@
 // Badger, §2b/c Elasticsearch/OpenSearch, §3 SPM, §4 ports and bind addresses,
 // §5 remote sampling) and upstream example configs: an unknown key crash-loops the pod.
 import { stringify } from "yaml";
-import { INGEST_PORTS, JaegerPort, PORTS, listenOn } from "./ports";
+import { JaegerPort, PORTS, ingestPorts, listenOn } from "./ports";
 
 export interface BadgerStorage {
   readonly kind: "badger";
@@ -97,9 +97,17 @@ export const METRICS_STORE = "spm_prometheus";
 const ingests = (role: Role) => role !== "query";
 const serves = (role: Role) => role !== "collector";
 
+/**
+ * Whether the Jaeger native and Zipkin receivers run. With TLS on OTLP they run only when
+ * they get the same TLS (and client CA): a plaintext side door would bypass it.
+ */
+export function legacyReceiversEnabled(tls: JaegerConfigInput["tls"]): boolean {
+  return !tls || tls.legacyReceivers;
+}
+
 /** Ports each role listens on. */
-export function rolePorts(role: Role): JaegerPort[] {
-  const ingest = [...INGEST_PORTS, PORTS.spanMetrics];
+export function rolePorts(role: Role, legacyReceivers = true): JaegerPort[] {
+  const ingest = [...ingestPorts(legacyReceivers), PORTS.spanMetrics];
   const query = [PORTS.queryHttp, PORTS.queryGrpc];
   const always = [PORTS.metrics, PORTS.health];
   return [...(ingests(role) ? ingest : []), ...(serves(role) ? query : []), ...always];
@@ -149,21 +157,24 @@ function receivers(input: JaegerConfigInput) {
       reload_interval: "1h",
     },
   };
-  const legacyTls = input.tls?.legacyReceivers ? tls : undefined;
-  return {
+  const otlp = {
     otlp: {
       protocols: {
         grpc: { endpoint: listenOn(PORTS.otlpGrpc), ...tls },
         http: { endpoint: listenOn(PORTS.otlpHttp), ...tls },
       },
     },
+  };
+  if (!legacyReceiversEnabled(input.tls)) return otlp;
+  return {
+    ...otlp,
     jaeger: {
       protocols: {
-        grpc: { endpoint: listenOn(PORTS.jaegerGrpc), ...legacyTls },
-        thrift_http: { endpoint: listenOn(PORTS.jaegerThriftHttp), ...legacyTls },
+        grpc: { endpoint: listenOn(PORTS.jaegerGrpc), ...tls },
+        thrift_http: { endpoint: listenOn(PORTS.jaegerThriftHttp), ...tls },
       },
     },
-    zipkin: { endpoint: listenOn(PORTS.zipkin), ...legacyTls },
+    zipkin: { endpoint: listenOn(PORTS.zipkin), ...tls },
   };
 }
 
@@ -178,7 +189,7 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
   const pipelines = ingests(role)
     ? {
         traces: {
-          receivers: ["otlp", "jaeger", "zipkin"],
+          receivers: legacyReceiversEnabled(input.tls) ? ["otlp", "jaeger", "zipkin"] : ["otlp"],
           processors: ["batch"],
           exporters: ["jaeger_storage_exporter", "spanmetrics"],
         },
@@ -215,7 +226,11 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
             endpoint: listenOn(PORTS.queryHttp),
             ...(input.queryBasicAuth && { auth: { authenticator: UI_AUTHENTICATOR } }),
           },
-          grpc: { endpoint: listenOn(PORTS.queryGrpc) },
+          // The same authenticator on gRPC: otherwise 16685 would serve every trace without a password.
+          grpc: {
+            endpoint: listenOn(PORTS.queryGrpc),
+            ...(input.queryBasicAuth && { auth: { authenticator: UI_AUTHENTICATOR } }),
+          },
           ...(input.bearerTokenPropagation && { bearer_token_propagation: true }),
         },
       }),

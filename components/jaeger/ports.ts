@@ -32,16 +32,22 @@ export const PORTS = {
 
 export type PortKey = keyof typeof PORTS;
 
+/** Jaeger native and Zipkin ingestion: run only when they get the same TLS as OTLP (or there is none). */
+export const LEGACY_INGEST_PORTS: readonly JaegerPort[] = [PORTS.jaegerGrpc, PORTS.jaegerThriftHttp, PORTS.zipkin];
+
 /** What clients call: span ingestion in every protocol and remote sampling (the jaeger-collector Service). */
 export const INGEST_PORTS: readonly JaegerPort[] = [
   PORTS.otlpGrpc,
   PORTS.otlpHttp,
-  PORTS.jaegerGrpc,
-  PORTS.jaegerThriftHttp,
-  PORTS.zipkin,
+  ...LEGACY_INGEST_PORTS,
   PORTS.samplingHttp,
   PORTS.samplingGrpc,
 ];
+
+/** The ingestion ports a collector serves: without the legacy receivers when they would bypass TLS. */
+export function ingestPorts(legacyReceivers: boolean): JaegerPort[] {
+  return INGEST_PORTS.filter((p) => legacyReceivers || !LEGACY_INGEST_PORTS.includes(p));
+}
 
 /** `0.0.0.0:<port>`: OTel components default to localhost, which is unreachable from other pods. */
 export function listenOn(p: JaegerPort): string {

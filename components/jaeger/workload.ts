@@ -103,6 +103,8 @@ export interface JaegerPodInput {
   readonly secretFiles: readonly SecretFile[];
   readonly serviceAccountName: string;
   readonly terminationGracePeriodSeconds: number;
+  /** Whether the Jaeger native and Zipkin receivers run (their ports are declared). */
+  readonly legacyReceivers: boolean;
   /** Labels of this role's pods: spread replicas across nodes and zones. */
   readonly spreadSelector?: Readonly<Record<string, string>>;
 }
@@ -155,7 +157,7 @@ export function buildJaegerPodSpec(input: JaegerPodInput): PodSpec {
         image: input.image,
         imagePullPolicy: "IfNotPresent",
         args: ["--config", `${MOUNTS.config}/${CONFIG_FILE}`],
-        ports: containerPorts(rolePorts(input.role)),
+        ports: containerPorts(rolePorts(input.role, input.legacyReceivers)),
         // Badger replays its value log after an unclean stop; give it minutes before liveness counts.
         startupProbe: { ...health, periodSeconds: 10, failureThreshold: 30, timeoutSeconds: 5 },
         livenessProbe: { ...health, periodSeconds: 15, failureThreshold: 5, timeoutSeconds: 5 },
