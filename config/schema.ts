@@ -90,7 +90,8 @@ function jaegerImage() {
 }
 
 const PROBABILITY_EXPECTED = "a sampling probability between 0 and 1 (e.g. 0.1 = 10% of traces)";
-const RATE_EXPECTED = "a rate limit in traces per second, greater than 0";
+const RATE_EXPECTED =
+  "a whole number of traces per second, at least 1 (Jaeger reads the rate as an integer: 0.5 would become 0)";
 const STRATEGY_TYPE_EXPECTED = 'one of "probabilistic" or "ratelimiting"';
 
 const operationStrategy = z.strictObject({
@@ -115,7 +116,7 @@ function checkStrategy(s: StrategyValue, ctx: z.core.$RefinementCtx<StrategyValu
   if (s.type === "probabilistic" && (s.param < 0 || s.param > 1)) {
     ctx.addIssue({ code: "custom", path: ["param"], message: PROBABILITY_EXPECTED });
   }
-  if (s.type === "ratelimiting" && !(s.param > 0)) {
+  if (s.type === "ratelimiting" && !(Number.isInteger(s.param) && s.param >= 1)) {
     ctx.addIssue({ code: "custom", path: ["param"], message: RATE_EXPECTED });
   }
   const seen = new Set<string>();

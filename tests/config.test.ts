@@ -194,7 +194,18 @@ describe("stack config", () => {
         what: "a ratelimiting strategy of 0 traces/s",
         edit: (raw) => set(set(raw, "sampling.services[0].type", "ratelimiting"), "sampling.services[0].param", "0"),
         message:
-          /^jaeger-spm:sampling\.services\[0\]\.param = 0: expected a rate limit in traces per second, greater than 0$/,
+          /^jaeger-spm:sampling\.services\[0\]\.param = 0: expected a whole number of traces per second, at least 1/,
+      },
+      {
+        what: "a ratelimiting strategy of 0.5 traces/s (Jaeger would truncate it to 0)",
+        edit: (raw) => set(set(raw, "sampling.default.type", "ratelimiting"), "sampling.default.param", "0.5"),
+        message:
+          /^jaeger-spm:sampling\.default\.param = "0\.5": expected a whole number of traces per second, at least 1 \(Jaeger reads the rate as an integer: 0\.5 would become 0\)$/,
+      },
+      {
+        what: "a fractional ratelimiting strategy above 1 (2.5 traces/s)",
+        edit: (raw) => set(set(raw, "sampling.services[0].type", "ratelimiting"), "sampling.services[0].param", "2.5"),
+        message: /^jaeger-spm:sampling\.services\[0\]\.param = "2\.5": expected a whole number of traces per second/,
       },
       {
         what: "the same service twice",
