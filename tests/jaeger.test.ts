@@ -144,6 +144,16 @@ describe("Jaeger on Badger (dev stack)", function () {
       assert.equal(claim.spec?.resources?.requests?.storage, "174Gi");
     });
 
+    it("guards memory: memory_limiter first in the traces pipeline, GOMEMLIMIT at 80% of the limit", () => {
+      const doc = jaegerConfigDocument(dev);
+      assert.deepEqual(at(doc, "service.pipelines.traces.processors"), ["memory_limiter", "batch"]);
+      assert.equal(at(doc, "processors.memory_limiter.limit_percentage"), 75);
+      const limit = jaegerContainer(dev).resources?.limits?.memory;
+      // dev's limit 1464Mi (2 x (512 + 20 + 200)Mi); 80% = 1171.2 -> 1171MiB, below the 90% memory alert
+      assert.equal(limit, "1464Mi");
+      assert.deepEqual(jaegerContainer(dev).env, [{ name: "GOMEMLIMIT", value: "1171MiB" }]);
+    });
+
     it("probes GET /status on the healthcheckv2 port", () => {
       const container = jaegerContainer(dev);
       const healthEndpoint = at(jaegerConfigDocument(dev), "extensions.healthcheckv2.http.endpoint");
@@ -217,6 +227,8 @@ describe("Jaeger on Badger (dev stack)", function () {
         at(doc, "service.pipelines") as Record<string, { receivers: string[]; exporters: string[] }>
       )["metrics/spanmetrics"];
       assert.deepEqual(metricsPipeline, { receivers: ["spanmetrics"], exporters: ["prometheus"] });
+      // milliseconds, pinned: Jaeger reads traces_span_metrics_duration_milliseconds_bucket (latency_unit ms)
+      assert.equal(at(doc, "connectors.spanmetrics.histogram.unit"), "ms");
     });
 
     it("queries Prometheus for the normalised names the Monitor tab needs", () => {

@@ -90,6 +90,11 @@ export interface JaegerConfigInput {
 
 export const UI_AUTHENTICATOR = "basicauth/ui";
 
+/** memory_limiter: refuse data above 75% of the container limit, start refusing at 60% on spikes. */
+export const MEMORY_LIMITER = { limitPercentage: 75, spikeLimitPercentage: 15 } as const;
+/** GOMEMLIMIT as a share of the container limit: the Go GC works harder before the kernel OOM-kills. */
+export const GO_MEMORY_LIMIT_RATIO = 0.8;
+
 /** Names of the backends inside `jaeger_storage`. */
 export const TRACE_STORE = "traces";
 export const METRICS_STORE = "spm_prometheus";
@@ -190,7 +195,8 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
     ? {
         traces: {
           receivers: legacyReceiversEnabled(input.tls) ? ["otlp", "jaeger", "zipkin"] : ["otlp"],
-          processors: ["batch"],
+          // memory_limiter first: it refuses data (clients retry) before the pod reaches its limit.
+          processors: ["memory_limiter", "batch"],
           exporters: ["jaeger_storage_exporter", "spanmetrics"],
         },
         "metrics/spanmetrics": { receivers: ["spanmetrics"], exporters: ["prometheus"] },
@@ -259,10 +265,25 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
       }),
     },
     receivers: ingests(role) ? receivers(input) : { nop: {} },
-    processors: { batch: {} },
+    processors: {
+      batch: {},
+      ...(ingests(role) && {
+        // Percentages of the container's memory limit (read from the cgroup); the Go runtime's
+        // own soft limit (GOMEMLIMIT, set on the container) sits above this one.
+        memory_limiter: {
+          check_interval: "1s",
+          limit_percentage: MEMORY_LIMITER.limitPercentage,
+          spike_limit_percentage: MEMORY_LIMITER.spikeLimitPercentage,
+        },
+      }),
+    },
     ...(ingests(role) && {
       connectors: {
-        spanmetrics: { metrics_flush_interval: input.spm.metricsFlushInterval },
+        spanmetrics: {
+          metrics_flush_interval: input.spm.metricsFlushInterval,
+          // Pinned: Jaeger's Monitor tab and our rules read ..._duration_milliseconds_bucket.
+          histogram: { unit: "ms" },
+        },
       },
     }),
     exporters: ingests(role)

@@ -4,7 +4,8 @@ import { createHash } from "node:crypto";
 import type * as k8s from "@pulumi/kubernetes";
 import type { Resources } from "../../config/sizing";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../podSecurity";
-import { Role, rolePorts } from "./jaegerConfig";
+import { parseBytesQuantity } from "../../config/units";
+import { GO_MEMORY_LIMIT_RATIO, Role, rolePorts } from "./jaegerConfig";
 import { HEALTH_PATH, JaegerPort, PORTS } from "./ports";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -109,7 +110,14 @@ export interface JaegerPodInput {
   readonly spreadSelector?: Readonly<Record<string, string>>;
 }
 
+/** GOMEMLIMIT for a container memory limit ("1464Mi" -> "1171MiB"), in whole MiB. */
+export function goMemoryLimit(memoryLimit: string): string | undefined {
+  const bytes = parseBytesQuantity(memoryLimit);
+  return bytes ? `${Math.floor((bytes * GO_MEMORY_LIMIT_RATIO) / 1024 ** 2)}MiB` : undefined;
+}
+
 export function buildJaegerPodSpec(input: JaegerPodInput): PodSpec {
+  const goMemLimit = goMemoryLimit(input.resources.limits.memory);
   const health = { httpGet: { path: HEALTH_PATH, port: PORTS.health.name } };
   const volumeMounts: k8s.types.input.core.v1.VolumeMount[] = [
     { name: "config", mountPath: MOUNTS.config, readOnly: true },
@@ -157,6 +165,7 @@ export function buildJaegerPodSpec(input: JaegerPodInput): PodSpec {
         image: input.image,
         imagePullPolicy: "IfNotPresent",
         args: ["--config", `${MOUNTS.config}/${CONFIG_FILE}`],
+        env: goMemLimit ? [{ name: "GOMEMLIMIT", value: goMemLimit }] : undefined,
         ports: containerPorts(rolePorts(input.role, input.legacyReceivers)),
         // Badger replays its value log after an unclean stop; give it minutes before liveness counts.
         startupProbe: { ...health, periodSeconds: 10, failureThreshold: 30, timeoutSeconds: 5 },
