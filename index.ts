@@ -68,7 +68,15 @@ const es = config.storage.elasticsearch;
 const backupPrefix = (what: string) => `${backupConfig.prefix}/${stack}/${what}`;
 const backupWriters: BackupWriter[] =
   config.storage.backend === "badger"
-    ? [{ name: "badger", serviceAccount: "jaeger-backup", prefix: backupPrefix("badger"), allowDelete: false }]
+    ? [
+        {
+          name: "badger",
+          serviceAccount: "jaeger-backup",
+          prefix: backupPrefix("badger"),
+          allowDelete: false,
+          content: "archives",
+        },
+      ]
     : es.mode === "inCluster"
       ? // Snapshot retention (SLM) deletes expired snapshot files under its own prefix.
         [
@@ -77,6 +85,7 @@ const backupWriters: BackupWriter[] =
             serviceAccount: "jaeger-es-snapshots",
             prefix: backupPrefix("elasticsearch"),
             allowDelete: true,
+            content: "snapshotRepository",
           },
         ]
       : [];
@@ -237,7 +246,9 @@ if (backup && backupConfig.region) {
         kmsKeyArn: backup.kmsKeyArn,
         keyPrefix: backupPrefix("badger"),
         region: backupConfig.region,
-        scratchSize: config.storage.badger.volumeSize,
+        scratchSize: backupConfig.scratchSize,
+        volumeSnapshotClass: backupConfig.volumeSnapshotClass,
+        volumeBytes: parseBytesQuantity(config.storage.badger.volumeSize) ?? 0,
         labels: backupLabels,
       },
       { providers, dependsOn: [backup, jaeger] },

@@ -502,10 +502,11 @@ const backupSchema = z
         .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, { error: "a key prefix of letters, digits, '-', '_' and '/'" })
         .default("jaeger"),
       transitionDays: integer("whole days, 1 to 3650", 1, 3650).default(30),
+      // Only classes a restore reads with a plain GET; GLACIER/DEEP_ARCHIVE need a restore request first.
       transitionStorageClass: z
-        .enum(["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"], {
+        .enum(["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"], {
           error:
-            "an S3 storage class: STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER or DEEP_ARCHIVE",
+            "an S3 storage class the restore job can read directly: STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING or GLACIER_IR (GLACIER and DEEP_ARCHIVE objects must be restored by hand before a download)",
         })
         .default("GLACIER_IR"),
       expirationDays: integer("whole days, 1 to 3650", 1, 3650).default(90),
@@ -516,6 +517,14 @@ const backupSchema = z
       oidcIssuer: text(OIDC_ISSUER_EXPECTED)
         .regex(/^(?!https?:\/\/)[a-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/, { error: OIDC_ISSUER_EXPECTED })
         .optional(),
+      // Badger: a CSI VolumeSnapshotClass makes backups stop Jaeger only until the snapshot is cut.
+      volumeSnapshotClass: text("a VolumeSnapshotClass name (kubectl get volumesnapshotclass)")
+        .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
+          error: "a VolumeSnapshotClass name (kubectl get volumesnapshotclass)",
+        })
+        .optional(),
+      // Local space of the backup pod without snapshots (a copy of Badger's data) and of a restore (an archive).
+      scratchSize: bytesQuantity().default("20Gi"),
       toolsImage: text("a pinned image with sh, kubectl, tar and the AWS CLI").default("alpine/k8s:1.33.4"),
       curlImage: text("a pinned curl image").default("curlimages/curl:8.11.1"),
       snapshotSchedule: text("an Elasticsearch SLM schedule").default("0 30 1 * * ?"),

@@ -237,6 +237,22 @@ export function s3BucketControls(resources: readonly Subject[]): string[] {
     ],
     [
       "aws:s3/bucketPolicy:BucketPolicy",
+      "a policy denying uploads with another encryption than SSE-KMS",
+      (p) => {
+        try {
+          const doc = JSON.parse(String(p.policy)) as { Statement?: Obj[] };
+          return (doc.Statement ?? []).some(
+            (s) =>
+              s.Effect === "Deny" &&
+              obj(obj(s.Condition).StringNotEquals)["s3:x-amz-server-side-encryption"] === "aws:kms",
+          );
+        } catch {
+          return false;
+        }
+      },
+    ],
+    [
+      "aws:s3/bucketPolicy:BucketPolicy",
       "a policy denying non-TLS requests (S3.5)",
       (p) => {
         try {

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import type { PodSpec } from "kubernetes-types/core/v1";
 import { parseStackConfig } from "../config/load";
 import { SCRIPTS_DIR } from "../components/backup/jobs";
-import { PolicyDocument, PolicyStatement, prefixAccessPolicy } from "../components/backup/policies";
+import { LifecycleRule, PolicyDocument, PolicyStatement, prefixAccessPolicy } from "../components/backup/policies";
 import { CapturedResource, Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
 import { at, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
 
@@ -85,14 +85,67 @@ describe("backups to S3", () => {
       ]);
     });
 
-    it("moves backups to a colder class, expires them, expires old versions and aborts stale uploads", () => {
-      const [rule] = one(prod, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs
-        .rules as Record<string, unknown>[];
-      assert.equal(rule.status, "Enabled");
-      assert.deepEqual(rule.transitions, [{ days: 30, storageClass: "GLACIER_IR" }]);
-      assert.deepEqual(rule.expiration, { days: 90 });
-      assert.deepEqual(rule.noncurrentVersionExpiration, { noncurrentDays: 30 });
-      assert.deepEqual(rule.abortIncompleteMultipartUpload, { daysAfterInitiation: 7 });
+    it("never transitions or expires the Elasticsearch snapshot repository (Elastic forbids both)", () => {
+      const rules = one(prod, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs
+        .rules as LifecycleRule[];
+      const repository = "jaeger/prod/elasticsearch/snapshot-0"; // a key SLM writes under base_path
+      const touching = rules.filter((r) => repository.startsWith(r.filter.prefix ?? ""));
+      assert.ok(touching.length > 0);
+      for (const rule of touching) {
+        assert.equal(rule.transitions, undefined, rule.id);
+        assert.equal(rule.expiration, undefined, rule.id);
+      }
+      // files SLM deleted stay as noncurrent versions for a while, then go; stale uploads are aborted
+      assert.ok(touching.some((r) => r.noncurrentVersionExpiration?.noncurrentDays === 30));
+      assert.ok(touching.some((r) => r.abortIncompleteMultipartUpload?.daysAfterInitiation === 7));
+    });
+
+    it("moves Badger archives to an instant-retrieval class and expires them, under their prefix only", async () => {
+      const badger = await evaluateStack(
+        "prod",
+        configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }),
+      );
+      const rules = one(badger, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs
+        .rules as LifecycleRule[];
+      const archive = rules.find((r) => r.transitions);
+      assert.deepEqual(archive?.filter, { prefix: "jaeger/prod/badger/" });
+      assert.deepEqual(archive?.transitions, [{ days: 30, storageClass: "GLACIER_IR" }]);
+      assert.deepEqual(archive?.expiration, { days: 90 });
+      assert.ok(rules.filter((r) => r.filter.prefix === undefined).every((r) => !r.transitions && !r.expiration));
+    });
+
+    it("refuses uploads that ask for SSE-S3 or another KMS key; default-encrypted uploads pass", () => {
+      const policy = JSON.parse(String(one(prod, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy)) as PolicyDocument;
+      const key = "arn:aws:kms:eu-west-1:123456789012:key/backup-key";
+      // Evaluate the Deny statements on PutObject the way IAM does for these condition operators.
+      const denied = (headers: Record<string, string>) =>
+        policy.Statement.filter((s) => s.Effect === "Deny" && list(s.Action).some((a) => a === "s3:PutObject")).some(
+          (s) =>
+            Object.entries(s.Condition ?? {}).every(([op, conditions]) =>
+              Object.entries(conditions).every(([k, v]) =>
+                op === "StringNotEquals"
+                  ? k in headers && headers[k] !== v
+                  : op === "Null"
+                    ? (v === "true") === !(k in headers)
+                    : false,
+              ),
+            ),
+        );
+      assert.equal(denied({ "s3:x-amz-server-side-encryption": "AES256" }), true, "SSE-S3");
+      assert.equal(
+        denied({
+          "s3:x-amz-server-side-encryption": "aws:kms",
+          "s3:x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:eu-west-1:999999999999:key/other",
+        }),
+        true,
+        "another key",
+      );
+      assert.equal(
+        denied({ "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": key }),
+        false,
+        "our key (the Badger backup script)",
+      );
+      assert.equal(denied({}), false, "no header: the bucket default, SSE-KMS with our key (Elasticsearch)");
     });
 
     it("protects the bucket and its key from deletion in prod", () => {
@@ -211,7 +264,7 @@ describe("backups to S3", () => {
 
     it("ships the scripts from components/backup/scripts unchanged", () => {
       const scripts = objectNamed(ev, "ConfigMap", "jaeger-backup-scripts").data ?? {};
-      for (const file of ["badger-backup.sh", "badger-restore.sh"]) {
+      for (const file of ["badger-backup.sh", "badger-upload.sh", "badger-guard.sh", "badger-restore.sh"]) {
         assert.equal(scripts[file], fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8"), file);
       }
     });
@@ -222,6 +275,61 @@ describe("backups to S3", () => {
       const pod = job.spec?.jobTemplate.spec?.template.spec as PodSpec;
       assert.match(String(pod.containers[0].command?.join(" ")), /badger-restore\.sh$/);
       assert.equal(pod.volumes?.find((v) => v.persistentVolumeClaim)?.persistentVolumeClaim?.readOnly, false);
+    });
+
+    it("requests the scratch space it uses (ephemeral-storage = the emptyDir's limit), so pods land where it exists", () => {
+      for (const name of ["jaeger-badger-backup", "jaeger-badger-restore", "jaeger-badger-backup-guard"]) {
+        const pod = objectNamed(ev, "CronJob", name).spec?.jobTemplate.spec?.template.spec as PodSpec;
+        const requested = pod.containers[0].resources?.requests?.["ephemeral-storage"];
+        const tmp = pod.volumes?.find((v) => v.name === "tmp")?.emptyDir?.sizeLimit;
+        assert.ok(requested, name);
+        assert.equal(requested, tmp, name);
+      }
+      // without snapshots the backup copies Badger's data locally: backup.scratchSize (default 20Gi)
+      const backup = objectNamed(ev, "CronJob", "jaeger-badger-backup").spec?.jobTemplate.spec?.template
+        .spec as PodSpec;
+      assert.equal(backup.containers[0].resources?.requests?.["ephemeral-storage"], "20Gi");
+    });
+
+    it("runs a guard every 5 minutes that can only scale Jaeger, and finds the backup pods by their labels", () => {
+      const guard = objectNamed(ev, "CronJob", "jaeger-badger-backup-guard");
+      assert.equal(guard.spec?.schedule, "*/5 * * * *");
+      assert.notEqual(guard.spec?.suspend, true);
+      const pod = guard.spec?.jobTemplate.spec?.template.spec as PodSpec;
+      assert.equal(pod.serviceAccountName, "jaeger-badger-backup-guard");
+      assert.equal(
+        pod.volumes?.some((v) => v.persistentVolumeClaim),
+        false,
+        "mounts no claim: schedules anywhere",
+      );
+      assert.equal(pod.affinity, undefined);
+      const sa = objectNamed(ev, "ServiceAccount", "jaeger-badger-backup-guard");
+      assert.equal(sa.metadata?.annotations?.["eks.amazonaws.com/role-arn"], undefined, "no AWS identity");
+      const role = resourceFor(ev, "Role", "jaeger-badger-backup-guard").inputs as {
+        rules: { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }[];
+      };
+      assert.deepEqual(role.rules.map((r) => r.resources[0]).sort(), ["deployments", "deployments/scale", "pods"]);
+      // the selector it uses must select the backup's pods
+      const env = Object.fromEntries((pod.containers[0].env ?? []).map((e) => [e.name, e.value]));
+      const backupLabels =
+        objectNamed(ev, "CronJob", "jaeger-badger-backup").spec?.jobTemplate.spec?.template.metadata?.labels ?? {};
+      const selector = String(env.BACKUP_POD_SELECTOR)
+        .split(",")
+        .map((kv) => kv.split("="));
+      assert.ok(selector.length > 1 && selector.every(([k, v]) => backupLabels[k] === v), env.BACKUP_POD_SELECTOR);
+      const restoreLabels =
+        objectNamed(ev, "CronJob", "jaeger-badger-restore").spec?.jobTemplate.spec?.template.metadata?.labels ?? {};
+      assert.ok(!selector.every(([k, v]) => restoreLabels[k] === v), "a restore is not a backup");
+      // its pods may reach the Kubernetes API: a NetworkPolicy with egress selects them
+      const guardLabels = guard.spec?.jobTemplate.spec?.template.metadata?.labels ?? {};
+      assert.ok(
+        objectsOfKind(ev, "NetworkPolicy").some(
+          (np) =>
+            (np.spec?.egress ?? []).length > 0 &&
+            Object.entries(np.spec?.podSelector?.matchLabels ?? {}).every(([k, v]) => guardLabels[k] === v) &&
+            Object.keys(np.spec?.podSelector?.matchLabels ?? {}).length > 0,
+        ),
+      );
     });
 
     it("lets the backup ServiceAccount scale only the Jaeger Deployment", () => {
@@ -235,6 +343,75 @@ describe("backups to S3", () => {
       }
       const binding = resourceFor(ev, "RoleBinding", "jaeger-backup").inputs;
       assert.deepEqual(at(binding, "subjects.0.name"), "jaeger-backup");
+    });
+  });
+
+  describe("prod on Badger with a VolumeSnapshotClass", () => {
+    let ev: Evaluation;
+    before(async () => {
+      ev = await evaluateStack(
+        "prod",
+        edits("prod", [
+          ["storage.backend", "badger"],
+          ["backup.volumeSnapshotClass", "ebs-csi-snapclass"],
+        ]),
+      );
+    });
+
+    it("the backup never mounts Jaeger's claim (no Multi-Attach), so it needs no affinity and little scratch", () => {
+      const pod = objectNamed(ev, "CronJob", "jaeger-badger-backup").spec?.jobTemplate.spec?.template.spec as PodSpec;
+      assert.equal(
+        pod.volumes?.some((v) => v.persistentVolumeClaim),
+        false,
+      );
+      assert.equal(pod.affinity, undefined);
+      const env = Object.fromEntries((pod.containers[0].env ?? []).map((e) => [e.name, e.value]));
+      assert.equal(env.MODE, "snapshot");
+      assert.equal(env.SNAPSHOT_CLASS, "ebs-csi-snapclass");
+      assert.equal(env.SOURCE_CLAIM, "jaeger-badger");
+      assert.equal(env.UPLOAD_CRONJOB, "jaeger-badger-upload");
+      assert.equal(pod.containers[0].resources?.requests?.["ephemeral-storage"], "256Mi");
+    });
+
+    it("uploads from the snapshot's clone in a Job of the suspended upload CronJob", () => {
+      const upload = objectNamed(ev, "CronJob", "jaeger-badger-upload");
+      assert.equal(upload.spec?.suspend, true);
+      const pod = upload.spec?.jobTemplate.spec?.template.spec as PodSpec;
+      const backupEnv = Object.fromEntries(
+        (
+          (objectNamed(ev, "CronJob", "jaeger-badger-backup").spec?.jobTemplate.spec?.template.spec as PodSpec)
+            .containers[0].env ?? []
+        ).map((e) => [e.name, e.value]),
+      );
+      assert.deepEqual(pod.volumes?.find((v) => v.persistentVolumeClaim)?.persistentVolumeClaim, {
+        claimName: backupEnv.CLONE_CLAIM,
+        readOnly: true,
+      });
+      assert.equal(pod.affinity, undefined);
+      const env = Object.fromEntries((pod.containers[0].env ?? []).map((e) => [e.name, e.value]));
+      // streamed upload: multipart parts sized for the volume (2596Gi) at most
+      assert.equal(env.EXPECTED_SIZE, String(2596 * 1024 ** 3));
+      assert.equal(pod.serviceAccountName, "jaeger-backup");
+    });
+
+    it("may snapshot, clone and start the upload Job, and nothing beyond", () => {
+      const role = resourceFor(ev, "Role", "jaeger-backup").inputs as {
+        rules: { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }[];
+      };
+      const allowed = (group: string, resource: string, verb: string, name?: string) =>
+        role.rules.some(
+          (r) =>
+            r.apiGroups.includes(group) &&
+            r.resources.includes(resource) &&
+            r.verbs.includes(verb) &&
+            (!r.resourceNames || (name !== undefined && r.resourceNames.includes(name))),
+        );
+      assert.ok(allowed("snapshot.storage.k8s.io", "volumesnapshots", "create"));
+      assert.ok(allowed("", "persistentvolumeclaims", "delete", "jaeger-badger-backup-source"));
+      assert.ok(!allowed("", "persistentvolumeclaims", "delete", "some-other-claim"));
+      assert.ok(allowed("batch", "cronjobs", "get", "jaeger-badger-upload"));
+      assert.ok(!allowed("batch", "cronjobs", "get", "jaeger-badger-restore"));
+      assert.ok(role.rules.every((r) => !r.verbs.includes("*") && !r.resources.includes("*")));
     });
   });
 
@@ -270,6 +447,12 @@ describe("backups to S3", () => {
         what: "a schedule that is not a cron expression",
         values: [["backup.schedule", "daily at 2"]],
         message: /^jaeger-spm:backup\.schedule = "daily at 2": expected a cron schedule of five fields/,
+      },
+      {
+        what: "a transition to DEEP_ARCHIVE, which the restore job cannot read without a manual restore request",
+        values: [["backup.transitionStorageClass", "DEEP_ARCHIVE"]],
+        message:
+          /^jaeger-spm:backup\.transitionStorageClass = "DEEP_ARCHIVE": expected an S3 storage class the restore job can read directly: STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING or GLACIER_IR/,
       },
       {
         what: "expiry not after the transition",

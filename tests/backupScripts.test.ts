@@ -27,11 +27,24 @@ class Sandbox {
     fs.writeFileSync(path.join(this.data, "keys", "MANIFEST"), "keys-v1");
     fs.writeFileSync(path.join(this.data, "values", "000001.vlog"), "values-v1");
     fs.mkdirSync(this.s3);
-    // kubectl: records the call; `get deployment` answers the replica count.
+    // kubectl: records the call (and what `apply -f -` reads); answers the gets the scripts make.
     this.stub(
       "kubectl",
       `echo "kubectl $*" >> "$CALLS"
-case "$*" in *"get deployment"*) echo "\${STUB_REPLICAS:-1}" ;; esac
+case "$*" in *"apply -f -"*) sed 's/^/  | /' >> "$CALLS" ;; esac
+case "$*" in
+  *"get deployment"*"backup-replicas"*) echo "\${STUB_GUARD_REPLICAS:-}" ;;
+  *"get deployment"*"backup-since"*) echo "\${STUB_GUARD_SINCE:-}" ;;
+  *"get deployment"*) echo "\${STUB_REPLICAS:-1}" ;;
+  *"get pods"*) [ -z "\${STUB_RUNNING:-}" ] || echo "pod/\${STUB_RUNNING}" ;;
+  *"get pvc"*"capacity"*) echo 10Gi ;;
+  *"get pvc"*"storageClassName"*) echo gp3 ;;
+  *"get pvc"*"backup-stamp"*) echo "\${STUB_STAMP:-}" ;;
+  *"get volumesnapshot"*"creationTime"*) echo "\${STUB_CREATION_TIME-2026-11-30T02:00:01Z}" ;;
+  *"get volumesnapshot"*"readyToUse"*) echo true ;;
+  *"get job"*"succeeded"*) echo "\${STUB_JOB_SUCCEEDED-1}" ;;
+  *"get job"*"failed"*) echo "\${STUB_JOB_FAILED:-}" ;;
+esac
 case "$*" in *"wait"*) [ -z "\${FAIL_WAIT:-}" ] || exit 1 ;; esac
 exit 0`,
     );
@@ -42,7 +55,11 @@ exit 0`,
 [ -z "\${FAIL_AWS:-}" ] || { echo "upload failed" >&2; exit 1; }
 case "$1 $2" in
   "s3 cp") src="$3"; dst="$4"
-    case "$src" in s3://*) cp "$S3_DIR/\${src#s3://}" "$dst" ;; *) mkdir -p "$(dirname "$S3_DIR/\${dst#s3://}")"; cp "$src" "$S3_DIR/\${dst#s3://}" ;; esac ;;
+    case "$src" in
+      s3://*) cp "$S3_DIR/\${src#s3://}" "$dst" ;;
+      -) mkdir -p "$(dirname "$S3_DIR/\${dst#s3://}")"; cat > "$S3_DIR/\${dst#s3://}" ;;
+      *) mkdir -p "$(dirname "$S3_DIR/\${dst#s3://}")"; cp "$src" "$S3_DIR/\${dst#s3://}" ;;
+    esac ;;
   "s3 ls") ls "$S3_DIR/\${3#s3://}" | sed 's/^/2026-11-24 02:00:00 100 /' ;;
 esac`,
     );
@@ -69,6 +86,8 @@ esac`,
         KEY_PREFIX: "jaeger/prod/badger",
         KMS_KEY_ID: "arn:aws:kms:eu-west-1:123456789012:key/k",
         WORK_DIR: path.join(this.dir, "work"),
+        MODE: "copy",
+        POLL_SECONDS: "0",
         ...env,
       },
     });
@@ -103,18 +122,29 @@ describe("backup scripts", () => {
   });
   afterEach(() => box.cleanup());
 
-  describe("badger-backup.sh", () => {
-    it("stops Jaeger, archives, starts Jaeger, then uploads archive and checksum with SSE-KMS", () => {
+  describe("badger-backup.sh without a snapshot class (copy beside Jaeger)", () => {
+    it("marks and stops Jaeger, copies, starts Jaeger, then archives and uploads archive and checksum with SSE-KMS", () => {
       const run = box.run("badger-backup.sh", { STUB_REPLICAS: "1" });
       assert.equal(run.status, 0, run.output);
+      const mark = index(
+        run.calls,
+        /annotate deployment jaeger --overwrite jaeger-spm.io\/backup-replicas=1 jaeger-spm.io\/backup-since=\d+/,
+      );
       const scaleDown = index(run.calls, /scale deployment jaeger --replicas=0/);
       const wait = index(run.calls, /wait --for=delete pod -l app.kubernetes.io\/name=jaeger/);
       const scaleUp = index(run.calls, /scale deployment jaeger --replicas=1/);
+      const unmark = index(
+        run.calls,
+        /annotate deployment jaeger jaeger-spm.io\/backup-replicas- jaeger-spm.io\/backup-since-/,
+      );
       const upload = index(
         run.calls,
         /^aws s3 cp .*\.tar\.gz s3:\/\/bucket\/jaeger\/prod\/badger\/\d{8}T\d{6}Z\.tar\.gz --sse aws:kms/,
       );
-      assert.ok(scaleDown >= 0 && scaleDown < wait && wait < scaleUp && scaleUp < upload, run.calls.join("\n"));
+      assert.ok(
+        mark >= 0 && mark < scaleDown && scaleDown < wait && wait < scaleUp && scaleUp < unmark && unmark < upload,
+        run.calls.join("\n"),
+      );
       const [archive, checksum] = box.objects();
       assert.match(archive, /^\d{8}T\d{6}Z\.tar\.gz$/);
       assert.equal(checksum, `${archive}.sha256`);
@@ -136,11 +166,22 @@ describe("backup scripts", () => {
       assert.match(run.output, /FAILED .*Jaeger is running, no backup object was deleted/);
     });
 
-    it("a failed archive (missing data) still starts Jaeger again and uploads nothing", () => {
+    it("missing data: fails before stopping Jaeger, uploads nothing", () => {
       const run = box.run("badger-backup.sh", { DATA_DIR: path.join(box.dir, "missing") });
       assert.notEqual(run.status, 0);
-      assert.ok(index(run.calls, /--replicas=0/) < index(run.calls, /--replicas=1/), run.calls.join("\n"));
+      assert.ok(!run.calls.some((c) => /scale|annotate/.test(c)), run.calls.join("\n"));
       assert.ok(!run.calls.some((c) => c.startsWith("aws")));
+    });
+
+    it("not enough scratch space: says so and never stops Jaeger", () => {
+      box.stub("df", `echo "Filesystem 1024-blocks Used Available Capacity Mounted"; echo "tmp 10 10 0 100% /tmp"`);
+      const run = box.run("badger-backup.sh", {});
+      assert.notEqual(run.status, 0);
+      assert.match(
+        run.output,
+        /not enough scratch space: Badger holds \d+ KiB, .* has 0 KiB free \(raise backup\.scratchSize or set backup\.volumeSnapshotClass\)/,
+      );
+      assert.ok(!run.calls.some((c) => /scale/.test(c)), run.calls.join("\n"));
     });
 
     it("if the writer does not stop in time, starts it again without archiving", () => {
@@ -150,9 +191,152 @@ describe("backup scripts", () => {
       assert.deepEqual(box.objects(), []);
     });
 
-    it("restores the replica count it found", () => {
+    it("restores the replica count it found, once", () => {
       const run = box.run("badger-backup.sh", { STUB_REPLICAS: "1" });
       assert.equal(run.calls.filter((c) => /--replicas=1/.test(c)).length, 1, "scaled back exactly once");
+    });
+  });
+
+  describe("badger-backup.sh with a VolumeSnapshotClass", () => {
+    const snapshotEnv = {
+      MODE: "snapshot",
+      SNAPSHOT_CLASS: "ebs-csi",
+      SOURCE_CLAIM: "jaeger-badger",
+      CLONE_CLAIM: "jaeger-badger-backup-source",
+      UPLOAD_CRONJOB: "jaeger-badger-upload",
+    };
+
+    it("keeps Jaeger down only until the snapshot is cut, then uploads from a clone in another Job", () => {
+      const run = box.run("badger-backup.sh", snapshotEnv);
+      assert.equal(run.status, 0, run.output);
+      const c = run.calls;
+      const order = [
+        index(c, /scale deployment jaeger --replicas=0/),
+        index(c, /wait --for=delete pod/),
+        index(c, /^  \| kind: VolumeSnapshot$/),
+        index(c, /get volumesnapshot\/jaeger-badger-\d{8}t\d{6}z -o jsonpath=\{\.status\.creationTime\}/),
+        index(c, /scale deployment jaeger --replicas=1/),
+        index(c, /get volumesnapshot\/.* jsonpath=\{\.status\.readyToUse\}/),
+        index(
+          c,
+          /^  \|   dataSource: \{apiGroup: snapshot\.storage\.k8s\.io, kind: VolumeSnapshot, name: jaeger-badger-\d{8}t\d{6}z\}$/,
+        ),
+        index(c, /create job jaeger-badger-upload-\d{8}t\d{6}z --from=cronjob\/jaeger-badger-upload/),
+        index(c, /delete pvc jaeger-badger-backup-source/),
+        index(c, /delete volumesnapshot jaeger-badger-\d{8}t\d{6}z/),
+      ];
+      assert.ok(
+        order.every((v, i) => v >= 0 && (i === 0 || v > order[i - 1])),
+        `${order}\n${c.join("\n")}`,
+      );
+      // the clone has the source's size and class; this pod never touches S3 or Jaeger's data
+      assert.ok(
+        c.includes("  |   storageClassName: gp3") && c.includes("  |   resources: {requests: {storage: 10Gi}}"),
+      );
+      assert.ok(!c.some((x) => x.startsWith("aws")));
+    });
+
+    it("a failed upload Job fails the backup, with Jaeger running and the clone and snapshot deleted", () => {
+      const run = box.run("badger-backup.sh", { ...snapshotEnv, STUB_JOB_SUCCEEDED: "", STUB_JOB_FAILED: "1" });
+      assert.notEqual(run.status, 0);
+      assert.match(run.output, /upload Job jaeger-badger-upload-\S+ failed/);
+      assert.ok(index(run.calls, /--replicas=1/) > 0);
+      assert.ok(index(run.calls, /delete pvc jaeger-badger-backup-source/) > 0);
+      assert.ok(index(run.calls, /delete volumesnapshot/) > 0);
+    });
+
+    it("a snapshot that is never cut: Jaeger starts again after the step timeout and the snapshot is deleted", () => {
+      const run = box.run("badger-backup.sh", { ...snapshotEnv, STUB_CREATION_TIME: "", STEP_TIMEOUT_SECONDS: "0" });
+      assert.notEqual(run.status, 0);
+      assert.match(run.output, /timed out waiting for volumesnapshot/);
+      assert.ok(index(run.calls, /--replicas=1/) > index(run.calls, /creationTime/));
+      assert.ok(index(run.calls, /delete volumesnapshot/) > 0);
+      assert.ok(!run.calls.some((x) => /create job/.test(x)));
+    });
+  });
+
+  describe("badger-upload.sh", () => {
+    const uploadEnv = {
+      CLONE_CLAIM: "jaeger-badger-backup-source",
+      STUB_STAMP: "20261130T020000Z",
+      EXPECTED_SIZE: "10737418240",
+    };
+
+    it("streams the clone to S3 as <snapshot time>.tar.gz, then writes the matching checksum", () => {
+      const run = box.run("badger-upload.sh", uploadEnv);
+      assert.equal(run.status, 0, run.output);
+      assert.deepEqual(box.objects(), ["20261130T020000Z.tar.gz", "20261130T020000Z.tar.gz.sha256"]);
+      assert.ok(
+        index(
+          run.calls,
+          /^aws s3 cp - s3:\/\/bucket\/jaeger\/prod\/badger\/20261130T020000Z\.tar\.gz --sse aws:kms --sse-kms-key-id \S+ --expected-size 10737418240/,
+        ) >= 0,
+      );
+      const dir = path.join(box.s3, "bucket/jaeger/prod/badger");
+      const check = spawnSync("sha256sum", ["-c", "20261130T020000Z.tar.gz.sha256"], { cwd: dir, encoding: "utf8" });
+      assert.equal(check.status, 0, check.stdout + check.stderr);
+      const listing = spawnSync("tar", ["-tzf", path.join(dir, "20261130T020000Z.tar.gz")], {
+        encoding: "utf8",
+      }).stdout;
+      assert.match(listing, /keys\/MANIFEST/);
+    });
+
+    it("a failed upload writes no checksum, so the partial archive is never restored", () => {
+      const run = box.run("badger-upload.sh", { ...uploadEnv, FAIL_AWS: "1" });
+      assert.notEqual(run.status, 0);
+      assert.match(run.output, /FAILED in: .*upload/);
+      assert.ok(!box.objects().some((o) => o.endsWith(".sha256")));
+    });
+  });
+
+  describe("badger-guard.sh", () => {
+    const now = () => Math.floor(Date.now() / 1000);
+
+    it("does nothing when no backup holds Jaeger down", () => {
+      const run = box.run("badger-guard.sh", { BACKUP_POD_SELECTOR: "jaeger-spm.io/task=backup" });
+      assert.equal(run.status, 0, run.output);
+      assert.ok(!run.calls.some((c) => /scale|annotate/.test(c)));
+    });
+
+    it("leaves a running backup alone", () => {
+      const run = box.run("badger-guard.sh", {
+        BACKUP_POD_SELECTOR: "jaeger-spm.io/task=backup",
+        STUB_GUARD_REPLICAS: "1",
+        STUB_GUARD_SINCE: String(now() - 60),
+        STUB_RUNNING: "jaeger-badger-backup-123-abcde",
+      });
+      assert.equal(run.status, 0, run.output);
+      assert.ok(
+        run.calls.some((c) => /get pods -l jaeger-spm.io\/task=backup --field-selector=status.phase=Running/.test(c)),
+      );
+      assert.ok(!run.calls.some((c) => /scale/.test(c)));
+    });
+
+    it("scales Jaeger back when the backup that stopped it is gone (SIGKILL, eviction)", () => {
+      const run = box.run("badger-guard.sh", {
+        BACKUP_POD_SELECTOR: "jaeger-spm.io/task=backup",
+        STUB_GUARD_REPLICAS: "1",
+        STUB_GUARD_SINCE: String(now() - 60),
+      });
+      assert.equal(run.status, 0, run.output);
+      assert.ok(index(run.calls, /scale deployment jaeger --replicas=1/) >= 0, run.calls.join("\n"));
+      assert.ok(
+        index(run.calls, /annotate deployment jaeger jaeger-spm.io\/backup-replicas- jaeger-spm.io\/backup-since-/) >=
+          0,
+      );
+    });
+
+    it("scales Jaeger back when a backup has held it down too long", () => {
+      const run = box.run("badger-guard.sh", {
+        BACKUP_POD_SELECTOR: "jaeger-spm.io/task=backup",
+        STUB_GUARD_REPLICAS: "1",
+        STUB_GUARD_SINCE: String(now() - 4000),
+        STUB_RUNNING: "jaeger-badger-backup-123-abcde",
+        MAX_DOWN_SECONDS: "1800",
+      });
+      assert.equal(run.status, 0, run.output);
+      assert.match(run.output, /held down for \d+s \(limit 1800s\)/);
+      assert.ok(index(run.calls, /scale deployment jaeger --replicas=1/) >= 0);
     });
   });
 
@@ -173,6 +357,15 @@ describe("backup scripts", () => {
       assert.equal(aside.length, 1);
       assert.equal(fs.readFileSync(path.join(box.data, aside[0], "keys", "MANIFEST"), "utf8"), "keys-v2");
       assert.ok(index(run.calls, /--replicas=0/) < index(run.calls, /--replicas=1/));
+    });
+
+    it("picks the newest complete backup (one with a checksum) when no key is given", () => {
+      const complete = backupThenChangeData();
+      // a newer, partial upload: archive without its .sha256
+      fs.writeFileSync(path.join(box.s3, "bucket/jaeger/prod/badger", "29991231T000000Z.tar.gz"), "partial");
+      const run = box.run("badger-restore.sh", {});
+      assert.equal(run.status, 0, run.output);
+      assert.match(run.output, new RegExp(`restored ${complete.replace(/\./g, "\\.")}`));
     });
 
     it("picks the newest backup when no key is given", () => {
@@ -233,8 +426,10 @@ describe("backup scripts", () => {
       assert.equal(run.calls.length, 2);
       assert.match(
         run.calls[0],
-        /--cacert \/ca.crt --user elastic:pw -X PUT .*:9200\/_snapshot\/jaeger-s3 --data \{"type":"s3","settings":\{"bucket":"bucket","base_path":"jaeger\/prod\/elasticsearch"/,
+        /--cacert \/ca.crt --user elastic:pw -X PUT .*:9200\/_snapshot\/jaeger-s3 --data \{"type":"s3","settings":\{"bucket":"bucket","base_path":"jaeger\/prod\/elasticsearch"\}\}/,
       );
+      // no server_side_encryption (SSE-S3): snapshot files get the bucket's SSE-KMS default
+      assert.ok(!run.calls[0].includes("server_side_encryption"), run.calls[0]);
       assert.match(
         run.calls[1],
         /-X PUT .*\/_slm\/policy\/jaeger-daily --data .*"repository":"jaeger-s3".*"expire_after":"30d"/,

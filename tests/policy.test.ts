@@ -256,7 +256,7 @@ describe("policy pack", () => {
     it("s3-bucket-controls: a bare bucket, and one control misconfigured", async () => {
       const bucket = { type: "aws:s3/bucket:Bucket", name: "b", inputs: { bucket: "b" } };
       const found = await violations("s3-bucket-controls", [bucket]);
-      assert.equal(found.length, 6, found.join("\n"));
+      assert.equal(found.length, 7, found.join("\n"));
       const prod = stacks.prod.resources.map((r) =>
         r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
           ? { ...r, inputs: { ...r.inputs, restrictPublicBuckets: false } }

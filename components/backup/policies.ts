@@ -1,6 +1,7 @@
-// IAM documents for backups, as pure functions of ARNs and names (tested directly):
-// IRSA trust limited to one ServiceAccount, and permissions limited to one key prefix
-// of the backup bucket and its KMS key (../shared/reference/security.md §3-4).
+// IAM and lifecycle documents for backups, as pure functions of ARNs and names (tested
+// directly): IRSA trust limited to one ServiceAccount, permissions limited to one key prefix
+// of the backup bucket and its KMS key, a bucket policy that refuses plaintext transport and
+// foreign encryption, and lifecycle rules scoped per prefix.
 
 export interface PolicyStatement {
   Sid?: string;
@@ -83,8 +84,13 @@ export function prefixAccessPolicy(input: PrefixAccessInput): PolicyDocument {
   };
 }
 
-/** Refuse every request that does not use TLS (AWS Security Hub S3.5). */
-export function denyInsecureTransportPolicy(bucketArn: string): PolicyDocument {
+/**
+ * Refuse every request that does not use TLS (AWS Security Hub S3.5), and uploads that ask
+ * for another encryption than SSE-KMS with the bucket's key. Uploads that name no encryption
+ * get the bucket default (SSE-KMS with that key), so they stay allowed.
+ */
+export function bucketPolicy(bucketArn: string, kmsKeyArn: string): PolicyDocument {
+  const objects = `${bucketArn}/*`;
   return {
     Version: "2012-10-17",
     Statement: [
@@ -93,9 +99,100 @@ export function denyInsecureTransportPolicy(bucketArn: string): PolicyDocument {
         Effect: "Deny",
         Principal: "*",
         Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
+        Resource: [bucketArn, objects],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      {
+        Sid: "DenyOtherEncryption",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: objects,
+        Condition: {
+          StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+          Null: { "s3:x-amz-server-side-encryption": "false" },
+        },
+      },
+      {
+        Sid: "DenyOtherKmsKeys",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: objects,
+        Condition: {
+          StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": kmsKeyArn },
+          Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+        },
       },
     ],
   };
+}
+
+/**
+ * Storage classes a restore can read at once with a plain GET (`aws s3 cp`). GLACIER and
+ * DEEP_ARCHIVE need a restore request and hours of waiting first, so they are not offered.
+ */
+export const INSTANT_RETRIEVAL_CLASSES = ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"] as const;
+export type InstantRetrievalClass = (typeof INSTANT_RETRIEVAL_CLASSES)[number];
+
+export interface LifecycleSettings {
+  readonly transitionDays: number;
+  readonly transitionStorageClass: InstantRetrievalClass;
+  readonly expirationDays: number;
+  readonly noncurrentVersionExpirationDays: number;
+}
+
+/** What lives under a writer's prefix, which decides what lifecycle may do to it. */
+export type BackupContent = "archives" | "snapshotRepository";
+
+export interface LifecycleRule {
+  id: string;
+  status: "Enabled";
+  filter: { prefix?: string };
+  transitions?: { days: number; storageClass: string }[];
+  expiration?: { days: number };
+  noncurrentVersionExpiration?: { noncurrentDays: number };
+  abortIncompleteMultipartUpload?: { daysAfterInitiation: number };
+}
+
+/**
+ * Lifecycle per prefix. Badger archives are self-contained files: they move to a colder
+ * (instant-retrieval) class and expire. An Elasticsearch snapshot repository must not be
+ * transitioned or expired by S3 (Elastic: snapshots share files; SLM retention deletes them),
+ * so its prefix only loses versions that SLM already deleted. Stale multipart uploads are
+ * aborted everywhere.
+ */
+export function lifecycleRules(
+  writers: readonly { readonly name: string; readonly prefix: string; readonly content: BackupContent }[],
+  settings: LifecycleSettings,
+): LifecycleRule[] {
+  const rules: LifecycleRule[] = [
+    {
+      id: "abort-incomplete-uploads",
+      status: "Enabled",
+      filter: {},
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+    },
+  ];
+  for (const writer of writers) {
+    const noncurrent = { noncurrentDays: settings.noncurrentVersionExpirationDays };
+    rules.push(
+      writer.content === "archives"
+        ? {
+            id: `${writer.name}-archives`,
+            status: "Enabled",
+            filter: { prefix: `${writer.prefix}/` },
+            transitions: [{ days: settings.transitionDays, storageClass: settings.transitionStorageClass }],
+            expiration: { days: settings.expirationDays },
+            noncurrentVersionExpiration: noncurrent,
+          }
+        : {
+            id: `${writer.name}-deleted-snapshot-files`,
+            status: "Enabled",
+            filter: { prefix: `${writer.prefix}/` },
+            noncurrentVersionExpiration: noncurrent,
+          },
+    );
+  }
+  return rules;
 }

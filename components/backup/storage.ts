@@ -11,7 +11,14 @@ import type { Region } from "@pulumi/aws/types/enums";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { denyInsecureTransportPolicy, irsaTrustPolicy, prefixAccessPolicy } from "./policies";
+import {
+  BackupContent,
+  LifecycleSettings,
+  bucketPolicy,
+  irsaTrustPolicy,
+  lifecycleRules,
+  prefixAccessPolicy,
+} from "./policies";
 
 export interface BackupWriter {
   /** Logical name (resource names, outputs). */
@@ -20,6 +27,8 @@ export interface BackupWriter {
   /** Key prefix (no leading/trailing slash) the writer may use. */
   readonly prefix: string;
   readonly allowDelete: boolean;
+  /** What the writer stores under its prefix (decides the lifecycle rule). */
+  readonly content: BackupContent;
 }
 
 export interface BackupStorageArgs {
@@ -27,12 +36,7 @@ export interface BackupStorageArgs {
   namespace: pulumi.Input<string>;
   namespaceName: string;
   bucketName?: string;
-  lifecycle: {
-    transitionDays: number;
-    transitionStorageClass: string;
-    expirationDays: number;
-    noncurrentVersionExpirationDays: number;
-  };
+  lifecycle: LifecycleSettings;
   oidc: { providerArn: string; issuer: string };
   writers: readonly BackupWriter[];
   /** protect + retainOnDelete on the bucket and its key (prod). */
@@ -114,24 +118,19 @@ export class BackupStorage extends pulumi.ComponentResource {
     );
     new s3.BucketPolicy(
       `${name}-tls-only`,
-      { ...bucketRef, policy: bucket.arn.apply((arn) => JSON.stringify(denyInsecureTransportPolicy(arn))) },
+      {
+        ...bucketRef,
+        policy: pulumi
+          .all([bucket.arn, key.arn])
+          .apply(([bucketArn, keyArn]) => JSON.stringify(bucketPolicy(bucketArn, keyArn))),
+      },
       { ...awsOpts, dependsOn: [publicAccess] },
     );
     new s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       {
         ...bucketRef,
-        rules: [
-          {
-            id: "jaeger-backups",
-            status: "Enabled",
-            filter: {},
-            transitions: [{ days: args.lifecycle.transitionDays, storageClass: args.lifecycle.transitionStorageClass }],
-            expiration: { days: args.lifecycle.expirationDays },
-            noncurrentVersionExpiration: { noncurrentDays: args.lifecycle.noncurrentVersionExpirationDays },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-          },
-        ],
+        rules: lifecycleRules(args.writers, args.lifecycle),
       },
       awsOpts,
     );

@@ -20,8 +20,12 @@ log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) badger-restore: $*"; }
 
 mkdir -p "$WORK_DIR"
 if [ -z "$BACKUP_KEY" ]; then
-  BACKUP_KEY="$(aws s3 ls "s3://$BUCKET/$KEY_PREFIX/" | awk '{print $4}' | grep '\.tar\.gz$' | sort | tail -n 1)"
-  [ -n "$BACKUP_KEY" ] || { log "no backup found under s3://$BUCKET/$KEY_PREFIX/"; exit 1; }
+  # The newest complete backup: its .sha256 is written last, so an archive without one is partial.
+  keys="$(aws s3 ls "s3://$BUCKET/$KEY_PREFIX/" | awk '{print $4}')"
+  BACKUP_KEY="$(echo "$keys" | grep '\.tar\.gz$' | sort -r | while read -r key; do
+    if echo "$keys" | grep -qxF "$key.sha256"; then echo "$key"; break; fi
+  done)"
+  [ -n "$BACKUP_KEY" ] || { log "no complete backup found under s3://$BUCKET/$KEY_PREFIX/"; exit 1; }
 fi
 log "restoring s3://$BUCKET/$KEY_PREFIX/$BACKUP_KEY"
 aws s3 cp "s3://$BUCKET/$KEY_PREFIX/$BACKUP_KEY" "$WORK_DIR/$BACKUP_KEY" --only-show-errors

@@ -3,6 +3,8 @@
 # Elasticsearch cluster that stores Jaeger's spans. Idempotent (PUT); run by a Job on
 # every change. The cluster reaches S3 with its own credentials (IRSA for the
 # in-cluster cluster; the keystore's s3.client.default.* for an external one).
+# No server_side_encryption setting: it would ask for SSE-S3 and bypass the bucket's KMS
+# key; without it every snapshot file gets the bucket default, SSE-KMS with that key.
 set -eu
 
 : "${ES_URL:?}" "${BUCKET:?}" "${BASE_PATH:?}" "${REPOSITORY:?}" "${POLICY:?}" "${SCHEDULE:?}" "${RETENTION_DAYS:?}"
@@ -29,7 +31,7 @@ es() { # method path body
 
 log "registering repository $REPOSITORY -> s3://$BUCKET/$BASE_PATH"
 es PUT "/_snapshot/$REPOSITORY" \
-  "{\"type\":\"s3\",\"settings\":{\"bucket\":\"$BUCKET\",\"base_path\":\"$BASE_PATH\",\"server_side_encryption\":true}}"
+  "{\"type\":\"s3\",\"settings\":{\"bucket\":\"$BUCKET\",\"base_path\":\"$BASE_PATH\"}}"
 
 log "installing snapshot lifecycle policy $POLICY ($SCHEDULE, keep ${RETENTION_DAYS}d)"
 es PUT "/_slm/policy/$POLICY" \
