@@ -1,4 +1,5 @@
-// Security contexts that meet Pod Security Standards "restricted" (../shared/reference/security.md §1),
+// Security contexts that meet Pod Security Standards "restricted"
+// (https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted),
 // shared by every pod the stack creates. All run as the Jaeger image's non-root UID.
 import type * as k8s from "@pulumi/kubernetes";
 

@@ -203,7 +203,10 @@ export function noPublicServices(subject: Subject, allowPublicServices: boolean)
     : [];
 }
 
-/** Every S3 bucket has the controls of AWS Security Hub S3.5/8/12/13/14/17 (../shared/reference/security.md §3). */
+/**
+ * Every S3 bucket has the controls of AWS Security Hub S3.5/8/12/13/14/17
+ * (https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html), and refuses foreign encryption.
+ */
 export function s3BucketControls(resources: readonly Subject[]): string[] {
   const buckets = resources.filter((r) => r.type === "aws:s3/bucket:Bucket");
   const controls: [string, string, (props: Obj) => boolean][] = [

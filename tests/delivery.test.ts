@@ -2,9 +2,12 @@
 // what they receive) and answer in the shapes of Jaeger's and Prometheus' HTTP APIs,
 // including their failure cases. The end-to-end check itself runs against a real cluster.
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import { OtlpPayload, OtlpSpan } from "../scripts/lib/otlp";
 import { findTraceSpans, pollUntil, spanMetricCalls } from "../scripts/lib/poll";
 import { runSmoke } from "../scripts/smoke";
@@ -292,5 +295,45 @@ describe("traffic generator", () => {
     } finally {
       await backend.stop();
     }
+  });
+});
+
+describe("test tools installer (npm pretest, .ci/run)", () => {
+  const tools = (bin: Record<string, string>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "test-tools-"));
+    for (const [name, body] of Object.entries(bin)) {
+      fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    }
+    // only the stubs and the shell's own basics: no promtool/shellcheck/sudo/apt-get unless stubbed
+    for (const basic of ["sh", "id", "cat"]) {
+      const found = ["/usr/bin", "/bin"].map((d) => path.join(d, basic)).find((f) => fs.existsSync(f));
+      if (found && !bin[basic]) fs.symlinkSync(found, path.join(dir, basic));
+    }
+    const run = spawnSync("/bin/sh", [path.join(ROOT, "scripts/test-tools.sh")], {
+      encoding: "utf8",
+      env: { PATH: dir },
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+    return { status: run.status, output: `${run.stdout}${run.stderr}` };
+  };
+
+  it("does nothing when promtool and shellcheck are there", () => {
+    assert.deepEqual(tools({ promtool: "exit 0", shellcheck: "exit 0" }), { status: 0, output: "" });
+  });
+
+  it("without root or sudo, names the exact command and fails", () => {
+    const run = tools({ promtool: "exit 0", id: "echo 1000" });
+    assert.equal(run.status, 1);
+    assert.match(run.output, /missing: shellcheck; install with: sudo apt-get install -y shellcheck/);
+  });
+
+  it("as root, installs what is missing with apt-get, without prompts", () => {
+    const run = tools({ id: "echo 0", "apt-get": 'echo "apt-get $* DEBIAN_FRONTEND=$DEBIAN_FRONTEND" >&2' });
+    assert.equal(run.status, 0, run.output);
+    assert.match(run.output, /apt-get update -qq DEBIAN_FRONTEND=noninteractive/);
+    assert.match(
+      run.output,
+      /apt-get install -y -qq --no-install-recommends prometheus shellcheck DEBIAN_FRONTEND=noninteractive/,
+    );
   });
 });

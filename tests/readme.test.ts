@@ -75,4 +75,24 @@ describe("README", () => {
     assert.match(ci, /npm ci/);
     assert.match(ci, /npm test/);
   });
+
+  it("project files cite upstream sources, never the workplace's private notes (../shared)", () => {
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (["node_modules", ".git"].includes(entry.name)) continue;
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (/\.(ts|js|json|ya?ml|md|sh)$|^run$/.test(entry.name)) {
+          const text = fs.readFileSync(file, "utf8");
+          // the needle is split so that this file does not match itself
+          if (text.includes(["..", "shared", "reference"].join("/")) || text.includes(`${".."}/shared/`)) {
+            offenders.push(path.relative(ROOT, file));
+          }
+        }
+      }
+    };
+    walk(ROOT);
+    assert.deepEqual(offenders, []);
+  });
 });

@@ -1,7 +1,10 @@
 // Builds the Jaeger v2 (OpenTelemetry Collector based) configuration document for
-// each role a process plays. Key names follow ../shared/reference/jaeger-v2.md (§2a
-// Badger, §2b/c Elasticsearch/OpenSearch, §3 SPM, §4 ports and bind addresses,
-// §5 remote sampling) and upstream example configs: an unknown key crash-loops the pod.
+// each role a process plays. An unknown key crash-loops the pod, so key names follow
+// Jaeger v2.20.0's own config structs and example configs
+// (https://github.com/jaegertracing/jaeger/tree/v2.20.0/cmd/jaeger: config-badger.yaml,
+// config-elasticsearch.yaml, config-spm.yaml; internal/storage/elasticsearch/config/config.go;
+// cmd/jaeger/internal/extension/{jaegerquery,remotesampling}/config.go) and the OpenTelemetry
+// Collector components it bundles (receivers, memory_limiter, spanmetrics, basicauth).
 import { stringify } from "yaml";
 import { JaegerPort, PORTS, ingestPorts, listenOn } from "./ports";
 
