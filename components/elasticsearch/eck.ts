@@ -46,7 +46,6 @@ export const ECK_OBJECTS = {
   /** Our Secret with the roles below (roles.yml), referenced from spec.auth.roles. */
   rolesSecret: `${ELASTICSEARCH_NAME}-jaeger-roles`,
   httpService: `${ELASTICSEARCH_NAME}-es-http`,
-  elasticUserSecret: `${ELASTICSEARCH_NAME}-es-elastic-user`,
   httpCaSecret: `${ELASTICSEARCH_NAME}-es-http-certs-public`,
   /** Label ECK puts on every node of the cluster. */
   podLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ELASTICSEARCH_NAME },
