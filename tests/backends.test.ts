@@ -440,6 +440,21 @@ describe("Elasticsearch / OpenSearch backend", () => {
       );
     });
 
+    it("only collectors create index templates at start-up; query servers (read-only user) do not try", () => {
+      const es = (name: string) =>
+        at(
+          deploymentConfig(prod, objectNamed(prod, "Deployment", name)),
+          "extensions.jaeger_storage.backends.traces.elasticsearch",
+        ) as Record<string, unknown>;
+      assert.equal(es("jaeger-query").create_mappings, false);
+      assert.notEqual(es("jaeger-collector").create_mappings, false);
+      const roles = parse(
+        objectNamed(prod, "Secret", "jaeger-es-jaeger-roles").stringData?.["roles.yml"] ?? "",
+      ) as Record<string, { cluster: string[] }>;
+      assert.ok(roles.jaeger_writer.cluster.includes("manage_index_templates"));
+      assert.ok(!roles.jaeger_reader.cluster.includes("manage_index_templates"));
+    });
+
     it("looks back as far as the retention (max_span_age), not Jaeger's 72h default", () => {
       for (const name of ["jaeger-collector", "jaeger-query"]) {
         const doc = deploymentConfig(prod, objectNamed(prod, "Deployment", name));

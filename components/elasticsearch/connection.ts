@@ -80,6 +80,9 @@ export function jaegerSearchStorage(
     auth,
     caFile: files.ca && secretFilePath(files.ca),
     maxSpanAge: options.maxSpanAge,
+    // Every Jaeger process creates the index templates when it starts (create_mappings); the
+    // query servers' user may only read, so only collectors do.
+    createMappings: role === "collector",
   };
   return { config, secretFiles: present(propagate ? [files.ca] : [files.password, files.apiKey, files.ca]) };
 }

@@ -35,6 +35,11 @@ export interface SearchStorage {
   readonly caFile?: string;
   /** Go duration: how far back the query service looks for spans (Jaeger's default is 72h). */
   readonly maxSpanAge: string;
+  /**
+   * Whether this process creates the index templates at start-up (Jaeger's default). Only
+   * writers should: a read-only user, or a query server with only callers' tokens, cannot.
+   */
+  readonly createMappings: boolean;
 }
 
 export type SearchAuth =
@@ -151,6 +156,7 @@ function traceBackend(storage: Storage) {
       ...(storage.caFile && { tls: { ca_file: storage.caFile } }),
       // Retention, not the 72h default: older traces would be "not found" while still stored.
       max_span_age: storage.maxSpanAge,
+      ...(!storage.createMappings && { create_mappings: false }),
     },
   };
 }
