@@ -203,6 +203,16 @@ export function noPublicServices(subject: Subject, allowPublicServices: boolean)
     : [];
 }
 
+/** The Deny statements of a BucketPolicy's JSON document (none if it does not parse). */
+function denyStatements(props: Obj): Obj[] {
+  try {
+    const doc = JSON.parse(String(props.policy)) as { Statement?: Obj[] };
+    return (doc.Statement ?? []).filter((s) => s.Effect === "Deny");
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Every S3 bucket has the controls of AWS Security Hub S3.5/8/12/13/14/17
  * (https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html), and refuses foreign encryption.
@@ -241,32 +251,15 @@ export function s3BucketControls(resources: readonly Subject[]): string[] {
     [
       "aws:s3/bucketPolicy:BucketPolicy",
       "a policy denying uploads with another encryption than SSE-KMS",
-      (p) => {
-        try {
-          const doc = JSON.parse(String(p.policy)) as { Statement?: Obj[] };
-          return (doc.Statement ?? []).some(
-            (s) =>
-              s.Effect === "Deny" &&
-              obj(obj(s.Condition).StringNotEquals)["s3:x-amz-server-side-encryption"] === "aws:kms",
-          );
-        } catch {
-          return false;
-        }
-      },
+      (p) =>
+        denyStatements(p).some(
+          (s) => obj(obj(s.Condition).StringNotEquals)["s3:x-amz-server-side-encryption"] === "aws:kms",
+        ),
     ],
     [
       "aws:s3/bucketPolicy:BucketPolicy",
       "a policy denying non-TLS requests (S3.5)",
-      (p) => {
-        try {
-          const doc = JSON.parse(String(p.policy)) as { Statement?: Obj[] };
-          return (doc.Statement ?? []).some(
-            (s) => s.Effect === "Deny" && obj(obj(s.Condition).Bool)["aws:SecureTransport"] === "false",
-          );
-        } catch {
-          return false;
-        }
-      },
+      (p) => denyStatements(p).some((s) => obj(obj(s.Condition).Bool)["aws:SecureTransport"] === "false"),
     ],
   ];
   const problems: string[] = [];

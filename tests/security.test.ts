@@ -80,52 +80,49 @@ describe("security", () => {
     });
   });
 
-  it("with mTLS and legacyReceivers, the Jaeger and Zipkin receivers require client certificates too", async () => {
-    const ev = await evaluateStack(
-      "dev",
-      edits("dev", [
-        ["security.tls.enabled", "true"],
-        ["security.tls.source", "secret"],
-        ["security.tls.secretName", "my-tls"],
-        ["security.tls.mtls", "true"],
-        ["security.tls.clientCaSecret", "otel-clients-ca"],
-        ["security.tls.legacyReceivers", "true"],
-      ]),
-    );
-    const d = objectNamed(ev, "Deployment", "jaeger");
-    const doc = deploymentConfig(ev, d);
-    for (const path of [
+  describe("an existing TLS Secret with legacyReceivers", () => {
+    const LEGACY_TLS = [
       "receivers.zipkin.tls",
       "receivers.jaeger.protocols.grpc.tls",
       "receivers.jaeger.protocols.thrift_http.tls",
-    ]) {
-      const tls = at(doc, path) as Record<string, string>;
-      assert.deepEqual(mountedFrom(d, tls.client_ca_file), { secret: "otel-clients-ca", key: "ca.crt" }, path);
+    ];
+    async function tlsFiles(extra: [string, string][]): Promise<{ d: Deployment; files: Record<string, string>[] }> {
+      const ev = await evaluateStack(
+        "dev",
+        edits("dev", [
+          ["security.tls.enabled", "true"],
+          ["security.tls.source", "secret"],
+          ["security.tls.secretName", "my-tls"],
+          ["security.tls.legacyReceivers", "true"],
+          ...extra,
+        ]),
+      );
+      const d = objectNamed(ev, "Deployment", "jaeger");
+      const doc = deploymentConfig(ev, d);
+      assert.ok(!ev.resources.some((r) => r.type.includes("cert-manager")));
+      return {
+        d,
+        files: [...LEGACY_TLS, "receivers.otlp.protocols.grpc.tls"].map((p) => at(doc, p) as Record<string, string>),
+      };
     }
-  });
 
-  it("uses an existing TLS Secret, and can cover the Jaeger and Zipkin receivers too", async () => {
-    const ev = await evaluateStack(
-      "dev",
-      edits("dev", [
-        ["security.tls.enabled", "true"],
-        ["security.tls.source", "secret"],
-        ["security.tls.secretName", "my-tls"],
-        ["security.tls.legacyReceivers", "true"],
-      ]),
-    );
-    const d = objectNamed(ev, "Deployment", "jaeger");
-    const doc = deploymentConfig(ev, d);
-    for (const path of [
-      "receivers.zipkin.tls",
-      "receivers.jaeger.protocols.grpc.tls",
-      "receivers.otlp.protocols.grpc.tls",
-    ]) {
-      const tls = at(doc, path) as Record<string, string>;
-      assert.equal(mountedFrom(d, tls.cert_file).secret, "my-tls", path);
-      assert.equal(tls.client_ca_file, undefined);
-    }
-    assert.ok(!ev.resources.some((r) => r.type.includes("cert-manager")));
+    it("serves the Jaeger and Zipkin receivers with the same certificate as OTLP", async () => {
+      const { d, files } = await tlsFiles([]);
+      for (const tls of files) {
+        assert.equal(mountedFrom(d, tls.cert_file).secret, "my-tls");
+        assert.equal(tls.client_ca_file, undefined);
+      }
+    });
+
+    it("with mTLS, requires client certificates on every receiver", async () => {
+      const { d, files } = await tlsFiles([
+        ["security.tls.mtls", "true"],
+        ["security.tls.clientCaSecret", "otel-clients-ca"],
+      ]);
+      for (const tls of files) {
+        assert.deepEqual(mountedFrom(d, tls.client_ca_file), { secret: "otel-clients-ca", key: "ca.crt" });
+      }
+    });
   });
 
   describe("query UI basic auth", () => {
