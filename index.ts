@@ -14,7 +14,7 @@ import { dashboardFilesFor, loadDashboard } from "./components/grafana/dashboard
 import { ECK_OBJECTS } from "./components/elasticsearch/eck";
 import { Jaeger, JaegerStorageArgs, NAMES } from "./components/jaeger";
 import { rolePorts } from "./components/jaeger/jaegerConfig";
-import { PORTS, ingestPorts } from "./components/jaeger/ports";
+import { PORTS } from "./components/jaeger/ports";
 import { commonLabels, selectorLabels } from "./components/jaeger/workload";
 import { JaegerMonitoring } from "./components/monitoring";
 import { BundledMonitoring } from "./components/monitoring/bundled";
@@ -158,6 +158,7 @@ const search =
     : undefined;
 
 const security = config.security;
+const badgerVolumeBytes = parseBytesQuantity(config.storage.badger.volumeSize) ?? 0;
 const searchOptions = {
   bearerTokenPropagation: security.bearerTokenPropagation,
   maxSpanAge: config.storage.retention,
@@ -248,7 +249,7 @@ if (backup && backupConfig.region) {
         region: backupConfig.region,
         scratchSize: backupConfig.scratchSize,
         volumeSnapshotClass: backupConfig.volumeSnapshotClass,
-        volumeBytes: parseBytesQuantity(config.storage.badger.volumeSize) ?? 0,
+        volumeBytes: badgerVolumeBytes,
         labels: backupLabels,
       },
       { providers, dependsOn: [backup, jaeger] },
@@ -287,7 +288,7 @@ if (security.networkPolicies) {
       ingestPods: selectorLabels("jaeger", ingestRole),
       queryPods: selectorLabels("jaeger", queryRole),
       allJaegerPods: jaeger.serviceSelector,
-      ingestPorts: ingestPorts(!tls.enabled || tls.legacyReceivers).map((p) => p.port),
+      ingestPorts: jaeger.ingestPorts,
       queryPorts: [PORTS.queryHttp.port, PORTS.queryGrpc.port],
       metricsPorts: rolePorts(ingestRole)
         .filter((p) => p === PORTS.metrics || p === PORTS.spanMetrics)
@@ -342,9 +343,7 @@ const rules = buildRuleFile({
   })),
   spanMetricsService: NAMES.spanMetricsService,
   storage:
-    config.storage.backend === "badger"
-      ? { kind: "badger", volumeBytes: parseBytesQuantity(config.storage.badger.volumeSize) ?? 0 }
-      : { kind: "search" },
+    config.storage.backend === "badger" ? { kind: "badger", volumeBytes: badgerVolumeBytes } : { kind: "search" },
   backupCronJob: backup && config.storage.backend === "badger" ? BACKUP_OBJECTS.backup : undefined,
   runbookBaseUrl: monitoring.runbookBaseUrl,
   exporterQueue: config.jaeger.exporterQueue.enabled,

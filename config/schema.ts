@@ -484,6 +484,12 @@ function s3BucketName() {
   );
 }
 
+/**
+ * S3 storage classes a restore can read at once with a plain GET (`aws s3 cp`). GLACIER and
+ * DEEP_ARCHIVE need a restore request and hours of waiting first, so they are not offered.
+ */
+export const TRANSITION_STORAGE_CLASSES = ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"] as const;
+
 const OIDC_ARN_EXPECTED = "an IAM OIDC provider ARN, arn:aws:iam::<account>:oidc-provider/<issuer host and path>";
 const OIDC_ISSUER_EXPECTED =
   "the cluster's OIDC issuer without https://, e.g. oidc.eks.eu-west-1.amazonaws.com/id/ABC123";
@@ -504,7 +510,7 @@ const backupSchema = z
       transitionDays: integer("whole days, 1 to 3650", 1, 3650).default(30),
       // Only classes a restore reads with a plain GET; GLACIER/DEEP_ARCHIVE need a restore request first.
       transitionStorageClass: z
-        .enum(["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"], {
+        .enum(TRANSITION_STORAGE_CLASSES, {
           error:
             "an S3 storage class the restore job can read directly: STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING or GLACIER_IR (GLACIER and DEEP_ARCHIVE objects must be restored by hand before a download)",
         })

@@ -3,6 +3,8 @@
 // of the backup bucket and its KMS key, a bucket policy that refuses plaintext transport and
 // foreign encryption, and lifecycle rules scoped per prefix.
 
+import type { TRANSITION_STORAGE_CLASSES } from "../../config/schema";
+
 export interface PolicyStatement {
   Sid?: string;
   Effect: "Allow" | "Deny";
@@ -128,16 +130,10 @@ export function bucketPolicy(bucketArn: string, kmsKeyArn: string): PolicyDocume
   };
 }
 
-/**
- * Storage classes a restore can read at once with a plain GET (`aws s3 cp`). GLACIER and
- * DEEP_ARCHIVE need a restore request and hours of waiting first, so they are not offered.
- */
-export const INSTANT_RETRIEVAL_CLASSES = ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"] as const;
-export type InstantRetrievalClass = (typeof INSTANT_RETRIEVAL_CLASSES)[number];
-
 export interface LifecycleSettings {
   readonly transitionDays: number;
-  readonly transitionStorageClass: InstantRetrievalClass;
+  /** One of the instant-retrieval classes the config allows (TRANSITION_STORAGE_CLASSES). */
+  readonly transitionStorageClass: (typeof TRANSITION_STORAGE_CLASSES)[number];
   readonly expirationDays: number;
   readonly noncurrentVersionExpirationDays: number;
 }

@@ -11,7 +11,14 @@ import type { SamplingConfig } from "../../config/schema";
 import type { Resources } from "../../config/sizing";
 import type { DeepReadonly } from "../../config/types";
 import { JaegerEndpoints, jaegerEndpoints } from "./endpoints";
-import { Role, SearchStorage, Storage, buildUiConfig, renderJaegerConfig } from "./jaegerConfig";
+import {
+  Role,
+  SearchStorage,
+  Storage,
+  buildUiConfig,
+  legacyReceiversEnabled,
+  renderJaegerConfig,
+} from "./jaegerConfig";
 import { PORTS, ingestPorts } from "./ports";
 import { SAMPLING_FILE, renderSamplingStrategies } from "./sampling";
 import {
@@ -103,6 +110,8 @@ export class Jaeger extends pulumi.ComponentResource {
   /** Services serving :8888 telemetry, one per role. */
   public readonly telemetryServices: TelemetryService[];
   public readonly roles: Role[];
+  /** Ports the jaeger-collector Service serves (without the legacy receivers when TLS would not cover them). */
+  public readonly ingestPorts: number[];
 
   constructor(name: string, args: JaegerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jaeger-spm:jaeger:Jaeger", name, {}, opts);
@@ -116,7 +125,10 @@ export class Jaeger extends pulumi.ComponentResource {
     const single = storage.kind === "badger";
     const ingestRole: Role = single ? "all-in-one" : "collector";
     // With TLS, the Jaeger native and Zipkin receivers run only when they get it too.
-    const legacyReceivers = !args.tls || args.tls.legacyReceivers;
+    const legacyReceivers = legacyReceiversEnabled(args.tls);
+    this.ingestPorts = ingestPorts(legacyReceivers).map((p) => p.port);
+    /** The search-backed settings a role uses (the all-in-one role exists only with Badger). */
+    const searchRole = (role: Role) => (role === "query" ? "query" : "collector");
     const queryRole: Role = single ? "all-in-one" : "query";
     this.roles = single ? ["all-in-one"] : ["collector", "query"];
 
@@ -145,7 +157,7 @@ export class Jaeger extends pulumi.ComponentResource {
             valuesDirectory: `${MOUNTS.badger}/values`,
             ttl: storage.retention,
           }
-        : storage.roles[role === "query" ? "query" : "collector"].config;
+        : storage.roles[searchRole(role)].config;
 
     const dependsOn: pulumi.Input<pulumi.Resource>[] = [serviceAccount, sampling, ...(args.dependsOn ?? [])];
     if (storage.kind === "badger") {
@@ -199,7 +211,7 @@ export class Jaeger extends pulumi.ComponentResource {
     };
     const htpasswd = args.uiAuth && secretMount("ui-htpasswd", args.uiAuth.secretName, args.uiAuth.key, "htpasswd");
     const roleSecretFiles = (role: Role): SecretFile[] => [
-      ...(storage.kind === "search" ? storage.roles[role === "query" ? "query" : "collector"].secretFiles : []),
+      ...(storage.kind === "search" ? storage.roles[searchRole(role)].secretFiles : []),
       ...(role !== "query" && tlsFiles
         ? [tlsFiles.cert, tlsFiles.key, ...(tlsFiles.clientCa ? [tlsFiles.clientCa] : [])]
         : []),

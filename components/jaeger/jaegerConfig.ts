@@ -114,7 +114,7 @@ const serves = (role: Role) => role !== "collector";
  * Whether the Jaeger native and Zipkin receivers run. With TLS on OTLP they run only when
  * they get the same TLS (and client CA): a plaintext side door would bypass it.
  */
-export function legacyReceiversEnabled(tls: JaegerConfigInput["tls"]): boolean {
+export function legacyReceiversEnabled(tls: { readonly legacyReceivers: boolean } | undefined): boolean {
   return !tls || tls.legacyReceivers;
 }
 
