@@ -135,6 +135,7 @@ const search =
                   password: pulumi.secret(config.elasticsearchPassword),
                   apiKey: pulumi.secret(config.elasticsearchApiKey),
                   caCert: es.caCert,
+                  majorVersion: es.majorVersion,
                 }
               : { mode: "inCluster", ...es.inCluster },
           indexCleaner: {

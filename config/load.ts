@@ -9,6 +9,7 @@ import {
   OBJECT_KEYS,
   PROJECT,
   SECRET_KEYS,
+  SUPPORTED_MAJOR_VERSIONS,
   StackConfigShape,
   TOP_LEVEL_KEYS,
   TopLevelKey,
@@ -232,6 +233,17 @@ function crossChecks(shape: Shape): string[] {
   if (sec.bearerTokenPropagation && shape.storage.backend !== "elasticsearch") {
     problems.push(
       `${PROJECT}:security.bearerTokenPropagation = true: expected storage.backend "elasticsearch" (only search backends accept the caller's token)`,
+    );
+  }
+  const es = shape.storage.elasticsearch;
+  if (
+    sec.bearerTokenPropagation &&
+    shape.storage.backend === "elasticsearch" &&
+    es.mode === "external" &&
+    es.majorVersion === undefined
+  ) {
+    problems.push(
+      `${PROJECT}:storage.elasticsearch.majorVersion = (not set): expected the external cluster's major version (${SUPPORTED_MAJOR_VERSIONS[es.flavor].join(", ")} for ${es.flavor}) when security.bearerTokenPropagation is true: the query servers start with no caller's token, so they cannot ask the cluster for its version`,
     );
   }
   if (sec.bearerTokenPropagation && sec.uiBasicAuth) {

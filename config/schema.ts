@@ -241,6 +241,11 @@ const indexSettings = (shards: number) =>
 
 const PEM_EXPECTED = 'a PEM certificate (-----BEGIN CERTIFICATE----- …), e.g. set with "$(cat ca.crt)"';
 
+const MAJOR_VERSION_EXPECTED = "the cluster's major version: 7, 8 or 9 for Elasticsearch, 1, 2 or 3 for OpenSearch";
+
+/** The major versions Jaeger 2.20 supports per flavor (internal/storage/elasticsearch/backend_version.go). */
+export const SUPPORTED_MAJOR_VERSIONS = { elasticsearch: [7, 8, 9], opensearch: [1, 2, 3] } as const;
+
 const elasticsearchSchema = z
   .strictObject({
     flavor: z
@@ -250,6 +255,9 @@ const elasticsearchSchema = z
     serverUrls: z.array(httpUrl("an Elasticsearch/OpenSearch server URL"), { error: "a list of URLs" }).default([]),
     auth: z.enum(["none", "basic", "apiKey"], { error: 'one of "none", "basic" or "apiKey"' }).default("none"),
     username: text("a user name").min(1, { error: "a non-empty user name" }).optional(),
+    // The external cluster's major version. Jaeger otherwise asks the cluster (GET /) when it
+    // starts, which a secured cluster refuses to a query server that has only callers' tokens.
+    majorVersion: integer(MAJOR_VERSION_EXPECTED, 1, 9).optional(),
     caCert: text(PEM_EXPECTED)
       .regex(/-----BEGIN CERTIFICATE-----/, { error: PEM_EXPECTED })
       .optional(),
@@ -336,6 +344,21 @@ const storageSchema = z
           );
         }
       }
+    }
+    if (
+      es.majorVersion !== undefined &&
+      !(SUPPORTED_MAJOR_VERSIONS[es.flavor] as readonly number[]).includes(es.majorVersion)
+    ) {
+      issue(
+        ["elasticsearch", "majorVersion"],
+        `one of ${SUPPORTED_MAJOR_VERSIONS[es.flavor].join(", ")} for flavor ${es.flavor} (the versions Jaeger 2.20 supports)`,
+      );
+    }
+    if (es.mode === "inCluster" && es.majorVersion !== undefined) {
+      issue(
+        ["elasticsearch", "majorVersion"],
+        "not set with mode inCluster (storage.elasticsearch.inCluster.version says it)",
+      );
     }
     if (es.auth === "basic" && es.username === undefined) {
       issue(["elasticsearch", "username"], "a user name when storage.elasticsearch.auth is basic");

@@ -479,6 +479,55 @@ describe("Elasticsearch / OpenSearch backend", () => {
         .map((v) => v.secret?.secretName)
         .filter(Boolean);
       assert.deepEqual(querySecrets, ["jaeger-es-es-http-certs-public"], "no stored credentials in the query pods");
+      // Jaeger asks the cluster its version at start-up (GET /) with no caller's token; a secured
+      // cluster answers 401 and the query pods crash-loop. The version comes from the config instead.
+      assert.equal(
+        at(
+          deploymentConfig(ev, objectNamed(ev, "Deployment", "jaeger-query")),
+          "extensions.jaeger_storage.backends.traces.elasticsearch.version",
+        ),
+        8,
+        "in-cluster Elasticsearch 8.19.0: version 8, no probe",
+      );
+    });
+
+    it("without propagation, Jaeger keeps probing the version (a derived version changes no pod)", () => {
+      for (const name of ["jaeger-collector", "jaeger-query"]) {
+        const doc = deploymentConfig(prod, objectNamed(prod, "Deployment", name));
+        assert.equal(at(doc, "extensions.jaeger_storage.backends.traces.elasticsearch.version"), undefined, name);
+      }
+    });
+  });
+
+  describe("external cluster version (storage.elasticsearch.majorVersion)", () => {
+    const versionOf = (ev: Evaluation, name: string, flavor = "elasticsearch") =>
+      at(
+        deploymentConfig(ev, objectNamed(ev, "Deployment", name)),
+        `extensions.jaeger_storage.backends.traces.${flavor}.version`,
+      );
+
+    it("bearer token propagation on an external OpenSearch 2: the query role skips the probe (version 102)", async () => {
+      const ev = await evaluateStack(
+        "dev",
+        edits("dev", [
+          ...EXTERNAL_BASIC,
+          ["storage.elasticsearch.flavor", "opensearch"],
+          ["storage.elasticsearch.majorVersion", "2"],
+          ["security.bearerTokenPropagation", "true"],
+        ]),
+        ["jaeger-spm:elasticsearchPassword"],
+      );
+      assert.equal(versionOf(ev, "jaeger-query", "opensearch"), 102, "Jaeger's number for OpenSearch 2.x");
+    });
+
+    it("a stated version reaches every role, even without propagation", async () => {
+      const ev = await evaluateStack(
+        "dev",
+        edits("dev", [...EXTERNAL_BASIC, ["storage.elasticsearch.majorVersion", "9"]]),
+        ["jaeger-spm:elasticsearchPassword"],
+      );
+      assert.equal(versionOf(ev, "jaeger-query"), 9);
+      assert.equal(versionOf(ev, "jaeger-collector"), 9);
     });
   });
 
@@ -512,6 +561,25 @@ describe("Elasticsearch / OpenSearch backend", () => {
         raw: es([url, ["storage.retention", "36h"]]),
         message:
           /^jaeger-spm:storage\.retention = "36h": expected a whole number of days \(e\.g\. 168h or 72h\) with storage\.backend elasticsearch/,
+      },
+      {
+        what: "bearer token propagation to an external cluster of unknown version",
+        raw: es([url, ["security.bearerTokenPropagation", "true"]]),
+        message:
+          /^jaeger-spm:storage\.elasticsearch\.majorVersion = \(not set\): expected the external cluster's major version \(7, 8, 9 for elasticsearch\) when security\.bearerTokenPropagation is true/,
+      },
+      {
+        what: "an OpenSearch major version Jaeger does not support",
+        raw: es([url, ["storage.elasticsearch.flavor", "opensearch"], ["storage.elasticsearch.majorVersion", "8"]]),
+        message: /^jaeger-spm:storage\.elasticsearch\.majorVersion = 8: expected one of 1, 2, 3 for flavor opensearch/,
+      },
+      {
+        what: "a major version with an in-cluster cluster",
+        raw: es([
+          ["storage.elasticsearch.mode", "inCluster"],
+          ["storage.elasticsearch.majorVersion", "8"],
+        ]),
+        message: /^jaeger-spm:storage\.elasticsearch\.majorVersion = 8: expected not set with mode inCluster/,
       },
       {
         what: "basic auth without a user name",

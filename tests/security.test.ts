@@ -164,6 +164,7 @@ describe("security", () => {
       edits("dev", [
         ["storage.backend", "elasticsearch"],
         ["storage.elasticsearch.serverUrls[0]", "https://es:9200"],
+        ["storage.elasticsearch.majorVersion", "8"],
         ["security.bearerTokenPropagation", "true"],
       ]),
     );

@@ -1,7 +1,7 @@
 // How Jaeger, the index cleaner and the snapshot job reach Elasticsearch/OpenSearch:
 // server URLs, index settings, and each client's own credentials and the CA, read from
 // files mounted out of Kubernetes Secrets (never ConfigMaps, env literals or args).
-import type { IndexSettings, SearchAuth, SearchStorage } from "../jaeger/jaegerConfig";
+import { IndexSettings, SearchAuth, SearchStorage, jaegerBackendVersion } from "../jaeger/jaegerConfig";
 import { MOUNTS, SecretFile, secretFilePath } from "../jaeger/workload";
 
 export interface SecretKeyRef {
@@ -26,6 +26,11 @@ export interface SearchConnection {
   readonly otherIndices: IndexSettings;
   readonly credentials: Readonly<Record<SearchClient, SearchCredentials>>;
   readonly ca?: SecretKeyRef;
+  /**
+   * The cluster's major version: `explicit` when the user stated it (every Jaeger process then
+   * skips the version probe), else derived (the in-cluster version), used only where needed.
+   */
+  readonly majorVersion?: { readonly major: number; readonly explicit: boolean };
 }
 
 const file = (volume: string, ref: SecretKeyRef, fileName: string): SecretFile => ({
@@ -54,7 +59,10 @@ const present = (files: (SecretFile | undefined)[]): SecretFile[] => files.filte
 /**
  * Jaeger's storage settings for one role, and the Secret files to mount for them.
  * With bearer token propagation the query role authenticates with the caller's token
- * only: Jaeger refuses more than one authentication method per storage.
+ * only: Jaeger refuses more than one authentication method per storage. It is then also
+ * given the cluster's version: at start-up Jaeger asks the cluster for it (GET /) with no
+ * caller's token, a secured cluster answers 401, and the storage extension fails (jaeger
+ * v2.20.0 internal/storage/elasticsearch/esclient/client.go, backend_version.go).
  */
 export function jaegerSearchStorage(
   c: SearchConnection,
@@ -71,6 +79,11 @@ export function jaegerSearchStorage(
       : files.apiKey
         ? { kind: "apiKey", file: secretFilePath(files.apiKey) }
         : undefined;
+  const known = c.majorVersion;
+  if (propagate && !known) {
+    throw new Error("bearer token propagation needs the cluster's major version (storage.elasticsearch.majorVersion)");
+  }
+  const version = known && (known.explicit || propagate) ? jaegerBackendVersion(c.flavor, known.major) : undefined;
   const config: SearchStorage = {
     kind: c.flavor,
     serverUrls: c.serverUrls,
@@ -83,6 +96,7 @@ export function jaegerSearchStorage(
     // Every Jaeger process creates the index templates when it starts (create_mappings); the
     // query servers' user may only read, so only collectors do.
     createMappings: role === "collector",
+    version,
   };
   return { config, secretFiles: present(propagate ? [files.ca] : [files.password, files.apiKey, files.ca]) };
 }

@@ -186,9 +186,11 @@ export function buildElasticsearchSpec(input: InClusterElasticsearchInput) {
 export function inClusterConnection(
   namespace: string,
   indices: Pick<SearchConnection, "indexPrefix" | "spans" | "otherIndices">,
+  version: string,
 ): SearchConnection {
   return {
     flavor: "elasticsearch",
+    majorVersion: { major: Number(version.split(".")[0]), explicit: false },
     serverUrls: [`https://${ECK_OBJECTS.httpService}.${namespace}.svc:9200`],
     ...indices,
     credentials: Object.fromEntries(

@@ -39,6 +39,8 @@ export interface SearchBackendArgs {
         password: pulumi.Output<string>;
         apiKey: pulumi.Output<string>;
         caCert?: string;
+        /** The cluster's major version, when the user stated it. */
+        majorVersion?: number;
       }
     | ({
         mode: "inCluster";
@@ -103,6 +105,7 @@ export class SearchBackend extends pulumi.ComponentResource {
         ...indices,
         credentials: sharedCredentials(clientCredentials),
         ca: c.caCert ? { name: STORAGE_SECRETS.ca, key: "ca.crt" } : undefined,
+        majorVersion: c.majorVersion === undefined ? undefined : { major: c.majorVersion, explicit: true },
       };
     } else {
       const operatorNamespace = new k8s.core.v1.Namespace(
@@ -194,7 +197,7 @@ export class SearchBackend extends pulumi.ComponentResource {
           },
         ),
       );
-      this.connection = inClusterConnection(args.namespaceName, indices);
+      this.connection = inClusterConnection(args.namespaceName, indices, c.version);
     }
 
     new k8s.batch.v1.CronJob(

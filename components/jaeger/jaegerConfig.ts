@@ -40,6 +40,19 @@ export interface SearchStorage {
    * writers should: a read-only user, or a query server with only callers' tokens, cannot.
    */
   readonly createMappings: boolean;
+  /**
+   * Jaeger's backend version number (see jaegerBackendVersion). Unset: Jaeger asks the
+   * cluster (GET /) when it starts.
+   */
+  readonly version?: number;
+}
+
+/**
+ * Jaeger's encoding of a backend version: the Elasticsearch major (7, 8, 9), or 100 + the
+ * OpenSearch major (101, 102, 103) (jaeger v2.20.0 internal/storage/elasticsearch/backend_version.go).
+ */
+export function jaegerBackendVersion(flavor: "elasticsearch" | "opensearch", major: number): number {
+  return flavor === "opensearch" ? 100 + major : major;
 }
 
 export type SearchAuth =
@@ -157,6 +170,7 @@ function traceBackend(storage: Storage) {
       // Retention, not the 72h default: older traces would be "not found" while still stored.
       max_span_age: storage.maxSpanAge,
       ...(!storage.createMappings && { create_mappings: false }),
+      ...(storage.version !== undefined && { version: storage.version }),
     },
   };
 }
