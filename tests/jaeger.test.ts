@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { Container, PodSpec, Probe, ServicePort } from "kubernetes-types/core/v1";
 import { Evaluation, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
-import { at, jaegerConfigDocument, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
+import { at, deploymentConfig, jaegerConfigDocument, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
 
 // The guide's "Services Exposed" table (Jaeger v2 equivalents; 14269 no longer exists)
 // plus the v2 ports for sampling, self-telemetry, span metrics and health.
@@ -69,7 +69,27 @@ describe("Jaeger on Badger (dev stack)", function () {
       assert.ok(servicePort);
       assert.equal(targetContainerPort(jaegerContainer(dev), servicePort), 8888);
       const readers = at(jaegerConfigDocument(dev), "service.telemetry.metrics.readers") as unknown[];
-      assert.deepEqual(readers, [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: 8888 } } } }]);
+      assert.equal(readers.length, 1);
+      assert.equal(at(readers[0], "pull.exporter.prometheus.host"), "0.0.0.0");
+      assert.equal(at(readers[0], "pull.exporter.prometheus.port"), 8888);
+    });
+
+    it("Jaeger's telemetry keeps the suffixed names our alerts and dashboards query (_total, _bytes)", async () => {
+      // Collector v0.155 turns an unset without_units / without_type_suffix into true, and
+      // Jaeger would then expose otelcol_receiver_accepted_spans (no _total): every alert on it
+      // would never fire. Both must be set, and false, in every role's config.
+      for (const ev of [dev, await evaluateStack("prod")]) {
+        const configs = objectsOfKind(ev, "Deployment")
+          .filter((d) => d.spec?.template.spec?.volumes?.some((v) => v.name === "config"))
+          .map((d) => deploymentConfig(ev, d));
+        assert.ok(configs.length >= 1);
+        for (const doc of configs) {
+          const prometheus = at(doc, "service.telemetry.metrics.readers.0.pull.exporter.prometheus");
+          assert.equal(at(prometheus, "without_units"), false);
+          assert.equal(at(prometheus, "without_type_suffix"), false);
+          assert.equal(at(prometheus, "without_scope_info"), true, "no otel_scope_* labels on every series");
+        }
+      }
     });
 
     it("exposes the query UI as NodePort 30002 in dev and keeps ingestion on ClusterIP", () => {

@@ -116,6 +116,25 @@ export const MEMORY_LIMITER = { limitPercentage: 75, spikeLimitPercentage: 15 } 
 /** GOMEMLIMIT as a share of the container limit: the Go GC works harder before the kernel OOM-kills. */
 export const GO_MEMORY_LIMIT_RATIO = 0.8;
 
+/**
+ * Jaeger's own telemetry as Prometheus names with unit and `_total` suffixes
+ * (`otelcol_receiver_accepted_spans_total`, `otelcol_process_memory_rss_bytes`), which our
+ * rules, dashboards and tests/fixtures/upstream-metrics.yml use. The options are explicit
+ * because their defaults moved: since collector v0.152 an unset `without_units` or
+ * `without_type_suffix` is true (opentelemetry-collector v0.155.0
+ * service/telemetry/otelconftelemetry/internal/migration/v0.3.0.go, applyPrometheusDefaults),
+ * and both true select otlptranslator's NoTranslation: no suffixes at all
+ * (opentelemetry-go-contrib otelconf v0.24.0 otelconf/v0.3.0/metric.go, prometheusReaderOpts).
+ */
+export const TELEMETRY_EXPORTER = {
+  host: "0.0.0.0",
+  port: PORTS.metrics.port,
+  without_units: false,
+  without_type_suffix: false,
+  // As the collector's default: no otel_scope_* labels on every series.
+  without_scope_info: true,
+} as const;
+
 /** Names of the backends inside `jaeger_storage`. */
 export const TRACE_STORE = "traces";
 export const METRICS_STORE = "spm_prometheus";
@@ -235,7 +254,7 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
         resource: { "service.name": role === "all-in-one" ? "jaeger" : `jaeger-${role}` },
         metrics: {
           level: "detailed",
-          readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: PORTS.metrics.port } } } }],
+          readers: [{ pull: { exporter: { prometheus: TELEMETRY_EXPORTER } } }],
         },
         logs: { level: "info" },
       },
