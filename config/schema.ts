@@ -119,6 +119,13 @@ function checkStrategy(s: StrategyValue, ctx: z.core.$RefinementCtx<StrategyValu
   if (s.type === "ratelimiting" && !(Number.isInteger(s.param) && s.param >= 1)) {
     ctx.addIssue({ code: "custom", path: ["param"], message: RATE_EXPECTED });
   }
+  if (s.type === "ratelimiting" && s.operations.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["operations"],
+      message: `no per-operation rules with type "ratelimiting": SDKs apply per-operation rules first, so the rate limit would never apply (use type "probabilistic", or drop the operations)`,
+    });
+  }
   const seen = new Set<string>();
   s.operations.forEach((op, i) => {
     if (op.type === "ratelimiting") {
@@ -161,6 +168,15 @@ const samplingSchema = z
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
     s.services.forEach((svc, i) => {
+      // Jaeger gives a service without per-operation rules the default's, and SDKs apply those
+      // first (jaeger v2.20.0 internal/sampling/samplingstrategy/file/provider.go, parseStrategies).
+      if (svc.type === "ratelimiting" && svc.operations.length === 0 && s.default.operations.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["services", i, "type"],
+          message: `"probabilistic" while sampling.default has per-operation rules: Jaeger gives this service the default's rules, SDKs apply them first, and the rate limit would never apply`,
+        });
+      }
       if (seen.has(svc.service)) {
         ctx.addIssue({
           code: "custom",

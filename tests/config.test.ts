@@ -20,6 +20,7 @@ function problems(raw: RawConfig): string[] {
 
 const dev = () => stackConfig("dev");
 const set = (raw: RawConfig, key: string, value: string) => configSet(raw, key, value, { path: true });
+const sets = (raw: RawConfig, entries: [string, string][]) => entries.reduce((r, [k, v]) => set(r, k, v), raw);
 
 describe("stack config", () => {
   describe("defaults and stack files", () => {
@@ -72,16 +73,27 @@ describe("stack config", () => {
 
     it("accepts a new per-service, per-operation strategy built from path sets", () => {
       let raw = set(dev(), "sampling.services[1].service", "checkout");
-      raw = set(raw, "sampling.services[1].type", "ratelimiting");
-      raw = set(raw, "sampling.services[1].param", "25");
+      raw = set(raw, "sampling.services[1].param", "0.25");
       raw = set(raw, "sampling.services[1].operations[0].operation", "GET /health");
       raw = set(raw, "sampling.services[1].operations[0].param", "0.01");
       const checkout = valid(raw).sampling.services[1];
       assert.deepEqual(checkout, {
         service: "checkout",
+        type: "probabilistic",
+        param: 0.25,
+        operations: [{ operation: "GET /health", type: "probabilistic", param: 0.01 }],
+      });
+    });
+
+    it("accepts a ratelimiting service when neither it nor the default has per-operation rules", () => {
+      let raw = set(dev(), "sampling.services[1].service", "checkout");
+      raw = set(raw, "sampling.services[1].type", "ratelimiting");
+      raw = set(raw, "sampling.services[1].param", "25");
+      assert.deepEqual(valid(raw).sampling.services[1], {
+        service: "checkout",
         type: "ratelimiting",
         param: 25,
-        operations: [{ operation: "GET /health", type: "probabilistic", param: 0.01 }],
+        operations: [],
       });
     });
 
@@ -189,6 +201,42 @@ describe("stack config", () => {
           ),
         message:
           /^jaeger-spm:sampling\.services\[0\]\.operations\[0\]\.type = "ratelimiting": expected "probabilistic": Jaeger does not support ratelimiting per operation$/,
+      },
+      {
+        what: "a ratelimiting service with per-operation rules (SDKs would never apply the rate limit)",
+        edit: (raw) =>
+          sets(raw, [
+            ["sampling.services[0].type", "ratelimiting"],
+            ["sampling.services[0].param", "20"],
+            ["sampling.services[0].operations[0].operation", "GET /health"],
+            ["sampling.services[0].operations[0].param", "0"],
+          ]),
+        message:
+          /^jaeger-spm:sampling\.services\[0\]\.operations = .*: expected no per-operation rules with type "ratelimiting": SDKs apply per-operation rules first/,
+      },
+      {
+        what: "a ratelimiting default with per-operation rules",
+        edit: (raw) =>
+          sets(raw, [
+            ["sampling.default.type", "ratelimiting"],
+            ["sampling.default.param", "20"],
+            ["sampling.default.operations[0].operation", "GET /health"],
+            ["sampling.default.operations[0].param", "0"],
+          ]),
+        message:
+          /^jaeger-spm:sampling\.default\.operations = .*: expected no per-operation rules with type "ratelimiting"/,
+      },
+      {
+        what: "a ratelimiting service that would inherit the default's per-operation rules",
+        edit: (raw) =>
+          sets(raw, [
+            ["sampling.default.operations[0].operation", "GET /health"],
+            ["sampling.default.operations[0].param", "0"],
+            ["sampling.services[0].type", "ratelimiting"],
+            ["sampling.services[0].param", "20"],
+          ]),
+        message:
+          /^jaeger-spm:sampling\.services\[0\]\.type = "ratelimiting": expected "probabilistic" while sampling\.default has per-operation rules/,
       },
       {
         what: "a ratelimiting strategy of 0 traces/s",

@@ -40,13 +40,13 @@ describe("README", () => {
     const strategies = JSON.parse(objectNamed(ev, "ConfigMap", "jaeger-sampling").data?.["strategies.json"] ?? "{}");
     assert.deepEqual(strategies, {
       service_strategies: [
-        { service: "gateway", type: "probabilistic", param: 0.5 },
         {
-          service: "checkout",
-          type: "ratelimiting",
-          param: 20,
+          service: "gateway",
+          type: "probabilistic",
+          param: 0.5,
           operation_strategies: [{ operation: "GET /health", type: "probabilistic", param: 0 }],
         },
+        { service: "checkout", type: "ratelimiting", param: 20 },
       ],
       default_strategy: { type: "probabilistic", param: 0.05 },
     });
