@@ -280,6 +280,9 @@ function secretRequirements(input: Partial<Record<TopLevelKey, unknown>>): strin
       `${PROJECT}:uiHtpasswd = (not set): expected htpasswd lines (htpasswd -nbB <user> <password>) when security.uiBasicAuth is true; ${setSecret("uiHtpasswd")}`,
     );
   }
+  if (typeof input.uiHtpasswd === "string" && input.uiHtpasswd) {
+    problems.push(...htpasswdProblems(input.uiHtpasswd));
+  }
   if (esAuth !== "basic" && input.elasticsearchPassword) {
     problems.push(
       `${PROJECT}:elasticsearchPassword is set but unused: expected storage.elasticsearch.auth "basic" (it is ${show(esAuth)})`,
@@ -291,6 +294,25 @@ function secretRequirements(input: Partial<Record<TopLevelKey, unknown>>): strin
     );
   }
   return problems;
+}
+
+/** `user:$2y$<cost>$<22-char salt><31-char hash>`, as `htpasswd -nbB` writes it. */
+const BCRYPT_LINE = /^[^:\s]+:\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
+
+/**
+ * Jaeger's basicauth extension also accepts MD5, SHA1 and plain-text htpasswd entries; this
+ * stack takes bcrypt only. Lines are named by number, never shown: the value is a secret.
+ */
+function htpasswdProblems(htpasswd: string): string[] {
+  const bad = htpasswd
+    .split(/\r?\n/)
+    .map((line, i) => ({ line: line.trim(), number: i + 1 }))
+    .filter(({ line }) => line !== "" && !BCRYPT_LINE.test(line))
+    .map(({ number }) => number);
+  if (bad.length === 0) return [];
+  return [
+    `${PROJECT}:uiHtpasswd: line${bad.length > 1 ? "s" : ""} ${bad.join(", ")} (value not shown): expected bcrypt entries user:$2y$… as \`htpasswd -nbB <user> <password>\` writes them (MD5, SHA1 and plain-text entries are refused)`,
+  ];
 }
 
 function checkLimitsCoverRequests(resources: Resources): string[] {

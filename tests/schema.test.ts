@@ -19,7 +19,7 @@ describe("every emitted Kubernetes object validates against the Kubernetes schem
         ["security.tls.source", "certManager"],
         ["security.tls.issuer.name", "ca"],
         ["security.uiBasicAuth", "true"],
-        ["uiHtpasswd", "a:b", false],
+        ["uiHtpasswd", "admin:$2y$05$" + "a".repeat(53), false],
         ["storage.backend", "elasticsearch"],
         ["storage.elasticsearch.serverUrls[0]", "https://es:9200"],
         ["storage.elasticsearch.auth", "basic"],

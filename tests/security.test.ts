@@ -4,6 +4,9 @@ import { parseStackConfig } from "../config/load";
 import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
 import { at, deploymentConfig, objectNamed, resourceFor } from "./support/objects";
 
+/** One `htpasswd -nbB` line: user, cost 05, 22 characters of salt and 31 of hash. */
+const BCRYPT_HTPASSWD = "admin:$2y$05$" + "abcdefghijklmnopqrstuv" + "0123456789./ABCDEFGHIJKLMNOPQRS";
+
 function edits(stack: string, values: [string, string, boolean?][]): RawConfig {
   return values.reduce((raw, [k, v, p = true]) => configSet(raw, k, v, { path: p }), stackConfig(stack));
 }
@@ -127,7 +130,7 @@ describe("security", () => {
 
   describe("query UI basic auth", () => {
     let ev: Evaluation;
-    const HTPASSWD = "admin:$2y$05$abcdefghijklmnopqrstuv";
+    const HTPASSWD = BCRYPT_HTPASSWD;
     before(async () => {
       ev = await evaluateStack(
         "dev",
@@ -155,6 +158,31 @@ describe("security", () => {
       for (const r of ev.resources.filter((x) => x.type !== "kubernetes:core/v1:Secret")) {
         assert.ok(!JSON.stringify(r.inputs).includes(HTPASSWD), `${r.type} ${r.name}`);
       }
+    });
+
+    it("a changed password rolls the query pods (the basicauth extension reads the file only at start-up)", async () => {
+      const other = await evaluateStack(
+        "dev",
+        edits("dev", [
+          ["security.uiBasicAuth", "true"],
+          ["uiHtpasswd", BCRYPT_HTPASSWD.replace("admin:", "sre:"), false],
+        ]),
+        ["jaeger-spm:uiHtpasswd"],
+      );
+      const annotations = (e: Evaluation) =>
+        objectNamed(e, "Deployment", "jaeger").spec?.template.metadata?.annotations ?? {};
+      assert.match(annotations(ev)["checksum/ui-htpasswd"] ?? "", /^[0-9a-f]{64}$/);
+      assert.notEqual(annotations(other)["checksum/ui-htpasswd"], annotations(ev)["checksum/ui-htpasswd"]);
+      assert.equal(
+        annotations(other)["checksum/jaeger-config"],
+        annotations(ev)["checksum/jaeger-config"],
+        "the Jaeger config itself does not change",
+      );
+      const deployment = resourceFor(ev, "Deployment", "jaeger");
+      assert.ok(
+        !deployment.secretPaths.some((p) => p.startsWith("spec.template.metadata")),
+        "the digest stays visible in previews",
+      );
     });
   });
 
@@ -237,6 +265,17 @@ describe("security", () => {
         message: /^jaeger-spm:uiHtpasswd is set in plaintext: expected a secret/,
       },
       {
+        what: "htpasswd entries that are not bcrypt (MD5, SHA1, plain text), without echoing them",
+        raw: () =>
+          edits("dev", [
+            ["security.uiBasicAuth", "true"],
+            ["uiHtpasswd", `${BCRYPT_HTPASSWD}\nold:$apr1$salt$hashhashhash\nplain:hunter2-secret`, false],
+          ]),
+        secret: ["jaeger-spm:uiHtpasswd"],
+        message:
+          /^jaeger-spm:uiHtpasswd: lines 2, 3 \(value not shown\): expected bcrypt entries user:\$2y\$… as `htpasswd -nbB <user> <password>` writes them/,
+      },
+      {
         what: "a NodePort UI in production",
         raw: () => edits("prod", [["jaeger.query.serviceType", "NodePort"]]),
         message:
@@ -253,7 +292,7 @@ describe("security", () => {
           edits("prod", [
             ["security.bearerTokenPropagation", "true"],
             ["security.uiBasicAuth", "true"],
-            ["uiHtpasswd", "admin:$2y$05$abc", false],
+            ["uiHtpasswd", BCRYPT_HTPASSWD, false],
           ]),
         secret: ["jaeger-spm:uiHtpasswd"],
         message:
@@ -280,6 +319,20 @@ describe("security", () => {
         );
       });
     }
+
+    it("names bad htpasswd lines without printing any part of the secret", () => {
+      const result = parseStackConfig(
+        edits("dev", [
+          ["security.uiBasicAuth", "true"],
+          ["uiHtpasswd", "opsuser:hunter2-secret\nold:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=", false],
+        ]),
+        new Set(["jaeger-spm:uiHtpasswd"]),
+      );
+      assert.ok(!result.ok);
+      const text = result.problems.join("\n");
+      assert.match(text, /uiHtpasswd: lines 1, 2/);
+      for (const leak of ["opsuser", "hunter2", "{SHA}", "W6ph5"]) assert.ok(!text.includes(leak), leak);
+    });
 
     it("allows a NodePort in production when explicitly allowed", () => {
       const result = parseStackConfig(

@@ -24,6 +24,7 @@ import { SAMPLING_FILE, renderSamplingStrategies } from "./sampling";
 import {
   CONFIG_CHECKSUM_ANNOTATION,
   CONFIG_FILE,
+  HTPASSWD_CHECKSUM_ANNOTATION,
   MOUNTS,
   SecretFile,
   UI_CONFIG_FILE,
@@ -72,7 +73,7 @@ export interface JaegerArgs {
   /** TLS for ingestion from a kubernetes.io/tls Secret (tls.crt, tls.key); mTLS with a client CA Secret (ca.crt). */
   tls?: { secretName: string; clientCaSecret?: string; legacyReceivers: boolean };
   /** Basic auth for the query UI/API from a Secret holding an htpasswd file. */
-  uiAuth?: { secretName: string; key: string };
+  uiAuth?: { secretName: string; key: string; checksum: pulumi.Input<string> };
   bearerTokenPropagation?: boolean;
   /** Protect the Badger claim from deletion (prod). */
   protectData: boolean;
@@ -265,7 +266,11 @@ export class Jaeger extends pulumi.ComponentResource {
             template: {
               metadata: {
                 labels: commonLabels(name, role, args.image),
-                annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(configFiles) },
+                annotations: {
+                  [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(configFiles),
+                  // The basicauth extension reads the htpasswd file only at start-up.
+                  ...(role !== "collector" && args.uiAuth && { [HTPASSWD_CHECKSUM_ANNOTATION]: args.uiAuth.checksum }),
+                },
               },
               spec: buildJaegerPodSpec({
                 role,

@@ -23,6 +23,7 @@ export const MOUNTS = {
 export const CONFIG_FILE = "config.yaml";
 export const UI_CONFIG_FILE = "ui-config.json";
 export const CONFIG_CHECKSUM_ANNOTATION = "checksum/jaeger-config";
+export const HTPASSWD_CHECKSUM_ANNOTATION = "checksum/ui-htpasswd";
 
 export function selectorLabels(instance: string, component: string): Record<string, string> {
   return {

@@ -1,6 +1,7 @@
 // Who may talk to Jaeger: a TLS certificate for the ingestion endpoints (issued by
 // cert-manager, or an existing Secret) and basic-auth credentials for the query UI,
 // kept in a Secret created from a Pulumi secret.
+import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
@@ -47,7 +48,11 @@ export interface AccessControlArgs {
 export class AccessControl extends pulumi.ComponentResource {
   /** The kubernetes.io/tls Secret Jaeger's receivers use, if TLS is on. */
   public readonly tlsSecretName?: string;
-  public readonly uiAuth?: { secretName: string; key: string };
+  /**
+   * The htpasswd Secret, and a sha256 of its content for the pod template: Jaeger's basicauth
+   * extension reads the file only when it starts, so a new password needs a new pod.
+   */
+  public readonly uiAuth?: { secretName: string; key: string; checksum: pulumi.Output<string> };
   public readonly ready: pulumi.Resource[] = [];
 
   constructor(name: string, args: AccessControlArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -81,7 +86,12 @@ export class AccessControl extends pulumi.ComponentResource {
           { parent: this },
         ),
       );
-      this.uiAuth = { secretName: UI_HTPASSWD_SECRET, key: "htpasswd" };
+      // Not secret: a digest of salted bcrypt hashes gives nothing away, and keeping it plain
+      // lets a preview show that the query pods will roll.
+      const checksum = pulumi.unsecret(
+        args.uiHtpasswd.apply((text) => createHash("sha256").update(text).digest("hex")),
+      );
+      this.uiAuth = { secretName: UI_HTPASSWD_SECRET, key: "htpasswd", checksum };
     }
     this.registerOutputs({});
   }
