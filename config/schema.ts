@@ -627,6 +627,17 @@ const networkPeer = z
       .optional(),
   })
   .superRefine((p, ctx) => {
+    // A NetworkPolicy peer with a podSelector and no namespaceSelector matches only Jaeger's own
+    // namespace; ours would need an empty namespaceSelector, i.e. those labels in any namespace,
+    // which anyone who may create a pod anywhere can wear.
+    if (p.podLabels !== undefined && p.namespace === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["namespace"],
+        message:
+          "a namespace with podLabels: without one, pods with these labels in any namespace match, and anyone who may create a pod anywhere can add them (use {} to allow every pod on purpose)",
+      });
+    }
     if (p.cidr !== undefined && (p.namespace !== undefined || p.podLabels !== undefined)) {
       ctx.addIssue({
         code: "custom",
@@ -636,7 +647,7 @@ const networkPeer = z
     }
   });
 const PEERS_EXPECTED =
-  "a list of sources: {namespace, podLabels} for pods (either may be omitted; {} = every pod in the cluster) or {cidr}";
+  "a list of sources: {namespace} or {namespace, podLabels} for pods ({} = every pod in the cluster) or {cidr}";
 
 const securitySchema = z
   .strictObject(

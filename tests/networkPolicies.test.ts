@@ -89,7 +89,9 @@ function cronLabels(ev: Evaluation, name: string): Record<string, string> {
 }
 const policiesOf = (ev: Evaluation): NetworkPolicy[] => objectsOfKind(ev, "NetworkPolicy");
 
-const OTEL = { namespace: "otel", labels: { "app.kubernetes.io/name": "opentelemetry-collector" } };
+const OTEL = { namespace: "opentelemetry", labels: { "app.kubernetes.io/name": "opentelemetry-collector" } };
+/** A pod wearing the collector's labels in another namespace. */
+const IMPOSTOR = { namespace: "default", labels: { "app.kubernetes.io/name": "opentelemetry-collector" } };
 const RANDOM_POD = { namespace: "default", labels: { app: "curious" } };
 const PROMETHEUS = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" } };
 const DNS = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
@@ -120,6 +122,11 @@ describe("network policies", () => {
         "OpenTelemetry Collector -> collector OTLP HTTP",
         () => ({ from: OTEL, to: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, port: 4318 }),
         true,
+      ],
+      [
+        "a pod with the collector's labels in another namespace -> collector OTLP gRPC",
+        () => ({ from: IMPOSTOR, to: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, port: 4317 }),
+        false,
       ],
       [
         "any other pod -> collector OTLP gRPC",

@@ -299,6 +299,17 @@ describe("security", () => {
           /^jaeger-spm:security\.uiBasicAuth = true: expected false when security\.bearerTokenPropagation is true/,
       },
       {
+        what: "pod labels without a namespace (any namespace could send spans)",
+        raw: () => edits("dev", [["security.ingestFrom[0].podLabels.app", "otel-collector"]]),
+        message:
+          /^jaeger-spm:security\.ingestFrom\[0\]\.namespace = \(not set\): expected a namespace with podLabels: without one, pods with these labels in any namespace match/,
+      },
+      {
+        what: "pod labels without a namespace on the query side",
+        raw: () => edits("dev", [["security.queryFrom[0].podLabels.app", "grafana"]]),
+        message: /^jaeger-spm:security\.queryFrom\[0\]\.namespace = \(not set\): expected a namespace with podLabels/,
+      },
+      {
         what: "a network peer with both a CIDR and a namespace",
         raw: () =>
           edits("dev", [
