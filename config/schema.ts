@@ -370,6 +370,13 @@ const storageSchema = z
         `one of ${SUPPORTED_MAJOR_VERSIONS[es.flavor].join(", ")} for flavor ${es.flavor} (the versions Jaeger 2.20 supports)`,
       );
     }
+    const [major, minor] = es.inCluster.version.split(".").map(Number);
+    if (es.mode === "inCluster" && (major < 8 || (major === 8 && minor < 8))) {
+      issue(
+        ["elasticsearch", "inCluster", "version"],
+        "8.8.0 or newer: from 8.8 ECK runs Elasticsearch non-root with no capabilities and a read-only root filesystem, as the restricted Pod Security namespace requires",
+      );
+    }
     if (es.mode === "inCluster" && es.majorVersion !== undefined) {
       issue(
         ["elasticsearch", "majorVersion"],

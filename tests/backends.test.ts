@@ -366,6 +366,21 @@ describe("Elasticsearch / OpenSearch backend", () => {
       assert.equal(at(cluster, "spec.volumeClaimDeletePolicy"), "DeleteOnScaledownOnly");
     });
 
+    it("leaves the Elasticsearch container's securityContext to ECK, whose default is stricter", () => {
+      // ECK fills in its own (no privilege escalation, no capabilities, read-only root filesystem,
+      // non-root) only when the container has none: setting one here would drop readOnlyRootFilesystem.
+      const podSpec = at(
+        resourceFor(prod, "Elasticsearch", "jaeger-es").inputs,
+        "spec.nodeSets.0.podTemplate.spec",
+      ) as PodSpec;
+      const elasticsearch = podSpec.containers.find((c) => c.name === "elasticsearch");
+      assert.ok(elasticsearch);
+      assert.equal(elasticsearch.securityContext, undefined);
+      // Pod level still carries what the restricted namespace needs.
+      assert.equal(podSpec.securityContext?.runAsNonRoot, true);
+      assert.equal(podSpec.securityContext?.seccompProfile?.type, "RuntimeDefault");
+    });
+
     it("connects every client over HTTPS with ECK's CA as its own least-privilege user, never `elastic`", () => {
       const users = { "jaeger-collector": "jaeger-collector", "jaeger-query": "jaeger-query" } as const;
       for (const [deployment, user] of Object.entries(users)) {
@@ -580,6 +595,14 @@ describe("Elasticsearch / OpenSearch backend", () => {
           ["storage.elasticsearch.majorVersion", "8"],
         ]),
         message: /^jaeger-spm:storage\.elasticsearch\.majorVersion = 8: expected not set with mode inCluster/,
+      },
+      {
+        what: "an in-cluster Elasticsearch older than 8.8 (ECK's hardened container defaults need 8.8)",
+        raw: es([
+          ["storage.elasticsearch.mode", "inCluster"],
+          ["storage.elasticsearch.inCluster.version", "7.17.25"],
+        ]),
+        message: /^jaeger-spm:storage\.elasticsearch\.inCluster\.version = "7\.17\.25": expected 8\.8\.0 or newer/,
       },
       {
         what: "basic auth without a user name",

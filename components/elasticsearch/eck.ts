@@ -149,11 +149,10 @@ export function buildElasticsearchSpec(input: InClusterElasticsearchInput) {
                   requests: { memory: input.memory, cpu: input.cpu },
                   limits: { memory: input.memory },
                 },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  runAsNonRoot: true,
-                  capabilities: { drop: ["ALL"] },
-                },
+                // No container securityContext: ECK sets its own only when there is none, and it is
+                // stricter (adds readOnlyRootFilesystem; cloud-on-k8s v2.16.0
+                // pkg/controller/common/defaults/pod_template.go WithContainersSecurityContext,
+                // pkg/controller/common/securitycontext/securitycontext.go For).
                 ...(input.s3Identity && {
                   env: [
                     { name: "AWS_ROLE_ARN", value: input.s3Identity.roleArn },
