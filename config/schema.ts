@@ -1,6 +1,7 @@
 // The one schema for this project's stack configuration. Every key has a default,
 // a description and a check; `loadStackConfig` (./load.ts) applies it to the raw
 // values the Pulumi engine hands the program.
+import { Cron } from "croner";
 import { z } from "zod";
 import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds } from "./units";
 
@@ -69,23 +70,86 @@ const cpuQuantity = () => text(CPU_EXPECTED).refine((v) => (parseCpuMillis(v) ??
 const bytesQuantity = () =>
   text(BYTES_EXPECTED).refine((v) => (parseBytesQuantity(v) ?? 0) > 0, { error: BYTES_EXPECTED });
 
+/** `<repository>[:<tag>][@sha256:<digest>]`, or undefined when it is not an image reference. */
+function parseImage(image: string): { tag?: string; digest?: string } | undefined {
+  const match = /^([a-z0-9][a-z0-9._\-/:]*?[a-z0-9])(?::([\w][\w.-]{0,127}))?(?:@sha256:([a-f0-9]{64}))?$/.exec(image);
+  return match ? { tag: match[2], digest: match[3] } : undefined;
+}
+
+/** A tag that names a release: starts with a version number (2.20.0, v1.33.4, 8.11.1-alpine). */
+const VERSION_TAG = /^v?\d+(\.\d+)*([-+_.][\w.-]*)?$/;
+
+/** Pinned: a digest, or a version tag; never a moving tag such as latest, stable or main. */
+function isPinned(ref: { tag?: string; digest?: string }): boolean {
+  return ref.digest !== undefined || (ref.tag !== undefined && VERSION_TAG.test(ref.tag));
+}
+
 const IMAGE_EXPECTED =
-  "a pinned Jaeger v2 image: <repository>:<2.x.y tag> and/or @sha256:<digest>, e.g. jaegertracing/jaeger:2.20.0 (no 'latest', no untagged image, no 1.x)";
-/** Pinned image reference: a tag other than latest and/or a digest; a numeric tag must be 2.x. */
+  "a pinned Jaeger v2 image: <repository>:<2.x.y tag> and/or @sha256:<digest>, e.g. jaegertracing/jaeger:2.20.0 (no 'latest' or other moving tag, no untagged image, no 1.x)";
 function jaegerImage() {
   return text(IMAGE_EXPECTED).refine(
     (image) => {
-      const match = /^([a-z0-9][a-z0-9._\-/:]*?[a-z0-9])(?::([\w][\w.-]{0,127}))?(?:@sha256:([a-f0-9]{64}))?$/.exec(
-        image,
-      );
-      if (!match) return false;
-      const [, , tag, digest] = match;
-      if (!tag && !digest) return false;
-      if (tag === "latest") return false;
-      if (tag && /^v?\d/.test(tag) && !/^v?2\./.test(tag)) return false;
-      return true;
+      const ref = parseImage(image);
+      if (!ref || !isPinned(ref)) return false;
+      return ref.tag === undefined || /^v?2\./.test(ref.tag);
     },
     { error: IMAGE_EXPECTED },
+  );
+}
+
+/** An image for a job: pinned to a version tag or a digest, so every run gets the same tools. */
+function pinnedImage(what: string) {
+  const expected = `${what}, pinned: <repository>:<version tag> and/or @sha256:<digest> (no 'latest' or other moving tag such as stable or main)`;
+  return text(expected).refine(
+    (image) => {
+      const ref = parseImage(image);
+      return ref !== undefined && isPinned(ref);
+    },
+    { error: expected },
+  );
+}
+
+const CRON_EXPECTED =
+  'a cron schedule of five fields (minute hour day-of-month month day-of-week) within their ranges, or a macro such as @daily, e.g. "0 2 * * *"';
+const CRON_MACROS = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
+
+/** Whether croner parses the pattern (fields, ranges, lists, steps, names). */
+function cronParses(pattern: string): boolean {
+  try {
+    new Cron(pattern, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A Kubernetes CronJob schedule: five fields or a macro (what the CronJob controller accepts). */
+export function cronSchedule() {
+  return text(CRON_EXPECTED).refine(
+    (value) => {
+      const trimmed = value.trim();
+      if (CRON_MACROS.has(trimmed)) return true;
+      const fields = trimmed.split(/\s+/);
+      return fields.length === 5 && !fields.includes("?") && cronParses(trimmed);
+    },
+    { error: CRON_EXPECTED },
+  );
+}
+
+const QUARTZ_EXPECTED =
+  'an Elasticsearch SLM schedule: six or seven fields (second minute hour day-of-month month day-of-week [year]) with "?" in exactly one of day-of-month and day-of-week, e.g. "0 30 1 * * ?"';
+
+/** An Elasticsearch SLM (Quartz-style) cron schedule; it is also placed in a JSON body, so no quotes. */
+function quartzSchedule() {
+  return text(QUARTZ_EXPECTED).refine(
+    (value) => {
+      const fields = value.trim().split(/\s+/);
+      if (fields.length < 6 || fields.length > 7) return false;
+      if (!fields.every((f) => /^[\w*?/,#-]+$/.test(f))) return false;
+      if ((fields[3] === "?") === (fields[5] === "?")) return false;
+      return cronParses(fields.slice(0, 6).join(" "));
+    },
+    { error: QUARTZ_EXPECTED },
   );
 }
 
@@ -284,9 +348,9 @@ const elasticsearchSchema = z
     otherIndices: indexSettings(1),
     indexCleaner: z
       .strictObject({
-        schedule: text("a cron schedule").default("55 23 * * *"),
+        schedule: cronSchedule().default("55 23 * * *"),
         // Default: jaegertracing/jaeger-es-index-cleaner with the Jaeger image's tag.
-        image: text("a pinned image").optional(),
+        image: pinnedImage("an index cleaner image").optional(),
       })
       .prefault({}),
     inCluster: z
@@ -502,18 +566,6 @@ const grafanaSchema = z
     }
   });
 
-const CRON_EXPECTED = 'a cron schedule of five fields (minute hour day-of-month month day-of-week), e.g. "0 2 * * *"';
-const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
-export function cronSchedule() {
-  return text(CRON_EXPECTED).refine(
-    (value) => {
-      const fields = value.trim().split(/\s+/);
-      return fields.length === 5 && fields.every((f) => CRON_FIELD.test(f));
-    },
-    { error: CRON_EXPECTED },
-  );
-}
-
 const BUCKET_EXPECTED =
   "an S3 bucket name AWS accepts: 3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit, not an IP address, no '..', no xn-- prefix or -s3alias suffix";
 function s3BucketName() {
@@ -577,9 +629,9 @@ const backupSchema = z
         .optional(),
       // Local space of the backup pod without snapshots (a copy of Badger's data) and of a restore (an archive).
       scratchSize: bytesQuantity().default("20Gi"),
-      toolsImage: text("a pinned image with sh, kubectl, tar and the AWS CLI").default("alpine/k8s:1.33.4"),
-      curlImage: text("a pinned curl image").default("curlimages/curl:8.11.1"),
-      snapshotSchedule: text("an Elasticsearch SLM schedule").default("0 30 1 * * ?"),
+      toolsImage: pinnedImage("an image with sh, kubectl, tar and the AWS CLI").default("alpine/k8s:1.33.4"),
+      curlImage: pinnedImage("a curl image").default("curlimages/curl:8.11.1"),
+      snapshotSchedule: quartzSchedule().default("0 30 1 * * ?"),
       snapshotRetentionDays: integer("whole days, 1 to 3650", 1, 3650).default(30),
     },
     OBJECT_EXPECTED,

@@ -1,13 +1,15 @@
 #!/bin/sh
-# Installs the two Debian tools the tests run for real, when they are missing:
-# promtool (package "prometheus": Prometheus' rule engine, for rules and dashboard queries)
-# and shellcheck (lints the backup scripts). Used by `npm test` (pretest) and .ci/run.
+# Installs the Debian tools the tests run for real, when they are missing:
+# promtool (package "prometheus": Prometheus' rule engine, for rules and dashboard queries),
+# ShellCheck (lints the backup scripts) and curl (the snapshot script runs it for real).
+# Used by `npm test` (pretest) and .ci/run.
 # Needs root or password-less sudo; otherwise it prints the command to run and fails.
 set -eu
 
 missing=""
 command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
 command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
+command -v curl >/dev/null 2>&1 || missing="$missing curl"
 [ -n "$missing" ] || exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -449,6 +449,44 @@ describe("backups to S3", () => {
         message: /^jaeger-spm:backup\.schedule = "daily at 2": expected a cron schedule of five fields/,
       },
       {
+        what: "a schedule with a minute out of range",
+        values: [["backup.schedule", "61 2 * * *"]],
+        message:
+          /^jaeger-spm:backup\.schedule = "61 2 \* \* \*": expected a cron schedule of five fields \(minute hour day-of-month month day-of-week\) within their ranges/,
+      },
+      {
+        what: "a Quartz-style schedule where the CronJob needs five fields",
+        values: [["backup.schedule", "0 0 2 * * ?"]],
+        message: /^jaeger-spm:backup\.schedule = "0 0 2 \* \* \?": expected a cron schedule of five fields/,
+      },
+      {
+        what: "an SLM schedule with no '?' (Elasticsearch refuses both day fields set)",
+        values: [["backup.snapshotSchedule", "0 30 1 * * *"]],
+        message:
+          /^jaeger-spm:backup\.snapshotSchedule = "0 30 1 \* \* \*": expected an Elasticsearch SLM schedule: six or seven fields .* with "\?" in exactly one of day-of-month and day-of-week/,
+      },
+      {
+        what: "an SLM schedule that would break out of the JSON it is placed in",
+        values: [["backup.snapshotSchedule", '0 30 1 * * ?","retention":{}']],
+        message: /^jaeger-spm:backup\.snapshotSchedule = .*: expected an Elasticsearch SLM schedule/,
+      },
+      {
+        what: "a five-field cron as SLM schedule (SLM has seconds first)",
+        values: [["backup.snapshotSchedule", "30 1 * * *"]],
+        message: /^jaeger-spm:backup\.snapshotSchedule = "30 1 \* \* \*": expected an Elasticsearch SLM schedule/,
+      },
+      {
+        what: "a job image on a moving tag",
+        values: [["backup.toolsImage", "alpine/k8s:stable"]],
+        message:
+          /^jaeger-spm:backup\.toolsImage = "alpine\/k8s:stable": expected an image with sh, kubectl, tar and the AWS CLI, pinned: <repository>:<version tag> and\/or @sha256:<digest>/,
+      },
+      {
+        what: "an untagged curl image",
+        values: [["backup.curlImage", "curlimages/curl"]],
+        message: /^jaeger-spm:backup\.curlImage = "curlimages\/curl": expected a curl image, pinned/,
+      },
+      {
         what: "a transition to DEEP_ARCHIVE, which the restore job cannot read without a manual restore request",
         values: [["backup.transitionStorageClass", "DEEP_ARCHIVE"]],
         message:

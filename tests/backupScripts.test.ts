@@ -1,7 +1,10 @@
 // The backup, restore and snapshot scripts, run for real by /bin/sh with real tar and
 // sha256sum; kubectl, aws and curl are stubs that record their calls (and fail on demand).
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { promisify } from "node:util";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -63,7 +66,14 @@ case "$1 $2" in
   "s3 ls") ls "$S3_DIR/\${3#s3://}" | sed 's/^/2026-11-24 02:00:00 100 /' ;;
 esac`,
     );
-    this.stub("curl", `echo "curl $*" >> "$CALLS"\n[ -z "\${FAIL_CURL:-}" ] || exit 22\necho '{"acknowledged":true}'`);
+    // curl: records the call and, with -K -, the config it reads on standard input.
+    this.stub(
+      "curl",
+      `echo "curl $*" >> "$CALLS"
+case " $* " in *" -K - "*) sed 's/^/  | /' >> "$CALLS" ;; esac
+[ -z "\${FAIL_CURL:-}" ] || exit 22
+echo '{"acknowledged":true}'`,
+    );
   }
 
   stub(name: string, body: string) {
@@ -104,6 +114,8 @@ esac`,
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+const execFileAsync = promisify(execFile);
 
 const index = (calls: string[], pattern: RegExp) => calls.findIndex((c) => pattern.test(c));
 
@@ -423,17 +435,68 @@ describe("backup scripts", () => {
         ES_CA_FILE: "/ca.crt",
       });
       assert.equal(run.status, 0, run.output);
-      assert.equal(run.calls.length, 2);
+      const curls = run.calls.filter((c) => c.startsWith("curl "));
+      assert.equal(curls.length, 2);
       assert.match(
-        run.calls[0],
-        /--cacert \/ca.crt --user elastic:pw -X PUT .*:9200\/_snapshot\/jaeger-s3 --data \{"type":"s3","settings":\{"bucket":"bucket","base_path":"jaeger\/prod\/elasticsearch"\}\}/,
+        curls[0],
+        /-K - --cacert \/ca.crt -X PUT .*:9200\/_snapshot\/jaeger-s3 --data \{"type":"s3","settings":\{"bucket":"bucket","base_path":"jaeger\/prod\/elasticsearch"\}\}/,
       );
+      // The password reaches curl on stdin, never on its command line (readable in /proc by any process).
+      assert.ok(
+        curls.every((c) => !c.includes("pw") && !c.includes("--user")),
+        curls.join("\n"),
+      );
+      assert.ok(run.calls.includes('  | user = "elastic:pw"'), run.calls.join("\n"));
       // no server_side_encryption (SSE-S3): snapshot files get the bucket's SSE-KMS default
-      assert.ok(!run.calls[0].includes("server_side_encryption"), run.calls[0]);
+      assert.ok(!curls[0].includes("server_side_encryption"), curls[0]);
       assert.match(
-        run.calls[1],
+        curls[1],
         /-X PUT .*\/_slm\/policy\/jaeger-daily --data .*"repository":"jaeger-s3".*"expire_after":"30d"/,
       );
+    });
+
+    it("real curl: sends the password (quotes, backslashes and all) as basic auth, and the API key as a header", async () => {
+      const password = 'p"w\\ x$(id)';
+      const passwordFile = path.join(box.dir, "password-real");
+      fs.writeFileSync(passwordFile, password);
+      const apiKeyFile = path.join(box.dir, "api-key");
+      fs.writeFileSync(apiKeyFile, "a2V5OnNlY3JldA==");
+      const seen: { method?: string; url?: string; authorization?: string[] }[] = [];
+      const server = http.createServer((req, res) => {
+        req.resume();
+        req.on("end", () => {
+          const authorization = req.headers.authorization;
+          seen.push({ method: req.method, url: req.url, authorization: authorization?.split(/,\s*/) });
+          res.setHeader("Content-Type", "application/json");
+          res.end('{"acknowledged":true}');
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        const run = (extra: Record<string, string>) =>
+          execFileAsync("/bin/sh", [path.join(SCRIPTS_DIR, "es-snapshots.sh")], {
+            env: { PATH: "/usr/bin:/bin", ...env, ES_URL: `http://127.0.0.1:${port}`, ...extra },
+            timeout: 20_000,
+          });
+        await run({ ES_USERNAME: "jaeger-snapshots", ES_PASSWORD_FILE: passwordFile });
+        const basic = `Basic ${Buffer.from(`jaeger-snapshots:${password}`).toString("base64")}`;
+        assert.deepEqual(
+          seen.map((r) => [r.method, r.url, r.authorization]),
+          [
+            ["PUT", "/_snapshot/jaeger-s3", [basic]],
+            ["PUT", "/_slm/policy/jaeger-daily", [basic]],
+          ],
+        );
+        seen.length = 0;
+        await run({ ES_API_KEY_FILE: apiKeyFile });
+        assert.deepEqual(
+          seen.map((r) => r.authorization),
+          [["ApiKey a2V5OnNlY3JldA=="], ["ApiKey a2V5OnNlY3JldA=="]],
+        );
+      } finally {
+        server.close();
+      }
     });
 
     it("fails when Elasticsearch refuses", () => {

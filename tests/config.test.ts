@@ -85,6 +85,20 @@ describe("stack config", () => {
       });
     });
 
+    it("accepts pinned job images by version tag or digest, and cron macros and SLM schedules with a year", () => {
+      const raw = sets(dev(), [
+        ["backup.toolsImage", "alpine/k8s:1.34.1"],
+        ["backup.curlImage", `curlimages/curl@sha256:${"a".repeat(64)}`],
+        ["backup.schedule", "@daily"],
+        ["backup.snapshotSchedule", "0 30 1 ? * MON-FRI 2027"],
+        ["storage.elasticsearch.indexCleaner.schedule", "*/30 1-5 * * 1,3"],
+        ["jaeger.image", "jaegertracing/jaeger:2.20.0-rc1"],
+      ]);
+      const config = valid(raw);
+      assert.equal(config.backup.curlImage, `curlimages/curl@sha256:${"a".repeat(64)}`);
+      assert.equal(config.backup.snapshotSchedule, "0 30 1 ? * MON-FRI 2027");
+    });
+
     it("accepts a ratelimiting service when neither it nor the default has per-operation rules", () => {
       let raw = set(dev(), "sampling.services[1].service", "checkout");
       raw = set(raw, "sampling.services[1].type", "ratelimiting");
@@ -265,6 +279,24 @@ describe("stack config", () => {
         what: "an unpinned image",
         edit: (raw) => set(raw, "jaeger.image", "jaegertracing/jaeger:latest"),
         message: /^jaeger-spm:jaeger\.image = "jaegertracing\/jaeger:latest": expected a pinned Jaeger v2 image/,
+      },
+      {
+        what: "a Jaeger image on a moving tag",
+        edit: (raw) => set(raw, "jaeger.image", "jaegertracing/jaeger:stable"),
+        message: /^jaeger-spm:jaeger\.image = "jaegertracing\/jaeger:stable": expected a pinned Jaeger v2 image/,
+      },
+      {
+        what: "an index cleaner schedule out of range",
+        edit: (raw) => set(raw, "storage.elasticsearch.indexCleaner.schedule", "55 24 * * *"),
+        message:
+          /^jaeger-spm:storage\.elasticsearch\.indexCleaner\.schedule = "55 24 \* \* \*": expected a cron schedule of five fields/,
+      },
+      {
+        what: "an index cleaner image on latest",
+        edit: (raw) =>
+          set(raw, "storage.elasticsearch.indexCleaner.image", "jaegertracing/jaeger-es-index-cleaner:latest"),
+        message:
+          /^jaeger-spm:storage\.elasticsearch\.indexCleaner\.image = "jaegertracing\/jaeger-es-index-cleaner:latest": expected an index cleaner image, pinned/,
       },
       {
         what: "an untagged image",

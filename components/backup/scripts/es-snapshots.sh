@@ -15,16 +15,23 @@ ES_API_KEY_FILE="${ES_API_KEY_FILE:-}"
 
 log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) es-snapshots: $*"; }
 
-es() { # method path body
-  set -- "$1" "$2" "$3"
-  auth=""
+# Text for a double-quoted curl config value: backslashes and quotes escaped.
+quoted() { printf '%s' "$1" | sed 's/[\\"]/\\&/g'; }
+
+# Credentials go to curl as a config on its standard input (-K -), never as arguments, which
+# every process on the node can read in /proc/<pid>/cmdline.
+credentials() {
   if [ -n "$ES_USERNAME" ] && [ -n "$ES_PASSWORD_FILE" ]; then
-    auth="$ES_USERNAME:$(cat "$ES_PASSWORD_FILE")"
+    printf 'user = "%s:%s"\n' "$(quoted "$ES_USERNAME")" "$(quoted "$(cat "$ES_PASSWORD_FILE")")"
   fi
-  apikey=""
-  [ -z "$ES_API_KEY_FILE" ] || apikey="Authorization: ApiKey $(cat "$ES_API_KEY_FILE")"
-  curl --silent --show-error --fail-with-body --max-time 60 --retry 5 --retry-all-errors --retry-delay 10 \
-    ${ES_CA_FILE:+--cacert "$ES_CA_FILE"} ${auth:+--user "$auth"} ${apikey:+-H "$apikey"} \
+  if [ -n "$ES_API_KEY_FILE" ]; then
+    printf 'header = "Authorization: ApiKey %s"\n' "$(quoted "$(cat "$ES_API_KEY_FILE")")"
+  fi
+}
+
+es() { # method path body
+  credentials | curl --silent --show-error --fail-with-body --max-time 60 --retry 5 --retry-all-errors \
+    --retry-delay 10 -K - ${ES_CA_FILE:+--cacert "$ES_CA_FILE"} \
     -X "$1" -H 'Content-Type: application/json' "$ES_URL$2" --data "$3"
   echo
 }
