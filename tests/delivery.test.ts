@@ -317,12 +317,12 @@ describe("test tools installer (npm pretest, .ci/run)", () => {
     return { status: run.status, output: `${run.stdout}${run.stderr}` };
   };
 
-  it("does nothing when promtool and shellcheck are there", () => {
-    assert.deepEqual(tools({ promtool: "exit 0", shellcheck: "exit 0" }), { status: 0, output: "" });
+  it("does nothing when promtool, shellcheck and curl are there", () => {
+    assert.deepEqual(tools({ promtool: "exit 0", shellcheck: "exit 0", curl: "exit 0" }), { status: 0, output: "" });
   });
 
   it("without root or sudo, names the exact command and fails", () => {
-    const run = tools({ promtool: "exit 0", id: "echo 1000" });
+    const run = tools({ promtool: "exit 0", curl: "exit 0", id: "echo 1000" });
     assert.equal(run.status, 1);
     assert.match(run.output, /missing: shellcheck; install with: sudo apt-get install -y shellcheck/);
   });
@@ -333,7 +333,7 @@ describe("test tools installer (npm pretest, .ci/run)", () => {
     assert.match(run.output, /apt-get update -qq DEBIAN_FRONTEND=noninteractive/);
     assert.match(
       run.output,
-      /apt-get install -y -qq --no-install-recommends prometheus shellcheck DEBIAN_FRONTEND=noninteractive/,
+      /apt-get install -y -qq --no-install-recommends prometheus shellcheck curl DEBIAN_FRONTEND=noninteractive/,
     );
   });
 });
