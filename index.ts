@@ -28,10 +28,16 @@ import { destinationOf } from "./components/security/networkPolicies";
 const config = loadStackConfig();
 
 // Labels of the maintenance workloads: their own app name, so that selectors of Jaeger's
-// pods (Services, NetworkPolicies) never match them.
-const maintenanceLabels = (component: "storage" | "backup" | "security") => ({
-  ...commonLabels("jaeger", component, config.jaeger.image),
+// pods (Services, NetworkPolicies) never match them; one set per task, so that each task's
+// NetworkPolicy allows only what that task calls.
+type MaintenanceTask = "storage" | "backup" | "snapshots" | "security";
+const maintenanceSelector = (component: MaintenanceTask) => ({
+  ...selectorLabels("jaeger", component),
   "app.kubernetes.io/name": `jaeger-${component}`,
+});
+const maintenanceLabels = (component: MaintenanceTask) => ({
+  ...commonLabels("jaeger", component, config.jaeger.image),
+  ...maintenanceSelector(component),
 });
 
 const kubernetes = new k8s.Provider("kubernetes", {
@@ -231,7 +237,6 @@ const jaeger = new Jaeger(
 );
 
 if (backup && backupConfig.region) {
-  const backupLabels = maintenanceLabels("backup");
   if (config.storage.backend === "badger") {
     new BadgerBackups(
       "badger-backups",
@@ -251,7 +256,7 @@ if (backup && backupConfig.region) {
         scratchSize: backupConfig.scratchSize,
         volumeSnapshotClass: backupConfig.volumeSnapshotClass,
         volumeBytes: badgerVolumeBytes,
-        labels: backupLabels,
+        labels: maintenanceLabels("backup"),
       },
       { providers, dependsOn: [backup, jaeger] },
     );
@@ -266,7 +271,7 @@ if (backup && backupConfig.region) {
         basePath: backupPrefix("elasticsearch"),
         schedule: backupConfig.snapshotSchedule,
         retentionDays: backupConfig.snapshotRetentionDays,
-        labels: backupLabels,
+        labels: maintenanceLabels("snapshots"),
         dependsOn: search.ready,
       },
       { providers, dependsOn: [backup] },
@@ -307,28 +312,33 @@ if (security.networkPolicies) {
         search && es.mode === "inCluster"
           ? { pods: ECK_OBJECTS.podLabels, operatorNamespace: es.inCluster.operatorNamespace }
           : undefined,
+      // Selectors without app.kubernetes.io/version: an upgrade changes it.
       jobs: [
         ...(search
           ? [
               {
                 name: "index-cleaner",
-                pods: { ...maintenanceLabels("storage"), "app.kubernetes.io/component": "index-cleaner" },
+                pods: { ...maintenanceSelector("storage"), "app.kubernetes.io/component": "index-cleaner" },
                 storage: true,
                 aws: false,
                 kubernetesApi: false,
               },
             ]
           : []),
-        ...(backup
+        // The snapshot setup Job only calls Elasticsearch, which itself writes to S3.
+        ...(backup && search
           ? [
               {
-                name: "backup",
-                pods: maintenanceLabels("backup"),
-                storage: !!search,
-                aws: true,
-                kubernetesApi: !search,
+                name: "es-snapshots",
+                pods: maintenanceSelector("snapshots"),
+                storage: true,
+                aws: false,
+                kubernetesApi: false,
               },
             ]
+          : []),
+        ...(backup && !search
+          ? [{ name: "backup", pods: maintenanceSelector("backup"), storage: false, aws: true, kubernetesApi: true }]
           : []),
       ],
     },

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "kubernetes-types/networking/v1";
 import type { LabelSelector } from "kubernetes-types/meta/v1";
 import { Evaluation, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
-import { objectsOfKind } from "./support/objects";
+import { at, objectsOfKind, resourceFor } from "./support/objects";
 
 interface Endpoint {
   namespace?: string;
@@ -88,6 +88,12 @@ function cronLabels(ev: Evaluation, name: string): Record<string, string> {
   return j.spec?.jobTemplate.spec?.template.metadata?.labels ?? {};
 }
 const policiesOf = (ev: Evaluation): NetworkPolicy[] => objectsOfKind(ev, "NetworkPolicy");
+/** Pod labels of the ES snapshot setup Job (a Job's spec is computed from the bucket name). */
+function snapshotJobLabels(ev: Evaluation): Record<string, string> {
+  const labels = at(resourceFor(ev, "Job", "jaeger-es-snapshots").inputs, "spec.template.metadata.labels");
+  assert.ok(labels, "the snapshot Job's pod labels");
+  return labels as Record<string, string>;
+}
 
 const OTEL = { namespace: "opentelemetry", labels: { "app.kubernetes.io/name": "opentelemetry-collector" } };
 /** A pod wearing the collector's labels in another namespace. */
@@ -194,6 +200,21 @@ describe("network policies", () => {
         true,
       ],
       ["Elasticsearch -> S3 :443 (snapshots)", () => ({ from: es, to: INTERNET, port: 443 }), true],
+      [
+        "snapshot setup Job -> Elasticsearch :9200",
+        () => ({ from: { namespace: NS, labels: snapshotJobLabels(ev) }, to: es, port: 9200 }),
+        true,
+      ],
+      [
+        "snapshot setup Job -> the internet :443 (Elasticsearch, not the Job, talks to S3)",
+        () => ({ from: { namespace: NS, labels: snapshotJobLabels(ev) }, to: INTERNET, port: 443 }),
+        false,
+      ],
+      [
+        "index cleaner -> the internet :443",
+        () => ({ from: { namespace: NS, labels: cronLabels(ev, "jaeger-es-index-cleaner") }, to: INTERNET, port: 443 }),
+        false,
+      ],
       ["any other pod -> Elasticsearch :9200", () => ({ from: RANDOM_POD, to: es, port: 9200 }), false],
       [
         "collector -> the internet :80",
@@ -214,6 +235,16 @@ describe("network policies", () => {
     for (const [what, flow, expected] of flows) {
       it(`${expected ? "allows" : "refuses"} ${what}`, () => assert.equal(allowed(policies, flow()), expected));
     }
+
+    it("selects no pod by app.kubernetes.io/version, which an upgrade changes", () => {
+      const selectors = JSON.stringify(policies.map((p) => [p.spec?.podSelector, p.spec?.ingress, p.spec?.egress]));
+      assert.ok(!selectors.includes("app.kubernetes.io/version"), selectors);
+      // and each maintenance task has labels of its own
+      assert.notDeepEqual(
+        snapshotJobLabels(ev)["app.kubernetes.io/name"],
+        cronLabels(ev, "jaeger-es-index-cleaner")["app.kubernetes.io/name"],
+      );
+    });
   });
 
   describe("prod on Badger (backup job)", () => {
