@@ -511,7 +511,12 @@ const monitoringSchema = z
       bundled: z
         .strictObject({
           enabled: boolean().default(false),
-          namespace: dnsLabel().default("monitoring"),
+          // The node exporter gets "<namespace>-node-exporter", which must stay a DNS label too.
+          namespace: dnsLabel()
+            .max(49, {
+              error: "a DNS-1123 label of at most 49 characters (the node exporter's namespace adds -node-exporter)",
+            })
+            .default("monitoring"),
           releaseName: dnsLabel().default("kube-prometheus-stack"),
           chartVersion: text(CHART_VERSION_EXPECTED)
             .regex(/^\d+\.\d+\.\d+$/, { error: CHART_VERSION_EXPECTED })

@@ -174,6 +174,25 @@ describe("bundled monitoring", () => {
     assert.deepEqual(spec.ruleNamespaceSelector, {}, "all namespaces");
   });
 
+  it("runs only the node exporter in a privileged namespace; the rest of monitoring enforces baseline", () => {
+    const namespaces = objectsOfKind(dev, "Namespace");
+    const enforced = (name: string) =>
+      namespaces.find((n) => n.metadata?.name === name)?.metadata?.labels?.["pod-security.kubernetes.io/enforce"];
+    assert.equal(enforced("monitoring"), "baseline");
+    assert.equal(enforced("monitoring-node-exporter"), "privileged");
+    assert.equal(
+      at(release(dev)[0].inputs.values, "prometheus-node-exporter.namespaceOverride"),
+      "monitoring-node-exporter",
+    );
+    assert.deepEqual(
+      namespaces
+        .filter((n) => n.metadata?.labels?.["pod-security.kubernetes.io/enforce"] === "privileged")
+        .map((n) => n.metadata?.name),
+      ["monitoring-node-exporter"],
+      "no other namespace we create is privileged",
+    );
+  });
+
   it("points Jaeger's SPM queries at the bundled Prometheus", () => {
     const url = at(
       jaegerConfigDocument(dev),

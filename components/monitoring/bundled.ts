@@ -3,7 +3,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { GRAFANA_ADMIN_SECRET, KUBE_PROMETHEUS_STACK_REPO, kubePrometheusStackValues } from "./kubePrometheusStack";
+import {
+  GRAFANA_ADMIN_SECRET,
+  KUBE_PROMETHEUS_STACK_REPO,
+  kubePrometheusStackValues,
+  nodeExporterNamespace,
+} from "./kubePrometheusStack";
 
 export interface BundledMonitoringArgs {
   namespace: string;
@@ -21,12 +26,29 @@ export class BundledMonitoring extends pulumi.ComponentResource {
   constructor(name: string, args: BundledMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jaeger-spm:monitoring:BundledMonitoring", name, {}, opts);
 
-    // Not "restricted": node-exporter needs the host's network and filesystem.
+    // Prometheus, Grafana, the operator and kube-state-metrics need nothing from the host:
+    // "baseline" enforced (the charts' defaults are not all "restricted", which is reported as a
+    // warning). Only the node exporter, in a namespace of its own, may use the host.
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
       {
         metadata: {
           name: args.namespace,
+          labels: {
+            "pod-security.kubernetes.io/enforce": "baseline",
+            "pod-security.kubernetes.io/warn": "restricted",
+            "pod-security.kubernetes.io/audit": "restricted",
+            "app.kubernetes.io/part-of": "jaeger-spm",
+          },
+        },
+      },
+      { parent: this },
+    );
+    const hostNamespace = new k8s.core.v1.Namespace(
+      `${name}-node-exporter-namespace`,
+      {
+        metadata: {
+          name: nodeExporterNamespace(args.namespace),
           labels: { "pod-security.kubernetes.io/enforce": "privileged", "app.kubernetes.io/part-of": "jaeger-spm" },
         },
       },
@@ -56,10 +78,14 @@ export class BundledMonitoring extends pulumi.ComponentResource {
         version: args.chartVersion,
         repositoryOpts: { repo: KUBE_PROMETHEUS_STACK_REPO },
         namespace: namespace.metadata.name,
-        values: kubePrometheusStackValues({ selectorLabels: args.selectorLabels, retention: "7d" }),
+        values: kubePrometheusStackValues({
+          selectorLabels: args.selectorLabels,
+          retention: "7d",
+          nodeExporterNamespace: nodeExporterNamespace(args.namespace),
+        }),
         timeout: 900,
       },
-      { parent: this, dependsOn: [adminSecret] },
+      { parent: this, dependsOn: [adminSecret, hostNamespace] },
     );
 
     this.prometheusUrl = `http://prometheus-operated.${args.namespace}.svc:9090`;

@@ -13,6 +13,13 @@ export interface KubePrometheusStackInput {
   readonly selectorLabels: Readonly<Record<string, string>>;
   /** Prometheus' own TSDB retention (e.g. "7d"). */
   readonly retention: string;
+  /** Where the node exporter runs: the one component that needs the host (a privileged namespace). */
+  readonly nodeExporterNamespace: string;
+}
+
+/** The node exporter's own namespace, beside the monitoring one. */
+export function nodeExporterNamespace(monitoringNamespace: string): string {
+  return `${monitoringNamespace}-node-exporter`;
 }
 
 export function kubePrometheusStackValues(input: KubePrometheusStackInput) {
@@ -46,6 +53,9 @@ export function kubePrometheusStackValues(input: KubePrometheusStackInput) {
         },
       },
     },
+    // hostNetwork, hostPID and hostPath: Pod Security "privileged" only, so it runs apart from
+    // the rest of the stack (prometheus-node-exporter chart value namespaceOverride).
+    "prometheus-node-exporter": { namespaceOverride: input.nodeExporterNamespace },
     // Laptop clusters (kind, k3d, minikube) do not expose these control-plane
     // endpoints; scraping them would only raise permanent TargetDown alerts.
     kubeEtcd: { enabled: false },
