@@ -95,7 +95,53 @@ const RESTRICTED_VOLUMES = new Set([
   "secret",
 ]);
 
-/** Pod Security Standards "restricted" (kubernetes.io/docs/concepts/security/pod-security-standards). */
+/**
+ * Sysctls the "baseline" level allows (k8s.io/pod-security-admission policy/check_sysctls.go):
+ * the v1.0 set, ip_local_reserved_ports from v1.27 and the TCP keepalive/fin ones from v1.29.
+ * Later additions are left out: refusing a sysctl admission would allow is the safe side.
+ */
+const SAFE_SYSCTLS = new Set([
+  "kernel.shm_rmid_forced",
+  "net.ipv4.ip_local_port_range",
+  "net.ipv4.ip_unprivileged_port_start",
+  "net.ipv4.tcp_syncookies",
+  "net.ipv4.ping_group_range",
+  "net.ipv4.ip_local_reserved_ports",
+  "net.ipv4.tcp_keepalive_time",
+  "net.ipv4.tcp_fin_timeout",
+  "net.ipv4.tcp_keepalive_intvl",
+  "net.ipv4.tcp_keepalive_probes",
+]);
+/** SELinux types the "baseline" level allows (policy/check_seLinuxOptions.go). */
+const SELINUX_TYPES = new Set(["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"]);
+const ALLOWED_PROFILES = new Set(["RuntimeDefault", "Localhost"]);
+const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
+
+/** SELinux options: no user or role, and only the container types. */
+function seLinuxProblems(where: string, options: unknown): string[] {
+  const o = obj(options);
+  const problems: string[] = [];
+  if (o.type !== undefined && !SELINUX_TYPES.has(String(o.type)))
+    problems.push(`${where}: seLinuxOptions.type ${String(o.type)} is not allowed`);
+  for (const field of ["user", "role"])
+    if (o[field] !== undefined && o[field] !== "") problems.push(`${where}: seLinuxOptions.${field} must not be set`);
+  return problems;
+}
+
+/** AppArmor: unset, RuntimeDefault or Localhost; never Unconfined. */
+function appArmorProblems(where: string, profile: unknown): string[] {
+  const type = obj(profile).type;
+  return type === undefined || ALLOWED_PROFILES.has(String(type))
+    ? []
+    : [`${where}: appArmorProfile must be RuntimeDefault or Localhost`];
+}
+
+/**
+ * Pod Security Standards "restricted", which includes "baseline", check by check as the
+ * admission controller applies them (kubernetes.io/docs/concepts/security/pod-security-standards;
+ * k8s.io/pod-security-admission policy/check_*.go): what a pod sets is judged where it is set,
+ * so a container's own value overrides its pod's.
+ */
 export function podSecurityRestricted(subject: Subject): string[] {
   const pod = podSpecOf(subject);
   if (!pod) return [];
@@ -111,15 +157,28 @@ export function podSecurityRestricted(subject: Subject): string[] {
   }
   if (podSc.runAsUser === 0) problems.push("pod runAsUser must not be 0");
   const podSeccomp = obj(podSc.seccompProfile).type;
+  if (podSeccomp !== undefined && !ALLOWED_PROFILES.has(String(podSeccomp)))
+    problems.push(`pod seccompProfile must be RuntimeDefault or Localhost, not ${String(podSeccomp)}`);
+  for (const sysctl of arr(podSc.sysctls).map(obj))
+    if (!SAFE_SYSCTLS.has(String(sysctl.name))) problems.push(`pod sysctl ${String(sysctl.name)} is not allowed`);
+  problems.push(...seLinuxProblems("pod", podSc.seLinuxOptions), ...appArmorProblems("pod", podSc.appArmorProfile));
+  if (obj(podSc.windowsOptions).hostProcess === true) problems.push("pod windowsOptions.hostProcess must not be true");
+  const annotations = obj(obj(obj(obj(subject.props.spec).template).metadata).annotations);
+  for (const [key, value] of Object.entries(annotations)) {
+    if (key.startsWith(APPARMOR_ANNOTATION) && value !== "runtime/default" && !String(value).startsWith("localhost/"))
+      problems.push(`${key.slice(APPARMOR_ANNOTATION.length)}: AppArmor ${String(value)} is not allowed`);
+  }
   for (const c of containersOf(pod)) {
     const name = String(c.name);
     const sc = obj(c.securityContext);
     if (sc.privileged === true) problems.push(`${name}: privileged`);
     if (sc.allowPrivilegeEscalation !== false) problems.push(`${name}: allowPrivilegeEscalation must be false`);
-    if (podSc.runAsNonRoot !== true && sc.runAsNonRoot !== true) problems.push(`${name}: runAsNonRoot must be true`);
+    // The container's own value wins: false under a pod's true still runs as root.
+    if (sc.runAsNonRoot === false || (sc.runAsNonRoot !== true && podSc.runAsNonRoot !== true))
+      problems.push(`${name}: runAsNonRoot must be true`);
     if (sc.runAsUser === 0) problems.push(`${name}: runAsUser must not be 0`);
     const seccomp = obj(sc.seccompProfile).type ?? podSeccomp;
-    if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost")
+    if (!ALLOWED_PROFILES.has(String(seccomp)))
       problems.push(`${name}: seccompProfile must be RuntimeDefault or Localhost`);
     const caps = obj(sc.capabilities);
     if (!arr(caps.drop).includes("ALL")) problems.push(`${name}: capabilities must drop ALL`);
@@ -127,6 +186,11 @@ export function podSecurityRestricted(subject: Subject): string[] {
       if (add !== "NET_BIND_SERVICE") problems.push(`${name}: may not add capability ${String(add)}`);
     for (const port of arr(c.ports).map(obj))
       if (port.hostPort) problems.push(`${name}: hostPort ${String(port.hostPort)}`);
+    if (sc.procMount !== undefined && sc.procMount !== "Default")
+      problems.push(`${name}: procMount must be Default, not ${String(sc.procMount)}`);
+    problems.push(...seLinuxProblems(name, sc.seLinuxOptions), ...appArmorProblems(name, sc.appArmorProfile));
+    if (obj(sc.windowsOptions).hostProcess === true)
+      problems.push(`${name}: windowsOptions.hostProcess must not be true`);
   }
   return problems;
 }

@@ -153,6 +153,99 @@ describe("policy pack", () => {
       );
     });
 
+    it("pod-security-restricted judges each setting where it is set, as admission does (pod vs container)", async () => {
+      const pod = (name: string, spec: Record<string, unknown>, annotations: Record<string, string> = {}) => {
+        const d = deployment(spec);
+        return {
+          ...d,
+          name,
+          inputs: { ...d.inputs, spec: { template: { metadata: { annotations }, spec } } },
+        };
+      };
+      const withContainer = (securityContext: Record<string, unknown>) => ({
+        ...goodPod,
+        containers: [{ ...goodContainer, securityContext: { ...goodContainer.securityContext, ...securityContext } }],
+      });
+      const cases: [string, ReturnType<typeof pod>, RegExp][] = [
+        [
+          "root-container",
+          pod("root-container", withContainer({ runAsNonRoot: false })),
+          /app: runAsNonRoot must be true/,
+        ],
+        [
+          "unconfined-pod",
+          pod("unconfined-pod", {
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: "Unconfined" } },
+            containers: [
+              {
+                ...goodContainer,
+                securityContext: { ...goodContainer.securityContext, seccompProfile: { type: "RuntimeDefault" } },
+              },
+            ],
+          }),
+          /pod seccompProfile must be RuntimeDefault or Localhost, not Unconfined/,
+        ],
+        [
+          "unsafe-sysctl",
+          pod("unsafe-sysctl", {
+            ...goodPod,
+            securityContext: { ...goodPod.securityContext, sysctls: [{ name: "kernel.msgmax", value: "65536" }] },
+          }),
+          /pod sysctl kernel\.msgmax is not allowed/,
+        ],
+        [
+          "unmasked-proc",
+          pod("unmasked-proc", withContainer({ procMount: "Unmasked" })),
+          /app: procMount must be Default, not Unmasked/,
+        ],
+        [
+          "selinux",
+          pod("selinux", withContainer({ seLinuxOptions: { type: "spc_t" } })),
+          /app: seLinuxOptions\.type spc_t is not allowed/,
+        ],
+        [
+          "apparmor-field",
+          pod("apparmor-field", withContainer({ appArmorProfile: { type: "Unconfined" } })),
+          /app: appArmorProfile must be RuntimeDefault or Localhost/,
+        ],
+        [
+          "apparmor-annotation",
+          pod("apparmor-annotation", goodPod, { "container.apparmor.security.beta.kubernetes.io/app": "unconfined" }),
+          /app: AppArmor unconfined is not allowed/,
+        ],
+      ];
+      const found = await violations(
+        "pod-security-restricted",
+        cases.map(([, resource]) => resource),
+      );
+      for (const [name, , expected] of cases) {
+        const mine = found.filter((f) => f.includes(` ${name}: `));
+        assert.ok(
+          mine.some((f) => expected.test(f)),
+          `${name}: ${mine.join("; ") || "no violation"}`,
+        );
+      }
+      const safe = pod(
+        "safe",
+        {
+          ...goodPod,
+          securityContext: { ...goodPod.securityContext, sysctls: [{ name: "net.ipv4.tcp_syncookies", value: "1" }] },
+          containers: [
+            {
+              ...goodContainer,
+              securityContext: {
+                ...goodContainer.securityContext,
+                procMount: "Default",
+                seLinuxOptions: { type: "container_t" },
+              },
+            },
+          ],
+        },
+        { "container.apparmor.security.beta.kubernetes.io/app": "runtime/default" },
+      );
+      assert.deepEqual(await violations("pod-security-restricted", [safe]), [], "allowed values pass");
+    });
+
     it("pod-security-restricted sees the ECK operator pod of prod's Helm release (chart defaults lack seccomp)", async () => {
       const release = stacks.prod.resources.find(
         (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "eck-operator",
