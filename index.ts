@@ -193,6 +193,7 @@ const access = new AccessControl(
     namespace: namespaceName,
     namespaceName: config.namespace,
     collectorService: NAMES.collectorService,
+    queryService: NAMES.queryService,
     tls: !tls.enabled
       ? undefined
       : tls.source === "certManager" && tls.issuer

@@ -246,6 +246,11 @@ function crossChecks(shape: Shape): string[] {
       `${PROJECT}:storage.elasticsearch.majorVersion = (not set): expected the external cluster's major version (${SUPPORTED_MAJOR_VERSIONS[es.flavor].join(", ")} for ${es.flavor}) when security.bearerTokenPropagation is true: the query servers start with no caller's token, so they cannot ask the cluster for its version`,
     );
   }
+  if (sec.uiBasicAuth && !sec.tls.enabled) {
+    problems.push(
+      `${PROJECT}:security.uiBasicAuth = true: expected security.tls.enabled true as well (basic auth sends the password with every request; without TLS it crosses the network in clear)`,
+    );
+  }
   if (sec.bearerTokenPropagation && sec.uiBasicAuth) {
     problems.push(
       `${PROJECT}:security.uiBasicAuth = true: expected false when security.bearerTokenPropagation is true (both use the Authorization header: the UI's basic credentials would be forwarded to storage as the token)`,

@@ -7,6 +7,13 @@ import { at, deploymentConfig, objectNamed, resourceFor } from "./support/object
 /** One `htpasswd -nbB` line: user, cost 05, 22 characters of salt and 31 of hash. */
 const BCRYPT_HTPASSWD = "admin:$2y$05$" + "abcdefghijklmnopqrstuv" + "0123456789./ABCDEFGHIJKLMNOPQRS";
 
+/** TLS from an existing Secret: basic auth needs it. */
+const WITH_TLS: [string, string][] = [
+  ["security.tls.enabled", "true"],
+  ["security.tls.source", "secret"],
+  ["security.tls.secretName", "jaeger-tls"],
+];
+
 function edits(stack: string, values: [string, string, boolean?][]): RawConfig {
   return values.reduce((raw, [k, v, p = true]) => configSet(raw, k, v, { path: p }), stackConfig(stack));
 }
@@ -35,13 +42,17 @@ describe("security", () => {
       );
     });
 
-    it("requests a certificate for every name of the collector Service", () => {
+    it("requests a certificate for every name of the collector and query Services", () => {
       const cert = resourceFor(ev, "Certificate", "jaeger-collector-tls").inputs;
       assert.deepEqual(at(cert, "spec.dnsNames"), [
         "jaeger-collector",
         "jaeger-collector.observability",
         "jaeger-collector.observability.svc",
         "jaeger-collector.observability.svc.cluster.local",
+        "jaeger-query",
+        "jaeger-query.observability",
+        "jaeger-query.observability.svc",
+        "jaeger-query.observability.svc.cluster.local",
       ]);
       assert.deepEqual(at(cert, "spec.issuerRef"), {
         name: "internal-ca",
@@ -49,6 +60,17 @@ describe("security", () => {
         group: "cert-manager.io",
       });
       assert.equal(at(cert, "spec.secretName"), "jaeger-collector-tls");
+    });
+
+    it("serves the query HTTP and gRPC APIs over TLS too, without asking browsers for client certificates", () => {
+      const d = objectNamed(ev, "Deployment", "jaeger");
+      for (const api of ["http", "grpc"]) {
+        const tls = at(deploymentConfig(ev, d), `extensions.jaeger_query.${api}.tls`) as Record<string, string>;
+        assert.deepEqual(mountedFrom(d, tls.cert_file), { secret: "jaeger-collector-tls", key: "tls.crt" }, api);
+        assert.deepEqual(mountedFrom(d, tls.key_file), { secret: "jaeger-collector-tls", key: "tls.key" }, api);
+        assert.equal(tls.client_ca_file, undefined, api);
+      }
+      assert.equal(ev.outputs.uiUrl, "https://localhost:30002", "dev's NodePort, now https");
     });
 
     it("serves OTLP over TLS with client certificates required, files mounted from the Secrets", () => {
@@ -134,12 +156,21 @@ describe("security", () => {
     before(async () => {
       ev = await evaluateStack(
         "dev",
-        edits("dev", [
-          ["security.uiBasicAuth", "true"],
-          ["uiHtpasswd", HTPASSWD, false],
-        ]),
+        edits("dev", [...WITH_TLS, ["security.uiBasicAuth", "true"], ["uiHtpasswd", HTPASSWD, false]]),
         ["jaeger-spm:uiHtpasswd"],
       );
+    });
+
+    it("asks browsers for the password (WWW-Authenticate on the 401), over TLS only", () => {
+      const doc = deploymentConfig(ev, objectNamed(ev, "Deployment", "jaeger"));
+      assert.deepEqual(at(doc, "extensions.jaeger_query.http.response_headers"), {
+        "WWW-Authenticate": 'Basic realm="Jaeger", charset="UTF-8"',
+      });
+      assert.ok(
+        at(doc, "extensions.jaeger_query.http.tls.cert_file"),
+        "the password never crosses the network in clear",
+      );
+      assert.ok(at(doc, "extensions.jaeger_query.grpc.tls.cert_file"));
     });
 
     it("puts the query HTTP and gRPC APIs behind the basicauth extension reading the htpasswd Secret", () => {
@@ -164,6 +195,7 @@ describe("security", () => {
       const other = await evaluateStack(
         "dev",
         edits("dev", [
+          ...WITH_TLS,
           ["security.uiBasicAuth", "true"],
           ["uiHtpasswd", BCRYPT_HTPASSWD.replace("admin:", "sre:"), false],
         ]),
@@ -254,6 +286,17 @@ describe("security", () => {
         what: "basic auth without htpasswd",
         raw: () => edits("dev", [["security.uiBasicAuth", "true"]]),
         message: /^jaeger-spm:uiHtpasswd = \(not set\): expected htpasswd lines/,
+      },
+      {
+        what: "basic auth without TLS (the password would cross the network in clear)",
+        raw: () =>
+          edits("dev", [
+            ["security.uiBasicAuth", "true"],
+            ["uiHtpasswd", BCRYPT_HTPASSWD, false],
+          ]),
+        secret: ["jaeger-spm:uiHtpasswd"],
+        message:
+          /^jaeger-spm:security\.uiBasicAuth = true: expected security\.tls\.enabled true as well \(basic auth sends the password with every request/,
       },
       {
         what: "an htpasswd in plaintext",

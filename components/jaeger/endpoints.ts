@@ -18,7 +18,7 @@ export interface EndpointInput {
   readonly queryService: string;
   readonly collectorService: string;
   readonly query: { readonly serviceType: "ClusterIP" | "NodePort"; readonly nodePort: number };
-  /** TLS on the ingestion receivers (https:// addresses). */
+  /** TLS on the ingestion receivers and the query APIs (https:// addresses). */
   readonly tls: boolean;
   readonly legacyReceivers: boolean;
 }
@@ -32,8 +32,8 @@ export function jaegerEndpoints(input: EndpointInput): JaegerEndpoints {
     // A NodePort answers on every node's address; kind/k3d/minikube map it to localhost (README).
     uiUrl:
       input.query.serviceType === "NodePort"
-        ? `http://localhost:${input.query.nodePort}`
-        : `http://${query}:${PORTS.queryHttp.port}`,
+        ? `${scheme}://localhost:${input.query.nodePort}`
+        : `${scheme}://${query}:${PORTS.queryHttp.port}`,
     uiPortForward: `kubectl -n ${input.namespace} port-forward svc/${input.queryService} ${PORTS.queryHttp.port}:${PORTS.queryHttp.port}`,
     otlpGrpc: `${scheme}://${collector}:${PORTS.otlpGrpc.port}`,
     otlpHttp: `${scheme}://${collector}:${PORTS.otlpHttp.port}`,

@@ -70,7 +70,10 @@ export interface JaegerArgs {
   exporterQueue?: { queueSize: number; numConsumers: number };
   /** Extra annotations for the Services of each metrics endpoint (e.g. prometheus.io/* scrape annotations). */
   serviceAnnotations?: { metrics?: Record<string, string>; spanMetrics?: Record<string, string> };
-  /** TLS for ingestion from a kubernetes.io/tls Secret (tls.crt, tls.key); mTLS with a client CA Secret (ca.crt). */
+  /**
+   * TLS for ingestion and the query APIs from a kubernetes.io/tls Secret (tls.crt, tls.key);
+   * mTLS on ingestion with a client CA Secret (ca.crt).
+   */
   tls?: { secretName: string; clientCaSecret?: string; legacyReceivers: boolean };
   /** Basic auth for the query UI/API from a Secret holding an htpasswd file. */
   uiAuth?: { secretName: string; key: string; checksum: pulumi.Input<string> };
@@ -213,9 +216,9 @@ export class Jaeger extends pulumi.ComponentResource {
     const htpasswd = args.uiAuth && secretMount("ui-htpasswd", args.uiAuth.secretName, args.uiAuth.key, "htpasswd");
     const roleSecretFiles = (role: Role): SecretFile[] => [
       ...(storage.kind === "search" ? storage.roles[searchRole(role)].secretFiles : []),
-      ...(role !== "query" && tlsFiles
-        ? [tlsFiles.cert, tlsFiles.key, ...(tlsFiles.clientCa ? [tlsFiles.clientCa] : [])]
-        : []),
+      // The certificate serves ingestion and the query APIs; the client CA only ingestion.
+      ...(tlsFiles ? [tlsFiles.cert, tlsFiles.key] : []),
+      ...(role !== "query" && tlsFiles?.clientCa ? [tlsFiles.clientCa] : []),
       ...(role !== "collector" && htpasswd ? [htpasswd] : []),
     ];
 
@@ -237,6 +240,7 @@ export class Jaeger extends pulumi.ComponentResource {
             clientCaFile: tlsFiles.clientCa && secretFilePath(tlsFiles.clientCa),
             legacyReceivers: args.tls?.legacyReceivers ?? false,
           },
+          queryTls: tlsFiles && { certFile: secretFilePath(tlsFiles.cert), keyFile: secretFilePath(tlsFiles.key) },
           queryBasicAuth: htpasswd && { htpasswdFile: secretFilePath(htpasswd) },
           bearerTokenPropagation: args.bearerTokenPropagation,
         }),

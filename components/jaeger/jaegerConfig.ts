@@ -103,6 +103,8 @@ export interface JaegerConfigInput {
     readonly clientCaFile?: string;
     readonly legacyReceivers: boolean;
   };
+  /** TLS on the query HTTP and gRPC APIs (no client certificates: browsers have none). */
+  readonly queryTls?: { readonly certFile: string; readonly keyFile: string };
   /** Basic authentication on the query HTTP API and UI, from an htpasswd file. */
   readonly queryBasicAuth?: { readonly htpasswdFile: string };
   /** Forward the caller's bearer token to the storage (Elasticsearch/OpenSearch). */
@@ -110,6 +112,14 @@ export interface JaegerConfigInput {
 }
 
 export const UI_AUTHENTICATOR = "basicauth/ui";
+
+/**
+ * Sent with every query HTTP response when basic auth is on, so that a browser shows its login
+ * prompt on the 401: the basicauth extension sends none, and confighttp sets response_headers
+ * before the auth check runs (opentelemetry-collector config/confighttp v0.155.0 server.go,
+ * ToServer: responseHeadersHandler wraps authInterceptor).
+ */
+export const LOGIN_PROMPT_HEADER = { "WWW-Authenticate": 'Basic realm="Jaeger", charset="UTF-8"' } as const;
 
 /** memory_limiter: refuse data above 75% of the container limit, start refusing at 60% on spikes. */
 export const MEMORY_LIMITER = { limitPercentage: 75, spikeLimitPercentage: 15 } as const;
@@ -194,16 +204,20 @@ function traceBackend(storage: Storage) {
   };
 }
 
-function receivers(input: JaegerConfigInput) {
-  const tls = input.tls && {
+/** A server's TLS settings; certificates are re-read when cert-manager renews them in place. */
+function serverTls(files: { readonly certFile: string; readonly keyFile: string; readonly clientCaFile?: string }) {
+  return {
     tls: {
-      cert_file: input.tls.certFile,
-      key_file: input.tls.keyFile,
-      ...(input.tls.clientCaFile && { client_ca_file: input.tls.clientCaFile }),
-      // Re-read renewed certificates (cert-manager rotates the Secret in place).
+      cert_file: files.certFile,
+      key_file: files.keyFile,
+      ...(files.clientCaFile && { client_ca_file: files.clientCaFile }),
       reload_interval: "1h",
     },
   };
+}
+
+function receivers(input: JaegerConfigInput) {
+  const tls = input.tls && serverTls(input.tls);
   const otlp = {
     otlp: {
       protocols: {
@@ -272,11 +286,16 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
           ui: { config_file: input.uiConfigFile },
           http: {
             endpoint: listenOn(PORTS.queryHttp),
-            ...(input.queryBasicAuth && { auth: { authenticator: UI_AUTHENTICATOR } }),
+            ...(input.queryTls && serverTls(input.queryTls)),
+            ...(input.queryBasicAuth && {
+              auth: { authenticator: UI_AUTHENTICATOR },
+              response_headers: { ...LOGIN_PROMPT_HEADER },
+            }),
           },
           // The same authenticator on gRPC: otherwise 16685 would serve every trace without a password.
           grpc: {
             endpoint: listenOn(PORTS.queryGrpc),
+            ...(input.queryTls && serverTls(input.queryTls)),
             ...(input.queryBasicAuth && { auth: { authenticator: UI_AUTHENTICATOR } }),
           },
           ...(input.bearerTokenPropagation && { bearer_token_propagation: true }),

@@ -9,14 +9,14 @@ import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.
 export const INGEST_TLS_SECRET = "jaeger-collector-tls";
 export const UI_HTPASSWD_SECRET = "jaeger-ui-htpasswd";
 
-/** Names the collector Service answers to, for the certificate. */
-export function collectorDnsNames(service: string, namespace: string): string[] {
-  return [
+/** Names the Services answer to (collector for ingestion, query for the UI/API), for the certificate. */
+export function serviceDnsNames(services: readonly string[], namespace: string): string[] {
+  return services.flatMap((service) => [
     service,
     `${service}.${namespace}`,
     `${service}.${namespace}.svc`,
     `${service}.${namespace}.svc.cluster.local`,
-  ];
+  ]);
 }
 
 export function buildCertificateSpec(input: {
@@ -38,6 +38,7 @@ export interface AccessControlArgs {
   namespace: pulumi.Input<string>;
   namespaceName: string;
   collectorService: string;
+  queryService: string;
   tls?:
     | { source: "secret"; secretName: string }
     | { source: "certManager"; issuer: { kind: "Issuer" | "ClusterIssuer"; name: string } };
@@ -67,7 +68,7 @@ export class AccessControl extends pulumi.ComponentResource {
             kind: "Certificate",
             metadata: meta(INGEST_TLS_SECRET),
             spec: buildCertificateSpec({
-              dnsNames: collectorDnsNames(args.collectorService, args.namespaceName),
+              dnsNames: serviceDnsNames([args.collectorService, args.queryService], args.namespaceName),
               issuer: args.tls.issuer,
             }),
           },
