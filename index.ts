@@ -24,6 +24,7 @@ import { tracingNamespace } from "./components/namespace";
 import { NetworkPolicies } from "./components/security";
 import { AccessControl } from "./components/security/access";
 import { destinationOf } from "./components/security/networkPolicies";
+import { OidcSignIn, SIGN_IN } from "./components/security/signIn";
 
 const config = loadStackConfig();
 
@@ -237,6 +238,43 @@ const jaeger = new Jaeger(
   { providers },
 );
 
+// OIDC sign-in: oauth2-proxy in front of the query Service, which then answers only to it.
+const oidc = security.oidc;
+const signInSelector = {
+  "app.kubernetes.io/name": "oauth2-proxy",
+  "app.kubernetes.io/instance": "jaeger",
+  "app.kubernetes.io/component": "sign-in",
+};
+const signIn =
+  oidc.enabled && oidc.issuerUrl && oidc.clientId && oidc.redirectUrl
+    ? new OidcSignIn(
+        "sign-in",
+        {
+          namespace: namespaceName,
+          image: oidc.image,
+          oidc: {
+            issuerUrl: oidc.issuerUrl,
+            clientId: oidc.clientId,
+            redirectUrl: oidc.redirectUrl,
+            emailDomains: oidc.emailDomains,
+            allowedGroups: oidc.allowedGroups,
+          },
+          clientSecretName: oidc.clientSecretName,
+          upstream: `${access.tlsSecretName ? "https" : "http"}://${NAMES.queryService}.${config.namespace}.svc:${PORTS.queryHttp.port}`,
+          upstreamCaSecret: access.tlsSecretName,
+          passAuthorization: security.bearerTokenPropagation,
+          replicas: oidc.replicas,
+          labels: {
+            ...signInSelector,
+            "app.kubernetes.io/part-of": "jaeger-spm",
+            "app.kubernetes.io/managed-by": "pulumi",
+          },
+          selector: signInSelector,
+        },
+        { providers, dependsOn: [jaeger] },
+      )
+    : undefined;
+
 if (backup && backupConfig.region) {
   if (config.storage.backend === "badger") {
     new BadgerBackups(
@@ -304,6 +342,10 @@ if (security.networkPolicies) {
       queryFrom: security.queryFrom,
       prometheusNamespace,
       prometheus: destinationOf(config.spm.prometheusUrl),
+      signIn:
+        signIn && oidc.issuerUrl
+          ? { pods: signInSelector, port: SIGN_IN.port, identityProvider: destinationOf(oidc.issuerUrl) }
+          : undefined,
       storage: !storageUrl
         ? undefined
         : es.mode === "inCluster"
@@ -398,8 +440,11 @@ const dashboards =
 export const namespace = jaeger.namespace;
 export const storageBackend = config.storage.backend;
 export const jaegerRoles = jaeger.roles;
-export const uiUrl = jaeger.endpoints.uiUrl;
-export const uiPortForward = jaeger.endpoints.uiPortForward;
+// With OIDC the UI is reached through sign-in, at the address the identity provider redirects to.
+export const uiUrl = signIn && oidc.redirectUrl ? new URL(oidc.redirectUrl).origin : jaeger.endpoints.uiUrl;
+export const uiPortForward = signIn
+  ? `kubectl -n ${config.namespace} port-forward svc/${SIGN_IN.service} ${SIGN_IN.port}:${SIGN_IN.port}`
+  : jaeger.endpoints.uiPortForward;
 export const otlpGrpcEndpoint = jaeger.endpoints.otlpGrpc;
 export const otlpHttpEndpoint = jaeger.endpoints.otlpHttp;
 export const jaegerGrpcEndpoint = jaeger.endpoints.jaegerGrpc;

@@ -246,6 +246,11 @@ function crossChecks(shape: Shape): string[] {
       `${PROJECT}:storage.elasticsearch.majorVersion = (not set): expected the external cluster's major version (${SUPPORTED_MAJOR_VERSIONS[es.flavor].join(", ")} for ${es.flavor}) when security.bearerTokenPropagation is true: the query servers start with no caller's token, so they cannot ask the cluster for its version`,
     );
   }
+  if (sec.oidc.enabled && shape.jaeger.query.serviceType === "NodePort") {
+    problems.push(
+      `${PROJECT}:jaeger.query.serviceType = "NodePort": expected "ClusterIP" when security.oidc.enabled is true (a NodePort on the query Service would bypass sign-in; expose the jaeger-ui Service instead)`,
+    );
+  }
   if (sec.uiBasicAuth && !sec.tls.enabled) {
     problems.push(
       `${PROJECT}:security.uiBasicAuth = true: expected security.tls.enabled true as well (basic auth sends the password with every request; without TLS it crosses the network in clear)`,

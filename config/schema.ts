@@ -49,6 +49,21 @@ function dnsLabel() {
     .regex(DNS_LABEL, { error: DNS_LABEL_EXPECTED });
 }
 
+function httpsUrl(what: string) {
+  const expected = `${what}: an https:// URL with a host`;
+  return text(expected).refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return url.protocol === "https:" && url.hostname !== "";
+      } catch {
+        return false;
+      }
+    },
+    { error: expected },
+  );
+}
+
 function httpUrl(what: string) {
   const expected = `${what}: an http:// or https:// URL with a host, e.g. http://prometheus-operated.monitoring.svc:9090`;
   return text(expected).refine(
@@ -741,6 +756,23 @@ const securitySchema = z
         })
         .prefault({}),
       uiBasicAuth: boolean().default(false),
+      // Sign-in through OpenID Connect: oauth2-proxy in front of the query UI/API.
+      oidc: z
+        .strictObject({
+          enabled: boolean().default(false),
+          issuerUrl: httpsUrl("the OpenID Connect issuer").optional(),
+          clientId: text("the OAuth client ID").min(1, { error: "a non-empty OAuth client ID" }).optional(),
+          // An existing Secret in Jaeger's namespace with the client secret under the key client-secret.
+          clientSecretName: dnsLabel().default("jaeger-oidc-client"),
+          redirectUrl: httpsUrl("the public sign-in callback, https://<host>/oauth2/callback").optional(),
+          emailDomains: z
+            .array(text("an email domain, or * for any"), { error: "a list of email domains" })
+            .default([]),
+          allowedGroups: z.array(text("a group name"), { error: "a list of group names" }).default([]),
+          image: pinnedImage("an oauth2-proxy image").default("quay.io/oauth2-proxy/oauth2-proxy:v7.15.3"),
+          replicas: integer("a whole number of replicas, 1 to 10", 1, 10).default(2),
+        })
+        .prefault({}),
       bearerTokenPropagation: boolean().default(false),
     },
     OBJECT_EXPECTED,
@@ -762,6 +794,21 @@ const securitySchema = z
     }
     if (t.enabled && t.source === "certManager" && t.issuer === undefined) {
       issue(["tls", "issuer"], "a cert-manager issuer {kind, name} when security.tls.source is certManager");
+    }
+    const o = sec.oidc;
+    if (o.enabled) {
+      for (const key of ["issuerUrl", "clientId", "redirectUrl"] as const) {
+        if (o[key] === undefined) issue(["oidc", key], `set when security.oidc.enabled is true`);
+      }
+      if (o.emailDomains.length === 0 && o.allowedGroups.length === 0) {
+        issue(
+          ["oidc", "allowedGroups"],
+          'at least one group (or security.oidc.emailDomains, "*" for any account of the issuer) when security.oidc.enabled is true',
+        );
+      }
+      if (sec.uiBasicAuth) {
+        issue(["uiBasicAuth"], "false when security.oidc.enabled is true (one sign-in for the UI)");
+      }
     }
     if (t.mtls && !t.enabled) {
       issue(["tls", "mtls"], "false unless security.tls.enabled is true (mTLS needs TLS)");

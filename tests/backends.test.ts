@@ -32,6 +32,9 @@ const pod = (d: Deployment): PodSpec => {
   return d.spec.template.spec;
 };
 const container = (d: Deployment): Container => pod(d).containers[0];
+/** Jaeger's own workloads (not the sign-in proxy beside them). */
+const jaegerDeployments = (ev: Evaluation): Deployment[] =>
+  objectsOfKind(ev, "Deployment").filter((d) => d.metadata?.labels?.["app.kubernetes.io/name"] === "jaeger");
 
 /** Every endpoint value in a Jaeger config document. */
 function endpoints(document: unknown): string[] {
@@ -77,7 +80,7 @@ describe("shared guarantees on every storage backend", () => {
 
       it("runs the expected Jaeger roles", () => {
         assert.deepEqual(
-          objectsOfKind(ev, "Deployment")
+          jaegerDeployments(ev)
             .map((d) => d.metadata?.name)
             .sort(),
           backend.roles,
@@ -106,7 +109,7 @@ describe("shared guarantees on every storage backend", () => {
       });
 
       it("probes /status on each role's healthcheckv2 port", () => {
-        for (const d of objectsOfKind(ev, "Deployment")) {
+        for (const d of jaegerDeployments(ev)) {
           const c = container(d);
           const healthPort = c.ports?.find((p) => p.name === "health")?.containerPort;
           assert.equal(at(deploymentConfig(ev, d), "extensions.healthcheckv2.http.endpoint"), `0.0.0.0:${healthPort}`);
@@ -143,12 +146,8 @@ describe("shared guarantees on every storage backend", () => {
       });
 
       it("wires SPM: spans -> spanmetrics -> :8889, and the UI's Monitor tab -> Prometheus with normalised names", () => {
-        const ingest = objectsOfKind(ev, "Deployment").find((d) =>
-          endpoints(deploymentConfig(ev, d)).includes("0.0.0.0:4317"),
-        );
-        const query = objectsOfKind(ev, "Deployment").find((d) =>
-          endpoints(deploymentConfig(ev, d)).includes("0.0.0.0:16686"),
-        );
+        const ingest = jaegerDeployments(ev).find((d) => endpoints(deploymentConfig(ev, d)).includes("0.0.0.0:4317"));
+        const query = jaegerDeployments(ev).find((d) => endpoints(deploymentConfig(ev, d)).includes("0.0.0.0:16686"));
         assert.ok(ingest && query);
         const ingestConfig = deploymentConfig(ev, ingest);
         assert.ok((at(ingestConfig, "service.pipelines.traces.exporters") as string[]).includes("spanmetrics"));

@@ -408,7 +408,8 @@ describe("prod stack (Elasticsearch via ECK)", () => {
     const hpa = objectNamed(prod, "HorizontalPodAutoscaler", "jaeger-collector");
     assert.equal(hpa.spec?.minReplicas, 2);
     assert.equal(hpa.spec?.maxReplicas, 6);
-    assert.equal(prod.outputs.uiUrl, "http://jaeger-query.observability.svc.cluster.local:16686");
+    // prod signs in through OIDC: the UI's address is the sign-in proxy's public one
+    assert.equal(prod.outputs.uiUrl, "https://jaeger.example.com");
   });
 
   it("drops health-check traces by default", () => {

@@ -155,9 +155,38 @@ describe("network policies", () => {
         false,
       ],
       [
-        "a pod in the cluster -> query UI",
-        () => ({ from: RANDOM_POD, to: { namespace: NS, labels: podLabels(ev, "jaeger-query") }, port: 16686 }),
+        "a pod in the cluster -> sign-in (oauth2-proxy)",
+        () => ({ from: RANDOM_POD, to: { namespace: NS, labels: podLabels(ev, "jaeger-oauth2-proxy") }, port: 4180 }),
         true,
+      ],
+      [
+        "a pod in the cluster -> query UI directly (only through sign-in)",
+        () => ({ from: RANDOM_POD, to: { namespace: NS, labels: podLabels(ev, "jaeger-query") }, port: 16686 }),
+        false,
+      ],
+      [
+        "a pod in the cluster -> query gRPC directly",
+        () => ({ from: RANDOM_POD, to: { namespace: NS, labels: podLabels(ev, "jaeger-query") }, port: 16685 }),
+        false,
+      ],
+      [
+        "sign-in -> query UI",
+        () => ({
+          from: { namespace: NS, labels: podLabels(ev, "jaeger-oauth2-proxy") },
+          to: { namespace: NS, labels: podLabels(ev, "jaeger-query") },
+          port: 16686,
+        }),
+        true,
+      ],
+      [
+        "sign-in -> the identity provider :443",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-oauth2-proxy") }, to: INTERNET, port: 443 }),
+        true,
+      ],
+      [
+        "sign-in -> Elasticsearch :9200",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-oauth2-proxy") }, to: es, port: 9200 }),
+        false,
       ],
       [
         "the internet -> query UI",

@@ -235,6 +235,57 @@ describe("security", () => {
     });
   });
 
+  describe("OIDC sign-in (prod default)", () => {
+    let prod: Evaluation;
+    before(async () => {
+      prod = await evaluateStack("prod");
+    });
+
+    it("runs a pinned oauth2-proxy against the issuer, with secrets only as mounted files", () => {
+      const d = objectNamed(prod, "Deployment", "jaeger-oauth2-proxy");
+      const c = d.spec?.template.spec?.containers[0];
+      assert.match(String(c?.image), /^quay\.io\/oauth2-proxy\/oauth2-proxy:v\d+\.\d+\.\d+$/);
+      const args = c?.args ?? [];
+      for (const expected of [
+        "--provider=oidc",
+        "--oidc-issuer-url=https://login.example.com/realms/platform",
+        "--client-id=jaeger",
+        "--redirect-url=https://jaeger.example.com/oauth2/callback",
+        "--allowed-group=platform-sre",
+        "--upstream=http://jaeger-query.observability.svc:16686",
+      ]) {
+        assert.ok(args.includes(expected), `${expected} in ${args.join(" ")}`);
+      }
+      const file = (flag: string) => args.find((a) => a.startsWith(`${flag}=`))?.split("=")[1] ?? "";
+      const mountOf = (path: string) => {
+        const mount = c?.volumeMounts?.find((m) => path.startsWith(`${m.mountPath}/`));
+        return d.spec?.template.spec?.volumes?.find((v) => v.name === mount?.name)?.secret?.secretName;
+      };
+      assert.equal(mountOf(file("--client-secret-file")), "jaeger-oidc-client", "the Secret the platform team creates");
+      assert.equal(mountOf(file("--cookie-secret-file")), "jaeger-oauth2-proxy-cookie", "a generated cookie key");
+      assert.equal(c?.env, undefined, "no secret in the environment");
+      assert.deepEqual(resourceFor(prod, "Secret", "jaeger-oauth2-proxy-cookie").secretPaths, ["stringData"]);
+    });
+
+    it("points the UI outputs at the sign-in proxy", () => {
+      assert.equal(prod.outputs.uiUrl, "https://jaeger.example.com");
+      assert.match(String(prod.outputs.uiPortForward), /port-forward svc\/jaeger-ui 4180:4180$/);
+      const service = objectNamed(prod, "Service", "jaeger-ui");
+      assert.equal(service.spec?.type, "ClusterIP");
+    });
+
+    it("with TLS on, reaches the query API over https and trusts the query certificate's CA", async () => {
+      const ev = await evaluateStack("prod", edits("prod", WITH_TLS));
+      const c = objectNamed(ev, "Deployment", "jaeger-oauth2-proxy").spec?.template.spec;
+      const args = c?.containers[0].args ?? [];
+      assert.ok(args.includes("--upstream=https://jaeger-query.observability.svc:16686"), args.join(" "));
+      assert.deepEqual(c?.containers[0].env, [{ name: "SSL_CERT_DIR", value: "/etc/jaeger-query-ca" }]);
+      const ca = c?.volumes?.find((v) => v.name === "upstream-ca")?.secret;
+      assert.equal(ca?.secretName, "jaeger-tls");
+      assert.deepEqual(ca?.items, [{ key: "ca.crt", path: "ca.crt" }]);
+    });
+  });
+
   describe("validation", () => {
     const cases: { what: string; raw: () => RawConfig; secret?: string[]; message: RegExp }[] = [
       {
@@ -288,6 +339,43 @@ describe("security", () => {
         message: /^jaeger-spm:uiHtpasswd = \(not set\): expected htpasswd lines/,
       },
       {
+        what: "a NodePort query Service beside OIDC sign-in (it would bypass sign-in)",
+        raw: () =>
+          edits("prod", [
+            ["jaeger.query.serviceType", "NodePort"],
+            ["security.allowPublicServices", "true"],
+          ]),
+        message:
+          /^jaeger-spm:jaeger\.query\.serviceType = "NodePort": expected "ClusterIP" when security\.oidc\.enabled is true/,
+      },
+      {
+        what: "OIDC without issuer, client or redirect URL",
+        raw: () =>
+          edits("dev", [
+            ["security.oidc.enabled", "true"],
+            ["security.oidc.allowedGroups[0]", "sre"],
+          ]),
+        message:
+          /^jaeger-spm:security\.oidc\.issuerUrl = \(not set\): expected set when security\.oidc\.enabled is true/,
+      },
+      {
+        what: "OIDC that would let every account of the issuer in by omission",
+        raw: () =>
+          edits("dev", [
+            ["security.oidc.enabled", "true"],
+            ["security.oidc.issuerUrl", "https://login.example.com"],
+            ["security.oidc.clientId", "jaeger"],
+            ["security.oidc.redirectUrl", "https://jaeger.example.com/oauth2/callback"],
+          ]),
+        message: /^jaeger-spm:security\.oidc\.allowedGroups = \(not set\): expected at least one group/,
+      },
+      {
+        what: "an OIDC issuer over plain HTTP",
+        raw: () => edits("dev", [["security.oidc.issuerUrl", "http://login.example.com"]]),
+        message:
+          /^jaeger-spm:security\.oidc\.issuerUrl = "http:\/\/login\.example\.com": expected the OpenID Connect issuer: an https:\/\/ URL/,
+      },
+      {
         what: "basic auth without TLS (the password would cross the network in clear)",
         raw: () =>
           edits("dev", [
@@ -333,6 +421,7 @@ describe("security", () => {
         what: "UI basic auth together with bearer token propagation (one Authorization header)",
         raw: () =>
           edits("prod", [
+            ["security.oidc.enabled", "false"],
             ["security.bearerTokenPropagation", "true"],
             ["security.uiBasicAuth", "true"],
             ["uiHtpasswd", BCRYPT_HTPASSWD, false],
@@ -391,6 +480,7 @@ describe("security", () => {
     it("allows a NodePort in production when explicitly allowed", () => {
       const result = parseStackConfig(
         edits("prod", [
+          ["security.oidc.enabled", "false"],
           ["jaeger.query.serviceType", "NodePort"],
           ["security.allowPublicServices", "true"],
         ]),

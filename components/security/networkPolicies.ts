@@ -35,6 +35,11 @@ export interface NetworkPolicyInput {
   readonly storage?: Destination;
   /** In-cluster Elasticsearch pods, their operator's namespace. */
   readonly elasticsearch?: { readonly pods: Labels; readonly operatorNamespace: string };
+  /**
+   * OIDC sign-in in front of the query APIs: then only its pods reach the query ports, and the
+   * `queryFrom` sources reach its port instead; it calls the identity provider.
+   */
+  readonly signIn?: { readonly pods: Labels; readonly port: number; readonly identityProvider: Destination };
   /** Maintenance pods (index cleaner, backups, snapshot setup) and what they call. */
   readonly jobs: readonly {
     readonly name: string;
@@ -99,9 +104,31 @@ export function buildNetworkPolicies(input: NetworkPolicyInput): NamedPolicy[] {
       spec: {
         podSelector: select(input.queryPods),
         policyTypes: ["Ingress"],
-        ingress: input.queryFrom.length ? [{ from: input.queryFrom.map(peerSpec), ports: tcp(input.queryPorts) }] : [],
+        ingress: input.signIn
+          ? [{ from: [samePods(input.signIn.pods)], ports: tcp(input.queryPorts) }]
+          : input.queryFrom.length
+            ? [{ from: input.queryFrom.map(peerSpec), ports: tcp(input.queryPorts) }]
+            : [],
       },
     },
+    ...(input.signIn
+      ? [
+          {
+            name: "sign-in",
+            spec: {
+              podSelector: select(input.signIn.pods),
+              policyTypes: ["Ingress", "Egress"],
+              ingress: input.queryFrom.length
+                ? [{ from: input.queryFrom.map(peerSpec), ports: tcp([input.signIn.port]) }]
+                : [],
+              egress: [
+                { to: [samePods(input.queryPods)], ports: tcp(input.queryPorts) },
+                { to: [peerSpec(input.signIn.identityProvider)], ports: tcp(input.signIn.identityProvider.ports) },
+              ],
+            },
+          },
+        ]
+      : []),
     {
       name: "jaeger-metrics",
       spec: {

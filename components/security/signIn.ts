@@ -1,0 +1,150 @@
+// Sign-in for the query UI/API through OpenID Connect: oauth2-proxy in front of the query
+// Service, which then answers only to it (NetworkPolicies). Option names follow
+// oauth2-proxy v7.15.3 (pkg/apis/options/{options,legacy_options,cookie}.go).
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../podSecurity";
+
+export const SIGN_IN = {
+  deployment: "jaeger-oauth2-proxy",
+  service: "jaeger-ui",
+  cookieSecret: "jaeger-oauth2-proxy-cookie",
+  port: 4180,
+  portName: "http-sign-in",
+  /** Where the query certificate's CA is mounted: Go adds every file in SSL_CERT_DIR to its system roots. */
+  upstreamCaDir: "/etc/jaeger-query-ca",
+  secretsDir: "/etc/oauth2-proxy",
+} as const;
+
+export interface OidcSettings {
+  readonly issuerUrl: string;
+  readonly clientId: string;
+  /** The public address of the sign-in callback, e.g. https://jaeger.example.com/oauth2/callback. */
+  readonly redirectUrl: string;
+  readonly emailDomains: readonly string[];
+  readonly allowedGroups: readonly string[];
+}
+
+export interface OAuth2ProxyArgsInput extends OidcSettings {
+  /** The query Service's HTTP API, http(s)://host:port. */
+  readonly upstream: string;
+  /** Forward the ID token as the Authorization header (bearer token propagation to storage). */
+  readonly passAuthorization: boolean;
+}
+
+/** oauth2-proxy's command line: secrets only as files, nothing secret in the arguments. */
+export function buildOAuth2ProxyArgs(input: OAuth2ProxyArgsInput): string[] {
+  return [
+    "--provider=oidc",
+    `--oidc-issuer-url=${input.issuerUrl}`,
+    `--client-id=${input.clientId}`,
+    `--client-secret-file=${SIGN_IN.secretsDir}/client/client-secret`,
+    `--cookie-secret-file=${SIGN_IN.secretsDir}/cookie/cookie-secret`,
+    `--redirect-url=${input.redirectUrl}`,
+    `--http-address=0.0.0.0:${SIGN_IN.port}`,
+    `--upstream=${input.upstream}`,
+    ...input.emailDomains.map((domain) => `--email-domain=${domain}`),
+    ...input.allowedGroups.map((group) => `--allowed-group=${group}`),
+    "--skip-provider-button=true",
+    // The browser reaches it through an ingress: trust its X-Forwarded-* headers.
+    "--reverse-proxy=true",
+    ...(input.passAuthorization ? ["--pass-authorization-header=true"] : []),
+  ];
+}
+
+export interface OidcSignInArgs {
+  namespace: pulumi.Input<string>;
+  image: string;
+  oidc: OidcSettings;
+  /** An existing Secret in the namespace holding the client secret under the key `client-secret`. */
+  clientSecretName: string;
+  upstream: string;
+  /** The query certificate's Secret, whose `ca.crt` signs the query APIs' certificate (TLS on). */
+  upstreamCaSecret?: string;
+  passAuthorization: boolean;
+  replicas: number;
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+}
+
+export class OidcSignIn extends pulumi.ComponentResource {
+  public readonly serviceName: string = SIGN_IN.service;
+
+  constructor(name: string, args: OidcSignInArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("jaeger-spm:security:OidcSignIn", name, {}, opts);
+    const meta = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: args.labels });
+    // 32 characters: an AES-256 key, as oauth2-proxy requires 16, 24 or 32 bytes.
+    const cookie = new random.RandomPassword(`${name}-cookie`, { length: 32, special: false }, { parent: this });
+    const cookieSecret = new k8s.core.v1.Secret(
+      `${name}-cookie`,
+      { metadata: meta(SIGN_IN.cookieSecret), type: "Opaque", stringData: { "cookie-secret": cookie.result } },
+      { parent: this },
+    );
+    const secretVolume = (volume: string, secretName: string, key: string) => ({
+      name: volume,
+      secret: { secretName, items: [{ key, path: key }], defaultMode: 0o440 },
+    });
+    new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: meta(SIGN_IN.deployment),
+        spec: {
+          replicas: args.replicas,
+          selector: { matchLabels: args.selector },
+          template: {
+            metadata: { labels: args.labels },
+            spec: {
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              securityContext: restrictedPodSecurityContext(),
+              containers: [
+                {
+                  name: "oauth2-proxy",
+                  image: args.image,
+                  args: buildOAuth2ProxyArgs({
+                    ...args.oidc,
+                    upstream: args.upstream,
+                    passAuthorization: args.passAuthorization,
+                  }),
+                  ...(args.upstreamCaSecret && { env: [{ name: "SSL_CERT_DIR", value: SIGN_IN.upstreamCaDir }] }),
+                  ports: [{ name: SIGN_IN.portName, containerPort: SIGN_IN.port, protocol: "TCP" }],
+                  readinessProbe: { httpGet: { path: "/ready", port: SIGN_IN.portName }, periodSeconds: 10 },
+                  livenessProbe: { httpGet: { path: "/ping", port: SIGN_IN.portName }, periodSeconds: 15 },
+                  resources: { requests: { cpu: "25m", memory: "32Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
+                  securityContext: restrictedContainerSecurityContext(),
+                  volumeMounts: [
+                    { name: "client-secret", mountPath: `${SIGN_IN.secretsDir}/client`, readOnly: true },
+                    { name: "cookie-secret", mountPath: `${SIGN_IN.secretsDir}/cookie`, readOnly: true },
+                    ...(args.upstreamCaSecret
+                      ? [{ name: "upstream-ca", mountPath: SIGN_IN.upstreamCaDir, readOnly: true }]
+                      : []),
+                  ],
+                },
+              ],
+              volumes: [
+                secretVolume("client-secret", args.clientSecretName, "client-secret"),
+                secretVolume("cookie-secret", SIGN_IN.cookieSecret, "cookie-secret"),
+                ...(args.upstreamCaSecret ? [secretVolume("upstream-ca", args.upstreamCaSecret, "ca.crt")] : []),
+              ],
+            },
+          },
+        },
+      },
+      { parent: this, dependsOn: [cookieSecret] },
+    );
+    new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: meta(SIGN_IN.service),
+        spec: {
+          type: "ClusterIP",
+          selector: args.selector,
+          ports: [{ name: SIGN_IN.portName, port: SIGN_IN.port, targetPort: SIGN_IN.portName, appProtocol: "http" }],
+        },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ serviceName: this.serviceName });
+  }
+}
