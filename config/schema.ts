@@ -81,9 +81,20 @@ function httpUrl(what: string) {
 
 const CPU_EXPECTED = 'a Kubernetes CPU quantity such as "500m" or "1"';
 const BYTES_EXPECTED = 'a Kubernetes byte quantity such as "512Mi", "2Gi" or "20Gi"';
-const cpuQuantity = () => text(CPU_EXPECTED).refine((v) => (parseCpuMillis(v) ?? 0) > 0, { error: CPU_EXPECTED });
+// `pulumi config set --path …cpu 1` stores the integer 1, and `cpu: 1` in a stack file is a number:
+// a quantity accepts a plain number as its text, as Kubernetes does.
+const numberAsText = (value: unknown): unknown =>
+  typeof value === "number" && Number.isFinite(value) ? String(value) : value;
+const cpuQuantity = () =>
+  z.preprocess(
+    numberAsText,
+    text(CPU_EXPECTED).refine((v) => (parseCpuMillis(v) ?? 0) > 0, { error: CPU_EXPECTED }),
+  );
 const bytesQuantity = () =>
-  text(BYTES_EXPECTED).refine((v) => (parseBytesQuantity(v) ?? 0) > 0, { error: BYTES_EXPECTED });
+  z.preprocess(
+    numberAsText,
+    text(BYTES_EXPECTED).refine((v) => (parseBytesQuantity(v) ?? 0) > 0, { error: BYTES_EXPECTED }),
+  );
 
 /** `<repository>[:<tag>][@sha256:<digest>]`, or undefined when it is not an image reference. */
 function parseImage(image: string): { tag?: string; digest?: string } | undefined {

@@ -111,6 +111,31 @@ describe("stack config", () => {
       });
     });
 
+    it("accepts CPU and memory quantities typed as bare integers (the CLI stores them as numbers)", () => {
+      const config = valid(
+        sets(dev(), [
+          ["jaeger.resources.requests.cpu", "1"],
+          ["jaeger.resources.limits.cpu", "2"],
+          ["jaeger.resources.limits.memory", "2147483648"],
+          ["jaeger.query.resources.limits.cpu", "2"],
+        ]),
+      );
+      assert.deepEqual(config.jaeger.resources.requests.cpu, "1");
+      assert.deepEqual(config.jaeger.resources.limits, { cpu: "2", memory: "2147483648" });
+      assert.equal(config.jaeger.query.resources.limits.cpu, "2");
+    });
+
+    it("accepts `cpu: 2` written as a number in a stack file", () => {
+      const raw = dev();
+      const storage = JSON.parse(raw["jaeger-spm:storage"] ?? "{}") as Record<string, unknown>;
+      raw["jaeger-spm:storage"] = JSON.stringify({
+        ...storage,
+        backend: "elasticsearch",
+        elasticsearch: { mode: "inCluster", inCluster: { cpu: 2, nodeCount: 3 } },
+      });
+      assert.equal(valid(raw).storage.elasticsearch.inCluster.cpu, "2");
+    });
+
     it("accepts retention set as plain text and the booleans the CLI passes as text", () => {
       const raw = configSet(set(dev(), "storage.retention", "72h"), "createNamespace", "false");
       const config = valid(raw);
