@@ -3,7 +3,7 @@
 // values the Pulumi engine hands the program.
 import { Cron } from "croner";
 import { z } from "zod";
-import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds } from "./units";
+import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds, parsePrometheusDurationSeconds } from "./units";
 
 /** Pulumi project name: config keys are `jaeger-spm:<key>`. Must match Pulumi.yaml. */
 export const PROJECT = "jaeger-spm";
@@ -35,9 +35,21 @@ const OBJECT_EXPECTED = { error: "an object; set its fields with `pulumi config 
 
 const DURATION_EXPECTED =
   "a positive Go duration such as 168h, 72h, 90m or 30s (units ns, us, ms, s, m, h; days are not a unit: 7 days = 168h)";
-export function goDuration() {
-  return text(DURATION_EXPECTED).refine((value) => (parseGoDurationSeconds(value) ?? 0) > 0, {
-    error: DURATION_EXPECTED,
+/** A Go duration of at least `minSeconds` (a shorter one makes Jaeger spin or drop data at once). */
+export function goDuration(min: { seconds: number; text: string } = { seconds: 1, text: "1s" }) {
+  const expected = `${DURATION_EXPECTED}, at least ${min.text}`;
+  return text(expected).refine((value) => (parseGoDurationSeconds(value) ?? 0) >= min.seconds, {
+    error: expected,
+  });
+}
+
+const PROMETHEUS_DURATION_EXPECTED =
+  "a Prometheus duration: whole numbers of y, w, d, h, m, s, ms, largest unit first, such as 10m, 1h30m or 2d (not 1.5h or 1us)";
+/** A positive duration in Prometheus' grammar (alert `for`, scrape intervals), at least `min`. */
+function prometheusDuration(min: { seconds: number; text: string }) {
+  const expected = `${PROMETHEUS_DURATION_EXPECTED}, at least ${min.text}`;
+  return text(expected).refine((value) => (parsePrometheusDurationSeconds(value) ?? 0) >= min.seconds, {
+    error: expected,
   });
 }
 
@@ -403,7 +415,7 @@ const storageSchema = z
   .strictObject(
     {
       backend: z.enum(["badger", "elasticsearch"], { error: 'one of "badger" or "elasticsearch"' }).default("badger"),
-      retention: goDuration().default("168h"),
+      retention: goDuration({ seconds: 3600, text: "1h" }).default("168h"),
       // Average stored size of one span (index and document); sizes the volumes.
       bytesPerSpan: integer("a whole number of bytes per span, 64 to 1048576", 64, 1_048_576).default(1024),
       badger: z
@@ -515,7 +527,7 @@ const labels = () =>
     { error: LABELS_EXPECTED },
   );
 
-const SCRAPE_INTERVAL_EXPECTED = "whole hours, minutes and seconds such as 30s, 1m or 1m30s";
+const SCRAPE_INTERVAL_EXPECTED = "whole hours, minutes and seconds such as 30s, 1m or 1m30s, at least 1s";
 const CHART_VERSION_EXPECTED = "a pinned chart version such as 88.5.3";
 
 const monitoringSchema = z
@@ -533,6 +545,7 @@ const monitoringSchema = z
         .optional(),
       scrapeInterval: text(SCRAPE_INTERVAL_EXPECTED)
         .regex(/^(?=\d)(\d+h)?(\d+m)?(\d+s)?$/, { error: SCRAPE_INTERVAL_EXPECTED })
+        .refine((value) => (parsePrometheusDurationSeconds(value) ?? 0) >= 1, { error: SCRAPE_INTERVAL_EXPECTED })
         .default("30s"),
       bundled: z
         .strictObject({
@@ -551,14 +564,14 @@ const monitoringSchema = z
         .prefault({}),
       alerts: z
         .strictObject({
-          for: goDuration().default("10m"),
+          for: prometheusDuration({ seconds: 60, text: "1m" }).default("10m"),
           spansRefusedRatio: ratio().default(0.01),
           exportFailedRatio: ratio().default(0.01),
-          noSpansFor: goDuration().default("15m"),
-          targetDownFor: goDuration().default("5m"),
+          noSpansFor: prometheusDuration({ seconds: 60, text: "1m" }).default("15m"),
+          targetDownFor: prometheusDuration({ seconds: 60, text: "1m" }).default("5m"),
           exporterQueueRatio: ratio().default(0.8),
           volumeUsedRatio: ratio().default(0.85),
-          spanMetricsMissingFor: goDuration().default("15m"),
+          spanMetricsMissingFor: prometheusDuration({ seconds: 60, text: "1m" }).default("15m"),
           memoryRatio: ratio().default(0.9),
         })
         .prefault({}),

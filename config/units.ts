@@ -1,6 +1,6 @@
-// Parsers for the two unit systems our config speaks: Go durations (what Jaeger's
-// config accepts for ttl.spans, reload_interval, flush intervals) and Kubernetes
-// resource quantities (CPU, memory, volume sizes).
+// Parsers for the unit systems our config speaks: Go durations (what Jaeger's config
+// accepts for ttl.spans, reload_interval, flush intervals), Prometheus durations (alert
+// `for`, scrape intervals) and Kubernetes resource quantities (CPU, memory, volume sizes).
 
 const GO_DURATION_UNITS: Readonly<Record<string, number>> = {
   ns: 1e-9,
@@ -26,6 +26,31 @@ export function parseGoDurationSeconds(text: string): number | undefined {
     seconds += Number(amount) * GO_DURATION_UNITS[unit];
   }
   return seconds;
+}
+
+const PROMETHEUS_DURATION_UNITS: Readonly<Record<string, number>> = {
+  y: 365 * 86400,
+  w: 7 * 86400,
+  d: 86400,
+  h: 3600,
+  m: 60,
+  s: 1,
+  ms: 1e-3,
+};
+/**
+ * Whole numbers of each unit, largest first, each at most once: the grammar of Prometheus'
+ * model.ParseDuration and of the prometheus-operator CRDs' duration pattern ("1.5h" and "1us"
+ * are not durations there, though Go accepts them).
+ */
+const PROMETHEUS_DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+
+/** Seconds in a Prometheus duration ("10m", "1h30m", "2d"), or undefined; "0" is zero. */
+export function parsePrometheusDurationSeconds(text: string): number | undefined {
+  if (text === "0") return 0;
+  const match = PROMETHEUS_DURATION.exec(text);
+  if (!match || text === "") return undefined;
+  const units = Object.values(PROMETHEUS_DURATION_UNITS);
+  return match.slice(1).reduce((sum, amount, i) => sum + (amount === undefined ? 0 : Number(amount) * units[i]), 0);
 }
 
 const BINARY_SUFFIXES: Readonly<Record<string, number>> = {

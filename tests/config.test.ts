@@ -99,6 +99,17 @@ describe("stack config", () => {
       assert.equal(config.backup.snapshotSchedule, "0 30 1 ? * MON-FRI 2027");
     });
 
+    it("accepts alert durations in Prometheus' grammar, compound or in days", () => {
+      const config = valid(
+        sets(dev(), [
+          ["monitoring.alerts.for", "1h30m"],
+          ["monitoring.alerts.noSpansFor", "1d"],
+        ]),
+      );
+      assert.equal(config.monitoring.alerts.for, "1h30m");
+      assert.equal(config.monitoring.alerts.noSpansFor, "1d");
+    });
+
     it("accepts a ratelimiting service when neither it nor the default has per-operation rules", () => {
       let raw = set(dev(), "sampling.services[1].service", "checkout");
       raw = set(raw, "sampling.services[1].type", "ratelimiting");
@@ -209,7 +220,7 @@ describe("stack config", () => {
         what: 'retention "7 days"',
         edit: (raw) => set(raw, "storage.retention", "7 days"),
         message:
-          /^jaeger-spm:storage\.retention = "7 days": expected a positive Go duration such as 168h.*7 days = 168h\)$/,
+          /^jaeger-spm:storage\.retention = "7 days": expected a positive Go duration such as 168h.*7 days = 168h\), at least 1h$/,
       },
       {
         what: "a negative retention",
@@ -220,6 +231,33 @@ describe("stack config", () => {
         what: "a zero retention",
         edit: (raw) => set(raw, "storage.retention", "0"),
         message: /^jaeger-spm:storage\.retention = 0: expected a positive Go duration/,
+      },
+      {
+        what: "an alert `for` Prometheus cannot parse (1.5h)",
+        edit: (raw) => set(raw, "monitoring.alerts.for", "1.5h"),
+        message:
+          /^jaeger-spm:monitoring\.alerts\.for = "1\.5h": expected a Prometheus duration: whole numbers of y, w, d, h, m, s, ms/,
+      },
+      {
+        what: "an alert duration in microseconds (1us)",
+        edit: (raw) => set(raw, "monitoring.alerts.noSpansFor", "1us"),
+        message: /^jaeger-spm:monitoring\.alerts\.noSpansFor = "1us": expected a Prometheus duration/,
+      },
+      {
+        what: "a retention of one nanosecond",
+        edit: (raw) => set(raw, "storage.retention", "1ns"),
+        message: /^jaeger-spm:storage\.retention = "1ns": expected a positive Go duration .*, at least 1h$/,
+      },
+      {
+        what: "a sampling reload every nanosecond",
+        edit: (raw) => set(raw, "sampling.reloadInterval", "1ns"),
+        message: /^jaeger-spm:sampling\.reloadInterval = "1ns": expected a positive Go duration .*, at least 1s$/,
+      },
+      {
+        what: "a scrape interval of zero",
+        edit: (raw) => set(raw, "monitoring.scrapeInterval", "0s"),
+        message:
+          /^jaeger-spm:monitoring\.scrapeInterval = "0s": expected whole hours, minutes and seconds .*at least 1s$/,
       },
       {
         what: "a sampling probability of 1.5",
