@@ -1,6 +1,7 @@
 // The one schema for this project's stack configuration. Every key has a default,
 // a description and a check; `loadStackConfig` (./load.ts) applies it to the raw
 // values the Pulumi engine hands the program.
+import { isIP } from "node:net";
 import { Cron } from "croner";
 import { z } from "zod";
 import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds, parsePrometheusDurationSeconds } from "./units";
@@ -720,14 +721,22 @@ const backupSchema = z
     }
   });
 
-const CIDR_EXPECTED = "an IPv4 CIDR such as 10.0.0.0/8 or 0.0.0.0/0";
+const CIDR_EXPECTED =
+  "a CIDR such as 10.0.0.0/8, 0.0.0.0/0 or fd00::/8 (an IPv4 or IPv6 address, / and a prefix length)";
+/** An IPv4 address with a prefix of 0-32, or an IPv6 one with 0-128, as net.ParseCIDR takes them. */
+function isCidr(value: string): boolean {
+  const slash = value.lastIndexOf("/");
+  if (slash < 0) return false;
+  const [address, prefix] = [value.slice(0, slash), value.slice(slash + 1)];
+  const version = isIP(address);
+  if (version === 0 || !/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (version === 4 ? 32 : 128);
+}
 const networkPeer = z
   .strictObject({
     namespace: dnsLabel().optional(),
     podLabels: labels().optional(),
-    cidr: text(CIDR_EXPECTED)
-      .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { error: CIDR_EXPECTED })
-      .optional(),
+    cidr: text(CIDR_EXPECTED).refine(isCidr, { error: CIDR_EXPECTED }).optional(),
   })
   .superRefine((p, ctx) => {
     // A NetworkPolicy peer with a podSelector and no namespaceSelector matches only Jaeger's own

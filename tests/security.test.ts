@@ -442,6 +442,17 @@ describe("security", () => {
         message: /^jaeger-spm:security\.queryFrom\[0\]\.namespace = \(not set\): expected a namespace with podLabels/,
       },
       {
+        what: "a CIDR with an octet over 255 and a prefix over 32",
+        raw: () => edits("dev", [["security.queryFrom[0].cidr", "999.1.1.1/40"]]),
+        message:
+          /^jaeger-spm:security\.queryFrom\[0\]\.cidr = "999\.1\.1\.1\/40": expected a CIDR such as 10\.0\.0\.0\/8/,
+      },
+      {
+        what: "an IPv4 prefix of 33",
+        raw: () => edits("dev", [["security.queryFrom[0].cidr", "10.0.0.0/33"]]),
+        message: /^jaeger-spm:security\.queryFrom\[0\]\.cidr = "10\.0\.0\.0\/33": expected a CIDR/,
+      },
+      {
         what: "a network peer with both a CIDR and a namespace",
         raw: () =>
           edits("dev", [
@@ -475,6 +486,17 @@ describe("security", () => {
       const text = result.problems.join("\n");
       assert.match(text, /uiHtpasswd: lines 1, 2/);
       for (const leak of ["opsuser", "hunter2", "{SHA}", "W6ph5"]) assert.ok(!text.includes(leak), leak);
+    });
+
+    it("accepts IPv6 CIDRs as network peers", () => {
+      const result = parseStackConfig(
+        edits("dev", [
+          ["security.queryFrom[0].cidr", "fd00::/8"],
+          ["security.ingestFrom[0].cidr", "2001:db8::/32"],
+        ]),
+      );
+      assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+      assert.deepEqual(result.config.security.queryFrom, [{ cidr: "fd00::/8" }, { cidr: "0.0.0.0/0" }]);
     });
 
     it("allows a NodePort in production when explicitly allowed", () => {
