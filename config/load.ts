@@ -81,15 +81,115 @@ function keyName(path: readonly PropertyKey[]): string {
   return name;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys.map(
-      (key) =>
-        `${keyName([...issue.path, key])} = ${show(valueAt(input, [...issue.path, key]))}: unknown key; ` +
-        "expected only the keys listed in the README's configuration reference (check the spelling)",
-    );
+/** Edit distance (insertions, deletions, substitutions) between two key names. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
   }
-  return [`${keyName(issue.path)} = ${show(valueAt(input, issue.path))}: expected ${issue.message}`];
+  return previous[b.length];
+}
+
+/** The known key closest to a misspelt one, when it is close enough to be a likely typo. */
+function closestKey(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const ranked = known.map((k) => ({ k, d: editDistance(lower, k.toLowerCase()) })).sort((x, y) => x.d - y.d);
+  const best = ranked[0];
+  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
+}
+
+/** The object schema's own keys at a path inside a section (defaults, optionals and arrays unwrapped). */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let node: unknown = schema;
+  const unwrap = (n: unknown): unknown => {
+    for (;;) {
+      const def = (n as { _zod?: { def?: { innerType?: unknown; in?: unknown; element?: unknown } } })._zod?.def;
+      const next = def?.innerType ?? def?.in;
+      if (!next) return n;
+      n = next;
+    }
+  };
+  for (const part of path) {
+    node = unwrap(node);
+    const def = (node as { _zod?: { def?: { element?: unknown; shape?: Record<string, unknown> } } })._zod?.def;
+    node = typeof part === "number" ? def?.element : def?.shape?.[String(part)];
+    if (!node) return [];
+  }
+  const shape = (unwrap(node) as { _zod?: { def?: { shape?: Record<string, unknown> } } })._zod?.def?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+/** An unknown key, by name only: its value may be a secret under a misspelt name. */
+function unknownKey(name: string, suggestion: string | undefined, expected: string): string {
+  return `${name}: unknown key (value not shown); expected ${expected}${suggestion ? ` (did you mean ${suggestion}?)` : ""}`;
+}
+
+function describeIssue(section: TopLevelKey, issue: z.core.$ZodIssue, input: unknown): string[] {
+  const path = [section, ...issue.path];
+  if (issue.code === "unrecognized_keys") {
+    const siblings = keysAt(stackConfigSchema.shape[section], issue.path);
+    return issue.keys.map((key) => {
+      const close = closestKey(key, siblings);
+      return unknownKey(
+        keyName([...path, key]),
+        close && keyName([...path, close]),
+        "only the keys listed in the README's configuration reference",
+      );
+    });
+  }
+  return [`${keyName(path)} = ${show(valueAt(input, path))}: expected ${issue.message}`];
+}
+
+/**
+ * Each top-level key validated on its own, so that a problem in one section hides nothing in
+ * another: the sections that parse feed the checks across sections.
+ */
+function parseSections(input: Partial<Record<TopLevelKey, unknown>>): {
+  sections: Partial<Shape>;
+  problems: string[];
+} {
+  const sections: Partial<Record<TopLevelKey, unknown>> = {};
+  const problems: string[] = [];
+  for (const key of TOP_LEVEL_KEYS) {
+    const schema = stackConfigSchema.shape[key];
+    const result = schema.safeParse(input[key]);
+    if (result.success) {
+      sections[key] = result.data;
+      continue;
+    }
+    for (const issue of result.error.issues) problems.push(...describeIssue(key, issue, input));
+    // For the checks that follow, the section without its bad values (their defaults instead),
+    // so that a bad image does not hide a memory limit below its request.
+    let value: unknown = structuredClone(input[key]);
+    let issues = result.error.issues;
+    for (let attempt = 0; attempt < 5 && issues.length > 0 && value !== null && typeof value === "object"; attempt++) {
+      for (const issue of issues) {
+        const paths = issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+        for (const path of paths) removeAt(value, path);
+      }
+      const retry = schema.safeParse(value);
+      if (retry.success) sections[key] = retry.data;
+      issues = retry.success ? [] : retry.error.issues;
+    }
+  }
+  return { sections: sections as Partial<Shape>, problems };
+}
+
+/** Deletes the value at a path (array items become unset), so that the schema's default applies. */
+function removeAt(root: unknown, path: readonly PropertyKey[]): void {
+  if (path.length === 0) return;
+  const parent = valueAt(root, path.slice(0, -1));
+  if (parent !== null && typeof parent === "object")
+    delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]];
+}
+
+/** Every section parsed: the whole shape. */
+function isComplete(sections: Partial<Shape>): sections is Shape {
+  return TOP_LEVEL_KEYS.every((key) => sections[key] !== undefined);
 }
 
 /** Pure: validate raw engine config into a StackConfig, or return every problem found. */
@@ -106,8 +206,9 @@ export function parseStackConfig(
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
     if (!known.has(key)) {
+      const close = closestKey(key, TOP_LEVEL_KEYS);
       problems.push(
-        `${fullKey} = ${show(text)}: unknown key; expected one of ${TOP_LEVEL_KEYS.map((k) => prefix + k).join(", ")}`,
+        unknownKey(fullKey, close && prefix + close, `one of ${TOP_LEVEL_KEYS.map((k) => prefix + k).join(", ")}`),
       );
       continue;
     }
@@ -134,19 +235,16 @@ export function parseStackConfig(
   // Checks across keys run on the raw input, so they are reported together with schema errors.
   problems.push(...secretRequirements(input));
 
-  const parsed = stackConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, input));
-  }
-  if (!parsed.success) return { ok: false, problems };
+  // Every stage runs on what parsed, so that all problems are reported at once.
+  const { sections, problems: schemaProblems } = parseSections(input);
+  problems.push(...schemaProblems);
+  const resources =
+    sections.jaeger && resolveResources(sections.jaeger.expectedSpansPerSecond, sections.jaeger.resources);
+  if (resources) problems.push(...checkLimitsCoverRequests(resources));
+  problems.push(...crossChecks(sections));
+  if (problems.length > 0 || !isComplete(sections) || !resources) return { ok: false, problems };
 
-  const shape = parsed.data;
-  const resources = resolveResources(shape.jaeger.expectedSpansPerSecond, shape.jaeger.resources);
-  problems.push(...checkLimitsCoverRequests(resources));
-  if (problems.length > 0) return { ok: false, problems };
-
-  problems.push(...crossChecks(shape));
-  if (problems.length > 0) return { ok: false, problems };
+  const shape = sections;
 
   const bundled = shape.monitoring.bundled;
   const demand = {
@@ -221,36 +319,14 @@ function undersizedVolumes(shape: Shape, demand: Parameters<typeof badgerVolumeS
   return warnings;
 }
 
-/** Rules that span several keys of the validated shape. */
-function crossChecks(shape: Shape): string[] {
+/** Rules that span several sections; each runs when the sections it reads are valid. */
+function crossChecks(shape: Partial<Shape>): string[] {
   const problems: string[] = [];
   const sec = shape.security;
-  if (shape.protectData && shape.jaeger.query.serviceType === "NodePort" && !sec.allowPublicServices) {
-    problems.push(
-      `${PROJECT}:jaeger.query.serviceType = "NodePort": expected "ClusterIP" when protectData is true (production), or set security.allowPublicServices to true to expose the UI on every node`,
-    );
-  }
-  if (sec.bearerTokenPropagation && shape.storage.backend !== "elasticsearch") {
-    problems.push(
-      `${PROJECT}:security.bearerTokenPropagation = true: expected storage.backend "elasticsearch" (only search backends accept the caller's token)`,
-    );
-  }
-  const es = shape.storage.elasticsearch;
-  if (
-    sec.bearerTokenPropagation &&
-    shape.storage.backend === "elasticsearch" &&
-    es.mode === "external" &&
-    es.majorVersion === undefined
-  ) {
-    problems.push(
-      `${PROJECT}:storage.elasticsearch.majorVersion = (not set): expected the external cluster's major version (${SUPPORTED_MAJOR_VERSIONS[es.flavor].join(", ")} for ${es.flavor}) when security.bearerTokenPropagation is true: the query servers start with no caller's token, so they cannot ask the cluster for its version`,
-    );
-  }
-  if (sec.oidc.enabled && shape.jaeger.query.serviceType === "NodePort") {
-    problems.push(
-      `${PROJECT}:jaeger.query.serviceType = "NodePort": expected "ClusterIP" when security.oidc.enabled is true (a NodePort on the query Service would bypass sign-in; expose the jaeger-ui Service instead)`,
-    );
-  }
+  if (!sec) return problems;
+  if (shape.jaeger && shape.protectData !== undefined)
+    problems.push(...exposureChecks(shape.protectData, shape.jaeger, sec));
+  if (shape.storage) problems.push(...bearerTokenChecks(shape.storage, sec));
   if (sec.uiBasicAuth && !sec.tls.enabled) {
     problems.push(
       `${PROJECT}:security.uiBasicAuth = true: expected security.tls.enabled true as well (basic auth sends the password with every request; without TLS it crosses the network in clear)`,
@@ -259,6 +335,44 @@ function crossChecks(shape: Shape): string[] {
   if (sec.bearerTokenPropagation && sec.uiBasicAuth) {
     problems.push(
       `${PROJECT}:security.uiBasicAuth = true: expected false when security.bearerTokenPropagation is true (both use the Authorization header: the UI's basic credentials would be forwarded to storage as the token)`,
+    );
+  }
+  return problems;
+}
+
+/** How the query Service may be exposed. */
+function exposureChecks(protectData: boolean, jaeger: Shape["jaeger"], sec: Shape["security"]): string[] {
+  const problems: string[] = [];
+  if (protectData && jaeger.query.serviceType === "NodePort" && !sec.allowPublicServices) {
+    problems.push(
+      `${PROJECT}:jaeger.query.serviceType = "NodePort": expected "ClusterIP" when protectData is true (production), or set security.allowPublicServices to true to expose the UI on every node`,
+    );
+  }
+  if (sec.oidc.enabled && jaeger.query.serviceType === "NodePort") {
+    problems.push(
+      `${PROJECT}:jaeger.query.serviceType = "NodePort": expected "ClusterIP" when security.oidc.enabled is true (a NodePort on the query Service would bypass sign-in; expose the jaeger-ui Service instead)`,
+    );
+  }
+  return problems;
+}
+
+/** What forwarding the caller's token to storage needs. */
+function bearerTokenChecks(storage: Shape["storage"], sec: Shape["security"]): string[] {
+  const problems: string[] = [];
+  if (sec.bearerTokenPropagation && storage.backend !== "elasticsearch") {
+    problems.push(
+      `${PROJECT}:security.bearerTokenPropagation = true: expected storage.backend "elasticsearch" (only search backends accept the caller's token)`,
+    );
+  }
+  const es = storage.elasticsearch;
+  if (
+    sec.bearerTokenPropagation &&
+    storage.backend === "elasticsearch" &&
+    es.mode === "external" &&
+    es.majorVersion === undefined
+  ) {
+    problems.push(
+      `${PROJECT}:storage.elasticsearch.majorVersion = (not set): expected the external cluster's major version (${SUPPORTED_MAJOR_VERSIONS[es.flavor].join(", ")} for ${es.flavor}) when security.bearerTokenPropagation is true: the query servers start with no caller's token, so they cannot ask the cluster for its version`,
     );
   }
   return problems;

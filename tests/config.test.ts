@@ -122,6 +122,39 @@ describe("stack config", () => {
       });
     });
 
+    it("never prints the value of an unknown key (a secret under a misspelt name), and suggests the key", () => {
+      const raw = { ...dev(), "jaeger-spm:grafanaApiTokn": "glsa_SECRET_token_value" };
+      const result = parseStackConfig(raw, new Set(["jaeger-spm:grafanaApiTokn"]));
+      assert.ok(!result.ok);
+      const text = result.problems.join("\n");
+      assert.ok(!text.includes("glsa_SECRET"), text);
+      assert.match(
+        text,
+        /jaeger-spm:grafanaApiTokn: unknown key \(value not shown\); .*\(did you mean jaeger-spm:grafanaApiToken\?\)/,
+      );
+    });
+
+    it("reports every problem at once: schema, resource limits and checks across sections", () => {
+      const raw = sets(stackConfig("prod"), [
+        ["jaeger.image", "jaegertracing/jaeger:latest"],
+        ["jaeger.query.serviceType", "NodePort"],
+        ["jaeger.resources.requests.memory", "2Gi"],
+        ["jaeger.resources.limits.memory", "1Gi"],
+      ]);
+      const result = parseStackConfig(raw);
+      assert.ok(!result.ok);
+      const text = result.problems.join("\n");
+      assert.match(
+        text,
+        /jaeger-spm:jaeger\.image = "jaegertracing\/jaeger:latest": expected a pinned Jaeger v2 image/,
+      );
+      assert.match(text, /jaeger-spm:jaeger\.resources\.limits\.memory = "1Gi": expected at least the memory request/);
+      assert.match(
+        text,
+        /jaeger-spm:jaeger\.query\.serviceType = "NodePort": expected "ClusterIP" when protectData is true/,
+      );
+    });
+
     it("accepts CPU and memory quantities typed as bare integers (the CLI stores them as numbers)", () => {
       const config = valid(
         sets(dev(), [
@@ -412,12 +445,13 @@ describe("stack config", () => {
       {
         what: "a misspelt nested key",
         edit: (raw) => set(raw, "storage.retenton", "72h"),
-        message: /^jaeger-spm:storage\.retenton = "72h": unknown key; expected only the keys listed in the README/,
+        message:
+          /^jaeger-spm:storage\.retenton: unknown key \(value not shown\); expected only the keys listed in the README's configuration reference \(did you mean jaeger-spm:storage\.retention\?\)$/,
       },
       {
         what: "an unknown top-level key",
         edit: (raw) => configSet(raw, "retention", "72h"),
-        message: /^jaeger-spm:retention = "72h": unknown key; expected one of jaeger-spm:namespace, /,
+        message: /^jaeger-spm:retention: unknown key \(value not shown\); expected one of jaeger-spm:namespace, /,
       },
       {
         what: "a boolean given as yes",
