@@ -292,8 +292,83 @@ export function parseStackConfig(
       },
     },
   };
-  return { ok: true, config: deepFreeze(config), warnings: undersizedVolumes(shape, demand) };
+  return {
+    ok: true,
+    config: deepFreeze(config),
+    warnings: [...undersizedVolumes(shape, demand), ...ignoredSettings(shape, input), ...exampleValues(raw)],
+  };
 }
+
+/** What one Badger pod (a single writer) carries, from the users' production guide. */
+export const BADGER_MAX_SPANS_PER_SECOND = 10_000;
+
+/** Settings that are valid but have no effect with the rest of the config, or a load Badger cannot carry. */
+function ignoredSettings(shape: Shape, input: Partial<Record<TopLevelKey, unknown>>): string[] {
+  const warnings: string[] = [];
+  const given = (path: string[]) => valueAt(input, path) !== undefined;
+  if (shape.storage.backend === "badger") {
+    const set = Object.keys(obj(valueAt(input, ["storage", "elasticsearch"])));
+    if (set.length > 0) {
+      warnings.push(`${PROJECT}:storage.elasticsearch (${set.join(", ")}) is ignored: storage.backend is "badger"`);
+    }
+    if (shape.jaeger.expectedSpansPerSecond > BADGER_MAX_SPANS_PER_SECOND) {
+      warnings.push(
+        `${PROJECT}:jaeger.expectedSpansPerSecond = ${shape.jaeger.expectedSpansPerSecond} is more than one Badger pod carries (about ${BADGER_MAX_SPANS_PER_SECOND} spans/s, a single writer); use storage.backend "elasticsearch", whose collectors scale out`,
+      );
+    }
+  }
+  if (!shape.security.tls.enabled) {
+    const set = ["source", "secretName", "issuer", "clientCaSecret", "legacyReceivers"].filter((k) =>
+      given(["security", "tls", k]),
+    );
+    if (set.length > 0) {
+      warnings.push(`${PROJECT}:security.tls (${set.join(", ")}) is ignored: security.tls.enabled is false`);
+    }
+  }
+  if (!shape.security.oidc.enabled) {
+    const set = Object.keys(obj(valueAt(input, ["security", "oidc"]))).filter((k) => k !== "enabled");
+    if (set.length > 0) {
+      warnings.push(`${PROJECT}:security.oidc (${set.join(", ")}) is ignored: security.oidc.enabled is false`);
+    }
+  }
+  return warnings;
+}
+
+/** Placeholders shipped in the example stack files, still in place (AWS's and RFC 2606's example names). */
+const EXAMPLE_VALUE = /(^|[./@:])example\.(com|org|net)\b|\b123456789012\b|EXAMPLE[0-9A-F]{4,}/;
+
+/** Config values (not secrets, which are never read here) that are still the examples' placeholders. */
+function exampleValues(raw: RawConfig): string[] {
+  const warnings: string[] = [];
+  const walk = (node: unknown, path: string) => {
+    if (typeof node === "string") {
+      if (EXAMPLE_VALUE.test(node)) {
+        warnings.push(`${path} = ${show(node)} is an example placeholder; replace it with your own value`);
+      }
+    } else if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${path}[${i}]`));
+    else if (node !== null && typeof node === "object") {
+      for (const [key, value] of Object.entries(node)) walk(value, `${path}.${key}`);
+    }
+  };
+  for (const key of TOP_LEVEL_KEYS) {
+    if (SECRET_KEYS.has(key)) continue;
+    const text = raw[`${PROJECT}:${key}`];
+    if (text === undefined) continue;
+    let value: unknown = text;
+    if (OBJECT_KEYS.has(key)) {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        continue;
+      }
+    }
+    walk(value, `${PROJECT}:${key}`);
+  }
+  return warnings;
+}
+
+const obj = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
 /** Explicit volume sizes below what the expected load needs (a warning: the user may know better). */
 function undersizedVolumes(shape: Shape, demand: Parameters<typeof badgerVolumeSize>[0]): string[] {

@@ -229,6 +229,62 @@ describe("stack config", () => {
       );
     });
 
+    it("warns about settings that will be ignored, naming the key that makes them so", () => {
+      const warningsOf = (raw: RawConfig) => {
+        const result = parseStackConfig(raw);
+        assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+        return result.warnings;
+      };
+      assert.deepEqual(warningsOf(set(dev(), "storage.elasticsearch.serverUrls[0]", "https://es:9200")), [
+        'jaeger-spm:storage.elasticsearch (serverUrls) is ignored: storage.backend is "badger"',
+      ]);
+      assert.deepEqual(warningsOf(sets(dev(), [["security.tls.secretName", "jaeger-tls"]])), [
+        "jaeger-spm:security.tls (secretName) is ignored: security.tls.enabled is false",
+      ]);
+      assert.deepEqual(warningsOf(dev()), [], "the dev stack as shipped has nothing to warn about");
+    });
+
+    it("warns when one Badger pod would have to carry more than about 10,000 spans/s", () => {
+      const result = parseStackConfig(set(dev(), "jaeger.expectedSpansPerSecond", "1000000"));
+      assert.ok(result.ok);
+      assert.ok(
+        result.warnings.some((w) =>
+          /^jaeger-spm:jaeger\.expectedSpansPerSecond = 1000000 is more than one Badger pod carries \(about 10000 spans\/s/.test(
+            w,
+          ),
+        ),
+        result.warnings.join("\n"),
+      );
+      const fine = parseStackConfig(set(dev(), "jaeger.expectedSpansPerSecond", "10000"));
+      assert.ok(fine.ok && fine.warnings.every((w) => !w.includes("expectedSpansPerSecond")));
+    });
+
+    it("warns about the example placeholders prod ships with, until they are replaced", () => {
+      const result = parseStackConfig(stackConfig("prod"));
+      assert.ok(result.ok);
+      const keys = result.warnings.filter((w) => w.includes("example placeholder")).map((w) => w.split(" = ")[0]);
+      assert.deepEqual(keys.sort(), [
+        "jaeger-spm:backup.oidcIssuer",
+        "jaeger-spm:backup.oidcProviderArn",
+        "jaeger-spm:monitoring.runbookBaseUrl",
+        "jaeger-spm:security.oidc.issuerUrl",
+        "jaeger-spm:security.oidc.redirectUrl",
+      ]);
+      const replaced = sets(stackConfig("prod"), [
+        ["monitoring.runbookBaseUrl", "https://git.acme.io/platform/jaeger-spm/-/blob/main/README.md"],
+        [
+          "backup.oidcProviderArn",
+          "arn:aws:iam::210987654321:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/0A1B2C3D",
+        ],
+        ["backup.oidcIssuer", "oidc.eks.eu-west-1.amazonaws.com/id/0A1B2C3D"],
+        ["security.oidc.issuerUrl", "https://login.acme.io/realms/platform"],
+        ["security.oidc.redirectUrl", "https://jaeger.acme.io/oauth2/callback"],
+      ]);
+      const after = parseStackConfig(replaced);
+      assert.ok(after.ok);
+      assert.deepEqual(after.warnings, []);
+    });
+
     it("lets explicit values win field by field", () => {
       let raw = set(dev(), "jaeger.resources.limits.memory", "4Gi");
       raw = set(raw, "storage.badger.volumeSize", "100Gi");
