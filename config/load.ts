@@ -216,7 +216,7 @@ export function parseStackConfig(
     if (SECRET_KEYS.has(topKey) && text !== "" && !secretKeys.has(fullKey)) {
       // Never echo the value of a secret.
       problems.push(
-        `${fullKey} is set in plaintext: expected a secret; run \`pulumi config set --secret ${key} <value>\` (and rotate it if this stack file was shared)`,
+        `${fullKey} is set in plaintext: expected a secret; run \`pulumi config set --secret ${key} -- '<value>'\` (and rotate it if this stack file was shared)`,
       );
     }
     if (OBJECT_KEYS.has(topKey)) {
@@ -456,7 +456,7 @@ function bearerTokenChecks(storage: Shape["storage"], sec: Shape["security"]): s
 /** Secrets that another key requires, or that nothing uses. Values are never echoed. */
 function secretRequirements(input: Partial<Record<TopLevelKey, unknown>>): string[] {
   const problems: string[] = [];
-  const setSecret = (key: TopLevelKey) => `run \`pulumi config set --secret ${key} <value>\``;
+  const setSecret = (key: TopLevelKey) => `run \`pulumi config set --secret ${key} -- '<value>'\``;
   if (valueAt(input, ["grafana", "import"]) === "api" && !input.grafanaApiToken) {
     problems.push(
       `${PROJECT}:grafanaApiToken = (not set): expected a Grafana service-account token when grafana.import is "api"; ${setSecret("grafanaApiToken")}`,

@@ -358,7 +358,8 @@ const indexSettings = (shards: number) =>
     })
     .prefault({});
 
-const PEM_EXPECTED = 'a PEM certificate (-----BEGIN CERTIFICATE----- …), e.g. set with "$(cat ca.crt)"';
+const PEM_EXPECTED =
+  'a PEM certificate (-----BEGIN CERTIFICATE----- …), e.g. pulumi config set --path storage.elasticsearch.caCert -- "$(cat ca.crt)"';
 
 const MAJOR_VERSION_EXPECTED = "the cluster's major version: 7, 8 or 9 for Elasticsearch, 1, 2 or 3 for OpenSearch";
 

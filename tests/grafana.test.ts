@@ -116,7 +116,7 @@ describe("Grafana dashboard import", () => {
       const problems = result.ok ? [] : result.problems;
       assert.ok(
         problems.some((p) =>
-          /^jaeger-spm:grafanaApiToken is set in plaintext: expected a secret; run `pulumi config set --secret grafanaApiToken <value>`/.test(
+          /^jaeger-spm:grafanaApiToken is set in plaintext: expected a secret; run `pulumi config set --secret grafanaApiToken -- '<value>'`/.test(
             p,
           ),
         ),

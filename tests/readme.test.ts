@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseShell } from "shell-quote";
+import { parse } from "yaml";
 import { parseStackConfig } from "../config/load";
 import { stackConfigSchema } from "../config/schema";
 import { ROOT, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
@@ -27,7 +28,95 @@ function apply(raw: RawConfig, argv: readonly string[]): RawConfig {
   return configSet(raw, key, value, { path: usePath });
 }
 
+/**
+ * How the Pulumi CLI reads `pulumi config set` (usage `set <key> [flags] [--] [value]`; cobra and
+ * pflag, pulumi v3.248.0 pkg/cmd/pulumi/config): an argument starting with "-" before "--" is a
+ * flag, and an unknown one is an error. Values the shell or the user fills in later (a command
+ * substitution, a <placeholder>) may start with "-" (a PEM's -----BEGIN), so they must follow "--".
+ * Returns the problem, or undefined when the CLI would take the line.
+ */
+export function configSetProblem(argv: readonly string[]): string | undefined {
+  const args = argv.slice(3);
+  const valueFlags = new Set(["--type", "--stack", "-s", "--config-file"]);
+  const boolFlags = new Set(["--path", "--secret", "--plaintext"]);
+  const positionals: { value: string; afterTerminator: boolean }[] = [];
+  let terminated = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (terminated) positionals.push({ value: arg, afterTerminator: true });
+    else if (arg === "--") terminated = true;
+    else if (arg.startsWith("-") && arg !== "-") {
+      const name = arg.split("=")[0];
+      if (valueFlags.has(name)) {
+        if (!arg.includes("=")) i++;
+      } else if (!boolFlags.has(name)) return `unknown flag ${name}`;
+    } else positionals.push({ value: arg, afterTerminator: false });
+  }
+  if (positionals.length !== 2) return `expected <key> <value>, got ${positionals.length} arguments`;
+  const value = positionals[1];
+  const filledInLater = /^\$\(|^<.*>$|…/.test(value.value);
+  if ((filledInLater || value.value.startsWith("-")) && !value.afterTerminator) {
+    return `the value ${value.value} may start with "-" and would be read as a flag: put -- before it`;
+  }
+  return undefined;
+}
+
+/** The words of the first command on a line (up to `&&`, `|`, `;`). */
+function commandWords(line: string): string[] {
+  const words: string[] = [];
+  for (const token of parseShell(line)) {
+    if (typeof token !== "string") break;
+    words.push(token);
+  }
+  return words;
+}
+
+/** Every complete `pulumi config set <key> <value>` the README shows, in code blocks or inline. */
+function readmeConfigSetLines(): string[] {
+  const inline = [...README.matchAll(/`(pulumi config set [^`]*)`/g)].map((m) => m[1]);
+  const blocks = README.split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith("pulumi config set "));
+  return [...inline, ...blocks].filter((line) => !line.includes("[") || /'[^']*\[\d+\][^']*'/.test(line));
+}
+
 describe("README", () => {
+  it("every `pulumi config set` line parses under the CLI's flag grammar (values that may start with - after --)", () => {
+    const lines = readmeConfigSetLines();
+    assert.ok(lines.length >= 15, `found ${lines.length}`);
+    const checked = lines
+      .map((line) => ({ line, argv: commandWords(line) }))
+      .filter(({ argv }) => argv.slice(3).filter((a) => !a.startsWith("-")).length >= 2);
+    assert.ok(
+      checked.some(({ line }) => line.includes("caCert")),
+      "the CA certificate example is checked",
+    );
+    for (const { line, argv } of checked) assert.equal(configSetProblem(argv), undefined, line);
+  });
+
+  it("asks for a Pulumi CLI that accepts Pulumi.yaml's object-typed config defaults (3.187+)", () => {
+    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, { type?: string; default?: unknown }>;
+    };
+    const objectDefaults = Object.values(project.config).filter((c) => c.type === "object" && c.default !== undefined);
+    assert.ok(objectDefaults.length > 0, "Pulumi.yaml declares object-typed defaults");
+    const minimum = /Pulumi CLI\]\([^)]*\) \*\*(\d+)\.(\d+) or newer\*\*/.exec(README);
+    assert.ok(minimum, "README states a minimum CLI version");
+    const [major, minor] = [Number(minimum[1]), Number(minimum[2])];
+    assert.ok(major > 3 || (major === 3 && minor >= 187), `README asks for ${major}.${minor}`);
+  });
+
+  it("the flag-grammar check refuses what the CLI refuses", () => {
+    const argv = (line: string) => parseShell(line).map(String);
+    assert.match(
+      String(configSetProblem(argv(`pulumi config set --path storage.elasticsearch.caCert "$(cat ca.crt)"`))),
+      /put -- before it/,
+    );
+    assert.match(String(configSetProblem(argv("pulumi config set --secret pw -x"))), /unknown flag -x/);
+    assert.equal(configSetProblem(argv(`pulumi config set --path a.b -- "$(cat ca.crt)"`)), undefined);
+    assert.equal(configSetProblem(argv("pulumi config set --path 'a.b[0]' https://es:9200")), undefined);
+  });
+
   it("its `pulumi config set` commands produce a config that deploys as documented", async () => {
     const commands = readmeCommands();
     assert.ok(commands.length >= 8, "the block shows TTL and sampling commands");
