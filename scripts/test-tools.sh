@@ -4,6 +4,10 @@
 # ShellCheck (lints the backup scripts) and curl (the snapshot script runs it for real).
 # Used by `npm test` (pretest) and .ci/run.
 # Needs root or password-less sudo; otherwise it prints the command to run and fails.
+# Debian's prometheus package also ships a Prometheus server that its install would start on
+# :9090, now and at every boot, shadowing a `kubectl port-forward ... 9090`. Only promtool is
+# wanted: services are kept from starting during the install (policy-rc.d, as Debian provides
+# for exactly this) and the server is disabled at boot. The script says what it changed.
 set -eu
 
 missing=""
@@ -26,6 +30,24 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "test-tools: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+policy="${POLICY_RC_D:-/usr/sbin/policy-rc.d}"
+if [ ! -e "$policy" ]; then
+  # 101: "action forbidden" for every service the packages would start (invoke-rc.d, deb-systemd-invoke).
+  printf '#!/bin/sh\nexit 101\n' | $as_root tee "$policy" >/dev/null
+  $as_root chmod 755 "$policy"
+  trap '$as_root rm -f "$policy"' EXIT
+fi
 $as_root apt-get update -qq </dev/null
 # shellcheck disable=SC2086
 $as_root apt-get install -y -qq --no-install-recommends $missing </dev/null >/dev/null
+case " $missing " in
+  *" prometheus "*)
+    if command -v deb-systemd-helper >/dev/null 2>&1; then
+      $as_root deb-systemd-helper disable prometheus.service >/dev/null 2>&1 || true
+    fi
+    if command -v update-rc.d >/dev/null 2>&1; then
+      $as_root update-rc.d prometheus disable >/dev/null 2>&1 || true
+    fi
+    echo "test-tools: installed Debian's prometheus for promtool only; its server was not started and is disabled at boot (enable it with: sudo systemctl enable --now prometheus)"
+    ;;
+esac

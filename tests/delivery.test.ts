@@ -299,19 +299,19 @@ describe("traffic generator", () => {
 });
 
 describe("test tools installer (npm pretest, .ci/run)", () => {
-  const tools = (bin: Record<string, string>) => {
+  const tools = (bin: Record<string, string>, env: Record<string, string> = {}) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "test-tools-"));
     for (const [name, body] of Object.entries(bin)) {
       fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
     }
     // only the stubs and the shell's own basics: no promtool/shellcheck/sudo/apt-get unless stubbed
-    for (const basic of ["sh", "id", "cat"]) {
+    for (const basic of ["sh", "id", "cat", "tee", "chmod", "rm"]) {
       const found = ["/usr/bin", "/bin"].map((d) => path.join(d, basic)).find((f) => fs.existsSync(f));
       if (found && !bin[basic]) fs.symlinkSync(found, path.join(dir, basic));
     }
     const run = spawnSync("/bin/sh", [path.join(ROOT, "scripts/test-tools.sh")], {
       encoding: "utf8",
-      env: { PATH: dir },
+      env: { PATH: dir, ...env },
     });
     fs.rmSync(dir, { recursive: true, force: true });
     return { status: run.status, output: `${run.stdout}${run.stderr}` };
@@ -327,8 +327,38 @@ describe("test tools installer (npm pretest, .ci/run)", () => {
     assert.match(run.output, /missing: shellcheck; install with: sudo apt-get install -y shellcheck/);
   });
 
+  it("as root, installs promtool without starting Prometheus now or at boot, and says so", () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "test-tools-policy-"));
+    const policy = path.join(work, "policy-rc.d");
+    const calls = path.join(work, "calls.log");
+    const run = tools(
+      {
+        id: "echo 0",
+        shellcheck: "exit 0",
+        curl: "exit 0",
+        // apt-get reports whether services were forbidden while it ran (policy-rc.d exit 101)
+        "apt-get": `case "$1" in install) "${policy}"; echo "apt-get install: policy-rc.d exit $?" >&2 ;; esac`,
+        "deb-systemd-helper": `echo "deb-systemd-helper $*" >> "${calls}"`,
+        "update-rc.d": `echo "update-rc.d $*" >> "${calls}"`,
+      },
+      { POLICY_RC_D: policy },
+    );
+    assert.equal(run.status, 0, run.output);
+    assert.match(run.output, /apt-get install: policy-rc\.d exit 101/, "no service may start during the install");
+    const disabled = fs.readFileSync(calls, "utf8");
+    assert.match(disabled, /deb-systemd-helper disable prometheus\.service/);
+    assert.match(disabled, /update-rc\.d prometheus disable/);
+    assert.match(run.output, /its server was not started and is disabled at boot/);
+    assert.ok(!fs.existsSync(policy), "the temporary policy is removed afterwards");
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
   it("as root, installs what is missing with apt-get, without prompts", () => {
-    const run = tools({ id: "echo 0", "apt-get": 'echo "apt-get $* DEBIAN_FRONTEND=$DEBIAN_FRONTEND" >&2' });
+    const policy = path.join(os.tmpdir(), `test-tools-policy-${process.pid}`);
+    const run = tools(
+      { id: "echo 0", "apt-get": 'echo "apt-get $* DEBIAN_FRONTEND=$DEBIAN_FRONTEND" >&2' },
+      { POLICY_RC_D: policy },
+    );
     assert.equal(run.status, 0, run.output);
     assert.match(run.output, /apt-get update -qq DEBIAN_FRONTEND=noninteractive/);
     assert.match(
