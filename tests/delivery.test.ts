@@ -5,9 +5,11 @@ import * as assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
+import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { fetchOrExplain } from "../scripts/lib/http";
 import { OtlpPayload, OtlpSpan } from "../scripts/lib/otlp";
 import { findTraceSpans, pollUntil, spanMetricCalls } from "../scripts/lib/poll";
 import { runSmoke } from "../scripts/smoke";
@@ -165,6 +167,42 @@ describe("smoke test", () => {
     assert.equal(ok, false);
     assert.match(lines.join("\n"), /FAIL OTLP export to .*\/v1\/traces failed: HTTP 503/);
     assert.ok(!lines.some((l) => l.startsWith("[2/3]")));
+  });
+
+  it("says why and where a request got no answer (refused, TLS, timeout), not just 'fetch failed'", async () => {
+    // a port nothing listens on
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const lines: string[] = [];
+    const ok = await runSmoke({
+      otlpHttp: `http://127.0.0.1:${port}`,
+      query: `http://127.0.0.1:${port}`,
+      prometheus: `http://127.0.0.1:${port}`,
+      ...fast,
+      traces: 1,
+      log: (l) => lines.push(l),
+    });
+    assert.equal(ok, false);
+    assert.match(lines.join("\n"), new RegExp(`FAIL POST http://127\\.0\\.0\\.1:${port}/v1/traces: ECONNREFUSED`));
+
+    // https to a plain-HTTP server, and a server that never answers
+    const plain = http.createServer((_req, res) => res.end("{}"));
+    const silent = http.createServer(() => undefined);
+    for (const server of [plain, silent]) await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const tls = `https://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+      await assert.rejects(fetchOrExplain(tls, { timeoutMs: 2000 }), (e: Error) => {
+        assert.match(e.message, new RegExp(`^GET ${tls.replace(/\./g, "\\.")}: .*(SSL|TLS|wrong version)`, "i"));
+        return true;
+      });
+      const slow = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/api/traces`;
+      await assert.rejects(fetchOrExplain(slow, { timeoutMs: 200 }), /: no answer within 200 ms$/);
+    } finally {
+      silent.closeAllConnections();
+      for (const server of [plain, silent]) await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("pollers report a timeout with the last error, and parse both APIs", async () => {

@@ -2,6 +2,7 @@
 // for the smoke test and the traffic generator. No SDK: the payload is the protocol's own
 // JSON mapping (hex trace/span ids, enum numbers for kind and status).
 import { randomBytes } from "node:crypto";
+import { fetchOrExplain } from "./http";
 
 export type SpanKind = "internal" | "server" | "client";
 const KIND = { internal: 1, server: 2, client: 3 } as const;
@@ -88,11 +89,11 @@ export function mergePayloads(payloads: readonly OtlpPayload[]): OtlpPayload {
 
 export async function sendTraces(endpoint: string, payload: OtlpPayload, timeoutMs = 10_000): Promise<void> {
   const url = `${endpoint.replace(/\/+$/, "")}/v1/traces`;
-  const response = await fetch(url, {
+  const response = await fetchOrExplain(url, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(payload),
-    signal: AbortSignal.timeout(timeoutMs),
+    timeoutMs,
   });
   if (!response.ok) {
     throw new Error(`OTLP export to ${url} failed: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);

@@ -1,5 +1,6 @@
 // Polls Jaeger's query API and Prometheus' HTTP API until what the smoke test waits
 // for shows up, tolerating transient failures (errors are kept and reported at timeout).
+import { fetchOrExplain } from "./http";
 
 export interface PollOptions {
   readonly timeoutMs: number;
@@ -36,7 +37,7 @@ export async function pollUntil<T>(
 }
 
 async function getJson(url: string, timeoutMs = 10_000): Promise<unknown> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const response = await fetchOrExplain(url, { timeoutMs });
   const text = await response.text();
   if (!response.ok) throw new Error(`HTTP ${response.status} from ${url}: ${text.slice(0, 200)}`);
   try {
