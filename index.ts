@@ -404,7 +404,7 @@ const rules = buildRuleFile({
   thresholds: monitoring.alerts,
 });
 
-new JaegerMonitoring(
+const jaegerMonitoring = new JaegerMonitoring(
   "jaeger-monitoring",
   {
     namespace: namespaceName,
@@ -453,7 +453,12 @@ export const zipkinEndpoint = jaeger.endpoints.zipkin;
 export const samplingEndpoint = jaeger.endpoints.samplingHttp;
 export const searchServerUrls = search?.connection.serverUrls ?? [];
 export const prometheusUrl = config.spm.prometheusUrl;
-export const prometheusRules = rules;
+// A summary, not the rule file itself (it would fill every `pulumi up` summary): where the rules
+// are and what they hold. The file: `npm run render -- <stack>` (out/<stack>/prometheus/).
+export const prometheusRules = {
+  objects: jaegerMonitoring.ruleObjects,
+  groups: rules.groups.map((g) => ({ name: g.name, rules: g.rules.length })),
+};
 // null (not undefined) when monitoring is not bundled, so Pulumi does not warn about a missing output.
 export const grafanaAdminPassword = bundled?.grafanaAdminPassword ?? null;
 export const grafanaPortForward = bundled?.grafanaPortForward ?? null;

@@ -269,3 +269,18 @@ export async function evaluateStack(
   }
   return { stack, config, resources, outputs: outputs ?? {}, exports };
 }
+
+/**
+ * The Prometheus rule file the stack deploys: the PrometheusRule's groups, or the rule-file
+ * ConfigMap's content when only annotation scraping is on.
+ */
+export function deployedRuleFile(evaluation: Evaluation): { groups: unknown[] } | undefined {
+  const objects = evaluation.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+  const named = (kind: string, name: string) =>
+    objects.find((r) => r.inputs.kind === kind && (r.inputs.metadata as { name?: string } | undefined)?.name === name);
+  const rule = named("PrometheusRule", "jaeger");
+  if (rule) return { groups: (rule.inputs.spec as { groups: unknown[] }).groups };
+  const configMap = named("ConfigMap", "jaeger-prometheus-rules");
+  const text = (configMap?.inputs.data as Record<string, string> | undefined)?.["jaeger-rules.yaml"];
+  return text === undefined ? undefined : (parse(text) as { groups: unknown[] });
+}

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { CapturedResource, EvaluationFailed, ROOT, evaluateStack } from "./evaluate";
+import { CapturedResource, EvaluationFailed, ROOT, deployedRuleFile, evaluateStack } from "./evaluate";
 
 const USAGE = "usage: npm run render -- <stack> [--out <dir>]   (stacks: files Pulumi.<stack>.yaml)";
 
@@ -96,12 +96,10 @@ export async function render(stack: string, outDir: string): Promise<{ manifests
     path.join(outDir, "outputs.json"),
     JSON.stringify(await redactOutputs(evaluation.exports, evaluation.outputs), null, 2) + "\n",
   );
-  if (evaluation.outputs.prometheusRules) {
+  const ruleFile = deployedRuleFile(evaluation);
+  if (ruleFile) {
     fs.mkdirSync(path.join(outDir, "prometheus"));
-    fs.writeFileSync(
-      path.join(outDir, "prometheus", "jaeger-rules.yaml"),
-      stringify(evaluation.outputs.prometheusRules, { lineWidth: 0 }),
-    );
+    fs.writeFileSync(path.join(outDir, "prometheus", "jaeger-rules.yaml"), stringify(ruleFile, { lineWidth: 0 }));
   }
   return { manifests: manifests.length, others: others.length };
 }

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { DASHBOARD_BUILDERS, DashboardFile, renderDashboard } from "../dashboards/builders";
-import { ROOT, evaluateStack } from "../scripts/evaluate";
+import { ROOT, deployedRuleFile, evaluateStack } from "../scripts/evaluate";
 import { promtool } from "./support/promtool";
 
 interface Target {
@@ -118,7 +118,7 @@ describe("Grafana dashboards", () => {
     before(async () => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "dashboards-"));
       const ev = await evaluateStack("dev"); // the SPM panels read the generated recording rules
-      fs.writeFileSync(path.join(dir, "jaeger-rules.yaml"), stringify(ev.outputs.prometheusRules));
+      fs.writeFileSync(path.join(dir, "jaeger-rules.yaml"), stringify(deployedRuleFile(ev)));
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import type { AlertingRule, RecordingRule, RuleFile } from "../components/monitoring/rules";
 import { DASHBOARD_BUILDERS, DashboardFile } from "../dashboards/builders";
-import { ROOT, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { ROOT, configSet, deployedRuleFile, evaluateStack, stackConfig } from "../scripts/evaluate";
 
 interface Catalogue {
   targetLabels: string[];
@@ -77,7 +77,7 @@ describe("metric names and labels match what upstream emits", function () {
     ];
     for (const [label, stack, edits] of shapes) {
       const raw = edits.reduce((r, [k, v]) => configSet(r, k, v, { path: true }), stackConfig(stack));
-      rules.push({ stack: label, file: (await evaluateStack(stack, raw)).outputs.prometheusRules as RuleFile });
+      rules.push({ stack: label, file: deployedRuleFile(await evaluateStack(stack, raw)) as RuleFile });
     }
   });
 

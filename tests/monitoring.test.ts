@@ -1,8 +1,9 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service } from "kubernetes-types/core/v1";
-import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
-import { at, jaegerConfigDocument, objectsOfKind } from "./support/objects";
+import { Evaluation, RawConfig, configSet, deployedRuleFile, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { parse } from "yaml";
+import { at, jaegerConfigDocument, objectNamed, objectsOfKind } from "./support/objects";
 import type { ServiceMonitorSpec } from "../components/monitoring/scrape";
 import type { RuleFile } from "../components/monitoring/rules";
 
@@ -113,6 +114,26 @@ describe("Prometheus scraping", () => {
     assert.deepEqual(scrapedByAnnotations(ev), [8888, 8889]);
     assert.equal(customResources(ev, "ServiceMonitor").length, 0);
     assert.equal(customResources(ev, "PrometheusRule").length, 0);
+    // the rules come as a rule file to mount into that Prometheus
+    const file = parse(
+      objectNamed(ev, "ConfigMap", "jaeger-prometheus-rules").data?.["jaeger-rules.yaml"] ?? "",
+    ) as RuleFile;
+    assert.ok(file.groups.some((g) => g.rules.some((r) => "alert" in r && r.alert === "JaegerSpansRefused")));
+    assert.deepEqual(ev.outputs.prometheusRules && (ev.outputs.prometheusRules as { objects: string[] }).objects, [
+      "ConfigMap observability/jaeger-prometheus-rules (jaeger-rules.yaml)",
+    ]);
+  });
+
+  it("stack output: where the rules are and how many, not the whole rule file in every `up` summary", async () => {
+    const ev = await evaluateStack("prod");
+    const output = ev.outputs.prometheusRules as { objects: string[]; groups: { name: string; rules: number }[] };
+    assert.deepEqual(output.objects, ["PrometheusRule observability/jaeger"]);
+    const [rule] = customResources(ev, "PrometheusRule");
+    assert.deepEqual(
+      output.groups,
+      (rule.spec as RuleFile).groups.map((g) => ({ name: g.name, rules: g.rules.length })),
+    );
+    assert.ok(!JSON.stringify(output).includes("expr"), "no rule bodies in the output");
   });
 
   it("both mode: annotations and a ServiceMonitor with the configured selector label", async () => {
@@ -122,6 +143,12 @@ describe("Prometheus scraping", () => {
     );
     assert.deepEqual(scrapedByAnnotations(ev), [8888, 8889]);
     assert.deepEqual(scrapedByServiceMonitor(ev, { release: "prom-main" }), [8888, 8889]);
+    // the same rules both ways
+    const [rule] = customResources(ev, "PrometheusRule");
+    const file = parse(
+      objectNamed(ev, "ConfigMap", "jaeger-prometheus-rules").data?.["jaeger-rules.yaml"] ?? "",
+    ) as RuleFile;
+    assert.deepEqual(file.groups, (rule.spec as RuleFile).groups);
   });
 
   it("prod: ServiceMonitor and PrometheusRule carry the existing Prometheus' selector label", async () => {
@@ -129,7 +156,6 @@ describe("Prometheus scraping", () => {
     assert.deepEqual(scrapedByServiceMonitor(ev, { release: "kube-prometheus-stack" }), [8888, 8889]);
     const [rule] = customResources(ev, "PrometheusRule");
     assert.equal(rule.metadata.labels.release, "kube-prometheus-stack");
-    assert.deepEqual((rule.spec as RuleFile).groups, (ev.outputs.prometheusRules as RuleFile).groups);
   });
 
   it("rejects annotation scraping with the bundled kube-prometheus-stack, which ignores annotations", async () => {
@@ -254,9 +280,7 @@ describe("bundled monitoring", () => {
 describe("alert rules", () => {
   it("include the exporter-queue alert only when the queue is configured", async () => {
     const names = (ev: Evaluation) =>
-      (ev.outputs.prometheusRules as RuleFile).groups
-        .flatMap((g) => g.rules)
-        .map((r) => ("alert" in r ? r.alert : r.record));
+      (deployedRuleFile(ev) as RuleFile).groups.flatMap((g) => g.rules).map((r) => ("alert" in r ? r.alert : r.record));
     const off = await evaluateStack("dev");
     assert.ok(!names(off).includes("JaegerExporterQueueNearFull"));
     const on = await evaluateStack("dev", withMonitoring({ "jaeger.exporterQueue.enabled": "true" }));
@@ -273,7 +297,7 @@ describe("alert rules", () => {
       "dev",
       withMonitoring({ "monitoring.alerts.spansRefusedRatio": "0.05", "monitoring.alerts.for": "30m" }),
     );
-    const alert = (ev.outputs.prometheusRules as RuleFile).groups
+    const alert = (deployedRuleFile(ev) as RuleFile).groups
       .flatMap((g) => g.rules)
       .find((r) => "alert" in r && r.alert === "JaegerSpansRefused");
     assert.ok(alert && "alert" in alert);

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import type { AlertingRule, RecordingRule, RuleFile } from "../components/monitoring/rules";
-import { ROOT, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { ROOT, RawConfig, configSet, deployedRuleFile, evaluateStack, stackConfig } from "../scripts/evaluate";
 import { promtool } from "./support/promtool";
 
 const TEST_FILE = path.join(ROOT, "tests/promtool/jaeger-rules.test.yml");
@@ -41,7 +41,7 @@ describe("Prometheus rules on Prometheus' own engine (promtool)", function () {
     const prodBadger = configSet(stackConfig("prod"), "storage.backend", "badger", { path: true });
     // One evaluation at a time: the Pulumi runtime the mocks stand in for is process-wide.
     const rulesOf = async (stack: string, raw: RawConfig) =>
-      (await evaluateStack(stack, raw)).outputs.prometheusRules as RuleFile;
+      deployedRuleFile(await evaluateStack(stack, raw)) as RuleFile;
     rules = await rulesOf("dev", dev);
     const others = [await rulesOf("prod", stackConfig("prod")), await rulesOf("prod", prodBadger)];
     const have = new Set(rules.groups.flatMap((g) => g.rules).map((r) => ("alert" in r ? r.alert : r.record)));

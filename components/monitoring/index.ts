@@ -1,12 +1,14 @@
 // Prometheus integration for Jaeger: a ServiceMonitor for both metrics endpoints
 // and a PrometheusRule with the SPM recording rules and Jaeger alerts (when the
 // prometheus-operator convention is in use). Annotation-based scraping is applied
-// to the Jaeger Services by the Jaeger component (see scrapeAnnotations).
+// to the Jaeger Services by the Jaeger component (see scrapeAnnotations); the rules then
+// come as a rule file in a ConfigMap.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
 import type { JaegerPort } from "../jaeger/ports";
 import type { RuleFile } from "./rules";
-import { ScrapeMode, buildServiceMonitorSpec, usesServiceMonitor } from "./scrape";
+import { ScrapeMode, buildServiceMonitorSpec, usesAnnotations, usesServiceMonitor } from "./scrape";
 
 export interface JaegerMonitoringArgs {
   namespace: pulumi.Input<string>;
@@ -23,12 +25,34 @@ export interface JaegerMonitoringArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
+/** Where the rule file lives for a Prometheus that reads rule files (annotation scraping). */
+export const RULES_CONFIG_MAP = { name: "jaeger-prometheus-rules", key: "jaeger-rules.yaml" } as const;
+
 export class JaegerMonitoring extends pulumi.ComponentResource {
   public readonly serviceMonitorName?: pulumi.Output<string>;
   public readonly prometheusRuleName?: pulumi.Output<string>;
+  /** Where the rules were put: the PrometheusRule and/or the rule-file ConfigMap, as namespace/name. */
+  public readonly ruleObjects: string[] = [];
 
   constructor(name: string, args: JaegerMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jaeger-spm:monitoring:JaegerMonitoring", name, {}, opts);
+    if (usesAnnotations(args.scrape)) {
+      // A Prometheus that finds targets by annotation loads rules from files: mount this ConfigMap
+      // (e.g. the prometheus chart's server.extraConfigmapMounts) and list it in rule_files.
+      new k8s.core.v1.ConfigMap(
+        `${name}-rule-file`,
+        {
+          metadata: {
+            name: RULES_CONFIG_MAP.name,
+            namespace: args.namespace,
+            labels: { "app.kubernetes.io/part-of": "jaeger-spm", "app.kubernetes.io/managed-by": "pulumi" },
+          },
+          data: { [RULES_CONFIG_MAP.key]: stringify(args.rules, { lineWidth: 0 }) },
+        },
+        { parent: this },
+      );
+      this.ruleObjects.push(`ConfigMap ${args.namespaceName}/${RULES_CONFIG_MAP.name} (${RULES_CONFIG_MAP.key})`);
+    }
     if (usesServiceMonitor(args.scrape)) {
       const metadata = (objectName: string) => ({
         name: objectName,
@@ -67,6 +91,7 @@ export class JaegerMonitoring extends pulumi.ComponentResource {
       );
       this.serviceMonitorName = serviceMonitor.metadata.name;
       this.prometheusRuleName = rule.metadata.name;
+      this.ruleObjects.push(`PrometheusRule ${args.namespaceName}/jaeger`);
     }
     this.registerOutputs({ serviceMonitorName: this.serviceMonitorName, prometheusRuleName: this.prometheusRuleName });
   }
