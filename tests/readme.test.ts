@@ -106,6 +106,15 @@ describe("README", () => {
     assert.ok(major > 3 || (major === 3 && minor >= 187), `README asks for ${major}.${minor}`);
   });
 
+  it("lists every stack output the program exports", () => {
+    const program = fs.readFileSync(path.join(ROOT, "index.ts"), "utf8");
+    const exported = [...program.matchAll(/^export const (\w+)/gm)].map((m) => m[1]);
+    assert.ok(exported.length > 10);
+    const paragraph = /Stack outputs: ([\s\S]*?)\n\n/.exec(README)?.[1] ?? "";
+    const missing = exported.filter((name) => !paragraph.includes(`\`${name}\``));
+    assert.deepEqual(missing, [], "outputs missing from the README's list");
+  });
+
   it("the flag-grammar check refuses what the CLI refuses", () => {
     const argv = (line: string) => parseShell(line).map(String);
     assert.match(
