@@ -5,20 +5,30 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { ROOT } from "../scripts/evaluate";
-import { MARKER, renderDiff } from "../scripts/renderDiff";
+import { COMMENT_LIMIT, MARKER, budgetedMarkdown, renderDiff } from "../scripts/renderDiff";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const validator = path.join(ROOT, "node_modules", ".bin", "action-validator");
 
 interface Step {
+  id?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
   if?: string;
 }
 interface Workflow {
+  on: { pull_request?: { paths?: string[] }; workflow_run?: unknown };
   permissions: Record<string, string>;
-  jobs: Record<string, { permissions?: Record<string, string>; steps: Step[] }>;
+  jobs: Record<
+    string,
+    {
+      permissions?: Record<string, string>;
+      if?: string;
+      strategy?: { matrix: Record<string, unknown> };
+      steps: Step[];
+    }
+  >;
 }
 
 describe("GitHub workflows", () => {
@@ -41,38 +51,93 @@ describe("GitHub workflows", () => {
     assert.notEqual(spawnSync(validator, [bad], { encoding: "utf8" }).status, 0);
   });
 
-  describe("pull-request.yml", () => {
-    const workflow = parse(fs.readFileSync(path.join(WORKFLOWS, "pull-request.yml"), "utf8")) as Workflow;
-    const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
+  const load = (file: string) => parse(fs.readFileSync(path.join(WORKFLOWS, file), "utf8")) as Workflow;
+  const stepsOf = (workflow: Workflow) => Object.values(workflow.jobs).flatMap((j) => j.steps);
 
-    it("grants least privilege: read-only by default, PR write only where it comments", () => {
-      assert.deepEqual(workflow.permissions, { contents: "read" });
+  it("pin every action by commit, naming the tag beside it", () => {
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
+      const uses = [...text.matchAll(/uses:\s*(\S+)(.*)$/gm)];
+      assert.ok(uses.length > 0, file);
+      for (const [, ref, rest] of uses) {
+        assert.match(ref, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${file}: ${ref}`);
+        assert.match(rest, /# v\d+\.\d+\.\d+/, `${file}: ${ref} names its tag`);
+      }
+    }
+  });
+
+  it("grant least privilege: read-only by default; PR write only where a comment is posted", () => {
+    const writers: Record<string, string[]> = {
+      "pull-request.yml": ["preview"],
+      "render-diff-comment.yml": ["comment"],
+    };
+    for (const file of files) {
+      const workflow = load(file);
+      assert.deepEqual(workflow.permissions, { contents: "read" }, file);
       for (const [name, job] of Object.entries(workflow.jobs)) {
         for (const [scope, level] of Object.entries(job.permissions ?? {})) {
           assert.ok(
             level === "read" ||
-              (scope === "pull-requests" && ["render-diff", "preview"].includes(name)) ||
-              scope === "id-token",
-            `${name}: ${scope}: ${level}`,
+              (scope === "pull-requests" && (writers[file] ?? []).includes(name)) ||
+              (scope === "id-token" && name === "preview"),
+            `${file} ${name}: ${scope}: ${level}`,
           );
         }
       }
+    }
+  });
+
+  describe("pull-request.yml", () => {
+    const workflow = load("pull-request.yml");
+    const steps = stepsOf(workflow);
+
+    it("runs the tests, renders the diff into the job summary and an artifact, with a read-only token", () => {
+      assert.ok(steps.some((s) => s.run === "npm test"));
+      const render = workflow.jobs["render-diff"];
+      assert.deepEqual(render.permissions, { contents: "read" }, "a fork's or Dependabot's token is read-only anyway");
+      assert.ok(render.steps.some((s) => s.run?.includes("npm run render:diff") && s.run.includes("--full-diff")));
+      assert.ok(render.steps.some((s) => s.run?.includes("$GITHUB_STEP_SUMMARY")));
+      const upload = render.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+      assert.equal(upload?.with?.name, "render-diff");
+      assert.match(String(upload?.with?.path), /pr-number/);
+      assert.ok(!render.steps.some((s) => s.uses?.startsWith("actions/github-script@")), "no comment from this job");
     });
 
-    it("runs the tests, posts the offline render diff, and previews with pulumi/actions v7 when configured", () => {
-      assert.ok(steps.some((s) => s.run === "npm test"));
-      assert.ok(steps.some((s) => s.run?.includes("npm run render:diff")));
-      const pulumi = steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
-      assert.equal(pulumi?.uses, "pulumi/actions@v7");
+    it("previews the configured stacks when the program changed, skipping a leg without its credentials", () => {
+      const preview = workflow.jobs.preview;
+      assert.match(String(preview.if), /needs\.changes\.outputs\.program == 'true'/);
+      assert.match(String(preview.strategy?.matrix.stack), /fromJSON\(vars\.PREVIEW_STACKS \|\| '\["prod"\]'\)/);
+      const check = preview.steps.find((s) => s.id === "backend");
+      for (const needed of ["PULUMI_BACKEND_URL", "KUBECONFIG_DATA", "AWS_ROLE_ARN", "scripts/stackNeeds.ts"]) {
+        assert.ok(check?.run?.includes(needed), needed);
+      }
+      const pulumi = preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
       assert.equal(pulumi?.with?.command, "preview");
       assert.equal(pulumi?.with?.["comment-on-pr"], true);
-      assert.equal(pulumi?.with?.diff, true);
       assert.match(String(pulumi?.if), /steps\.backend\.outputs\.configured == 'true'/);
-      assert.ok(steps.some((s) => s.run?.includes("::notice title=pulumi preview skipped::")));
-      const scripts = (
-        JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
-      ).scripts;
-      assert.ok(scripts["render:diff"] && scripts.test);
+      const report = preview.steps.find((s) => String(s.if).includes("failure()"));
+      assert.match(String(report?.with?.script), /createComment/, "a failed preview is reported on the PR");
+      assert.ok(
+        preview.steps.some((s) => s.uses?.startsWith("actions/cache@")),
+        "plugins and charts cached",
+      );
+    });
+
+    it("skips runs for Markdown other than the README", () => {
+      assert.deepEqual(workflow.on.pull_request?.paths, ["**", "!**/*.md", "README.md"]);
+    });
+  });
+
+  describe("render-diff-comment.yml", () => {
+    const workflow = load("render-diff-comment.yml");
+    it("comments from the base repository after the pull-request run, only on that pull request's head", () => {
+      assert.deepEqual(workflow.on.workflow_run, { workflows: ["pull request"], types: ["completed"] });
+      const script = String(
+        workflow.jobs.comment.steps.find((s) => s.uses?.startsWith("actions/github-script@"))?.with?.script,
+      );
+      assert.match(script, /pr\.head\.sha !== run\.head_sha/);
+      assert.match(script, /updateComment/);
+      assert.ok(!stepsOf(workflow).some((s) => s.uses?.startsWith("actions/checkout@")), "runs no code from the PR");
     });
   });
 
@@ -80,9 +145,47 @@ describe("GitHub workflows", () => {
     this.timeout(60000);
     const head = spawnSync("git", ["rev-parse", "HEAD"], { cwd: ROOT, encoding: "utf8" });
     if (head.status !== 0) assert.fail("render:diff needs the project's git history");
-    const markdown = renderDiff("HEAD", ["dev"]);
+    const { markdown } = renderDiff("HEAD", ["dev"]);
     assert.ok(markdown.startsWith(MARKER));
     assert.match(markdown, /## Offline render diff \(base [0-9a-f]+\)/);
     assert.match(markdown, /### dev/);
+  });
+});
+
+describe("render diff comment", () => {
+  const diffOf = (stack: string, chars: number) =>
+    Array.from(
+      { length: Math.ceil(chars / 40) },
+      (_, i) => `+  ${stack} line ${String(i).padStart(6, "0")} ${"x".repeat(16)}\n`,
+    ).join("");
+  const note = "Full diff: the render-diff artifact.";
+  const fencesBalanced = (markdown: string) => (markdown.match(/^```/gm) ?? []).length % 2 === 0;
+
+  it("keeps two 60,000-character diffs within GitHub's 65,536-character comment limit, fences closed", () => {
+    const markdown = budgetedMarkdown(
+      "## Offline render diff (base abc1234)",
+      [
+        { heading: "### dev: 3 file(s) changed", diff: diffOf("dev", 60_000) },
+        { heading: "### prod: 5 file(s) changed", diff: diffOf("prod", 60_000) },
+      ],
+      { fullDiffNote: note },
+    );
+    assert.ok(markdown.length <= COMMENT_LIMIT, `${markdown.length} characters`);
+    assert.ok(markdown.startsWith(MARKER));
+    assert.ok(fencesBalanced(markdown), "every code fence is closed");
+    assert.ok(markdown.includes(note), "points to the full diff");
+    // both stacks keep a fair share, each cut at a line end
+    for (const stack of ["dev", "prod"])
+      assert.ok((markdown.match(new RegExp(`\\+  ${stack} line`, "g")) ?? []).length > 600, stack);
+    assert.ok(!/x{1,15}… \(cut here/.test(markdown), "no line is cut in the middle");
+  });
+
+  it("leaves a diff that fits alone, without the note", () => {
+    const markdown = budgetedMarkdown("## t", [{ heading: "### dev", diff: diffOf("dev", 2_000) }], {
+      fullDiffNote: note,
+    });
+    assert.ok(!markdown.includes(note));
+    assert.ok(markdown.includes(diffOf("dev", 2_000)));
+    assert.ok(fencesBalanced(markdown));
   });
 });
