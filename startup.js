@@ -16,8 +16,11 @@ if (typeof nodeModule.enableCompileCache === "function") nodeModule.enableCompil
 //    that every file compiles on its own). Only `.ts` files are hooked: the thousand-odd
 //    JavaScript modules of @pulumi/pulumi and the providers load as Node loads them.
 //    This is the hook behind `sucrase/register/ts`, with two options that register does not set.
-require("sucrase/dist/register").addHook(".ts", {
+const SUCRASE_OPTIONS = {
   transforms: ["typescript", "imports"],
   preserveDynamicImport: true,
   disableESTransforms: true,
-});
+};
+require("sucrase/dist/register").addHook(".ts", SUCRASE_OPTIONS);
+
+module.exports = { SUCRASE_OPTIONS };

@@ -2,6 +2,10 @@
 // validateStack with the engine's argument shape) against every resource of every stack,
 // and against resources built to violate each one.
 import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type {
   PolicyResource,
   ReportViolation,
@@ -11,7 +15,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { policies } from "../policy/policies";
-import { CapturedResource, Evaluation, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { CapturedResource, Evaluation, ROOT, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
 
 type Config = { allowPublicServices?: boolean };
 
@@ -359,5 +363,67 @@ describe("policy pack", () => {
         `bucket backup-bucket lacks all four public access blocks (S3.8)`,
       ]);
     });
+  });
+});
+
+describe("policy pack start-up", () => {
+  it("starts the way `pulumi preview --policy-pack policy` runs it, serving without type-checking", async function () {
+    this.timeout(60_000);
+    // As the Node.js language host runs a pack: @pulumi/pulumi's run-plugin in the pack's directory.
+    // A probe records every TypeScript declaration file read: ts-node's type-checking reads hundreds.
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "policy-start-"));
+    const probe = path.join(work, "probe.js");
+    const report = path.join(work, "report.json");
+    fs.writeFileSync(
+      probe,
+      `const fs = require("fs");
+const read = fs.readFileSync;
+let declarations = 0;
+fs.readFileSync = function (file, ...rest) {
+  if (typeof file === "string" && file.endsWith(".d.ts")) declarations++;
+  return read.call(this, file, ...rest);
+};
+process.on("SIGTERM", () => { fs.writeFileSync(${JSON.stringify(report)}, JSON.stringify({ declarations })); process.exit(0); });
+`,
+    );
+    const policyDir = path.join(ROOT, "policy");
+    const runPlugin = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [policyDir] });
+    const child = spawn(process.execPath, [runPlugin, policyDir], {
+      cwd: policyDir,
+      env: { ...process.env, NODE_OPTIONS: `--require ${probe}` },
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      // The pack prints its gRPC port once it serves.
+      const port = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no gRPC port from the policy pack within 45 s:\n${output.slice(-2000)}`)),
+          45_000,
+        );
+        const check = () => {
+          const match = /^(\d+)\s*$/m.exec(output);
+          if (match) {
+            clearTimeout(timer);
+            resolve(Number(match[1]));
+          }
+        };
+        child.stdout.on("data", check);
+        child.on("exit", (code) => {
+          clearTimeout(timer);
+          reject(new Error(`the policy pack exited (${code}) before serving:\n${output.slice(-2000)}`));
+        });
+      });
+      assert.ok(port > 0);
+      const exited = new Promise((resolve) => child.on("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      const { declarations } = JSON.parse(fs.readFileSync(report, "utf8")) as { declarations: number };
+      assert.equal(declarations, 0, "no .d.ts read: nothing was type-checked");
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 });
