@@ -39,6 +39,8 @@ export interface Evaluation {
   readonly outputs: Record<string, unknown>;
   /** The program's exports as it made them (Outputs keep their secretness). */
   readonly exports: Record<string, unknown>;
+  /** What the program reported with pulumi.log.warn (preview shows these as warnings). */
+  readonly warnings: readonly string[];
 }
 
 type Yaml = Record<string, unknown>;
@@ -234,6 +236,13 @@ export async function evaluateStack(
 
   let outputs: Record<string, unknown> | undefined;
   let exports: Record<string, unknown> = {};
+  // Warnings are collected, not printed: tests assert on them, and render prints them.
+  const warnings: string[] = [];
+  const warn = pulumi.log.warn;
+  pulumi.log.warn = (message: string) => {
+    warnings.push(message);
+    return Promise.resolve();
+  };
   try {
     outputs = await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args: TransformationArgs) => {
@@ -250,10 +259,12 @@ export async function evaluateStack(
       return exports;
     });
   } catch (error) {
+    pulumi.log.warn = warn;
     await pulumi.runtime.disconnect();
     const program = registered.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => `${r.type}::${r.name}`);
     throw new EvaluationFailed(error as Error, program);
   }
+  pulumi.log.warn = warn;
   await pulumi.runtime.disconnect();
 
   const urnName = async (resource: pulumi.Resource) => {
@@ -267,7 +278,7 @@ export async function evaluateStack(
     const dependsOn = await Promise.all((opts?.dependsOn ?? []).map(urnName));
     resources.push({ ...r, options: { ...opts, dependsOn } });
   }
-  return { stack, config, resources, outputs: outputs ?? {}, exports };
+  return { stack, config, resources, outputs: outputs ?? {}, exports, warnings };
 }
 
 /**

@@ -80,6 +80,7 @@ function fileName(object: Record<string, unknown>): string {
 
 export async function render(stack: string, outDir: string): Promise<{ manifests: number; others: number }> {
   const evaluation = await evaluateStack(stack);
+  for (const warning of evaluation.warnings) console.error(`warning: ${warning}`);
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(path.join(outDir, "kubernetes"), { recursive: true });
 

@@ -259,6 +259,15 @@ describe("stack config", () => {
       assert.ok(fine.ok && fine.warnings.every((w) => !w.includes("expectedSpansPerSecond")));
     });
 
+    it("shows the warnings at preview (pulumi.log.warn from the program itself)", async () => {
+      const ev = await evaluateStack("prod");
+      assert.ok(
+        ev.warnings.some((w) => /^jaeger-spm:security\.oidc\.issuerUrl = .* is an example placeholder/.test(w)),
+        ev.warnings.join("\n"),
+      );
+      assert.deepEqual((await evaluateStack("dev")).warnings, []);
+    });
+
     it("warns about the example placeholders prod ships with, until they are replaced", () => {
       const result = parseStackConfig(stackConfig("prod"));
       assert.ok(result.ok);
