@@ -2,8 +2,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
-import { parseBytesQuantity } from "./config/units";
-import { BACKUP_OBJECTS, BadgerBackups } from "./components/backup/badger";
+import { parseBytesQuantity, parseGoDurationSeconds } from "./config/units";
+import {
+  VELERO_OBJECTS,
+  VELERO_SNAPSHOT_CLASS_ANNOTATION,
+  VeleroBackupMode,
+  VeleroBackups,
+  buildVeleroValues,
+  maxCronGapSeconds,
+} from "./components/backup/velero";
 import { ElasticsearchSnapshots } from "./components/backup/snapshots";
 import type { BackupStorage, BackupWriter } from "./components/backup/storage";
 import { SearchBackend } from "./components/elasticsearch";
@@ -19,7 +26,7 @@ import { commonLabels, selectorLabels } from "./components/jaeger/workload";
 import { JaegerMonitoring } from "./components/monitoring";
 import { BundledMonitoring } from "./components/monitoring/bundled";
 import { buildRuleFile } from "./components/monitoring/rules";
-import { scrapeAnnotations, usesAnnotations } from "./components/monitoring/scrape";
+import { scrapeAnnotations, usesAnnotations, usesServiceMonitor } from "./components/monitoring/scrape";
 import { tracingNamespace } from "./components/namespace";
 import { NetworkPolicies } from "./components/security";
 import { AccessControl } from "./components/security/access";
@@ -73,15 +80,19 @@ const stack = pulumi.getStack();
 const backupConfig = config.backup;
 const es = config.storage.elasticsearch;
 const backupPrefix = (what: string) => `${backupConfig.prefix}/${stack}/${what}`;
+const velero = backupConfig.velero;
 const backupWriters: BackupWriter[] =
   config.storage.backend === "badger"
-    ? [
+    ? // Velero deletes expired backups and its repository maintenance unused data.
+      [
         {
-          name: "badger",
-          serviceAccount: "jaeger-backup",
-          prefix: backupPrefix("badger"),
-          allowDelete: false,
-          content: "archives",
+          name: "velero",
+          namespace: velero.namespace,
+          serviceAccount: VELERO_OBJECTS.serviceAccount,
+          createServiceAccount: false,
+          prefix: backupPrefix("velero"),
+          allowDelete: true,
+          content: "veleroRepository",
         },
       ]
     : es.mode === "inCluster"
@@ -89,7 +100,9 @@ const backupWriters: BackupWriter[] =
         [
           {
             name: "elasticsearch",
+            namespace: config.namespace,
             serviceAccount: "jaeger-es-snapshots",
+            createServiceAccount: true,
             prefix: backupPrefix("elasticsearch"),
             allowDelete: true,
             content: "snapshotRepository",
@@ -185,6 +198,11 @@ const storage: JaegerStorageArgs = search
       volumeSize: config.storage.badger.volumeSize,
       volumeDerived: config.storage.badger.volumeDerived,
       storageClass: config.storage.badger.storageClass,
+      // Velero (v1.14+) snapshots a claim with the class its annotation names.
+      claimAnnotations:
+        backupConfig.enabled && backupConfig.volumeSnapshotClass
+          ? { [VELERO_SNAPSHOT_CLASS_ANNOTATION]: backupConfig.volumeSnapshotClass }
+          : undefined,
     };
 
 const tls = security.tls;
@@ -277,25 +295,36 @@ const signIn =
 
 if (backup && backupConfig.region) {
   if (config.storage.backend === "badger") {
-    new BadgerBackups(
+    const mode: VeleroBackupMode = backupConfig.volumeSnapshotClass
+      ? { kind: "csiDataMover", volumeSnapshotClass: backupConfig.volumeSnapshotClass }
+      : { kind: "fileSystem" };
+    const region = backupConfig.region;
+    new VeleroBackups(
       "badger-backups",
       {
-        namespace: namespaceName,
-        namespaceName: config.namespace,
-        image: backupConfig.toolsImage,
-        schedule: backupConfig.schedule,
-        deployment: NAMES.deployment["all-in-one"],
-        jaegerPodLabels: selectorLabels("jaeger", "all-in-one"),
-        claimName: NAMES.claim,
-        serviceAccountName: "jaeger-backup",
-        bucket: backup.bucketName,
-        kmsKeyArn: backup.kmsKeyArn,
-        keyPrefix: backupPrefix("badger"),
-        region: backupConfig.region,
-        scratchSize: backupConfig.scratchSize,
-        volumeSnapshotClass: backupConfig.volumeSnapshotClass,
-        volumeBytes: badgerVolumeBytes,
-        labels: maintenanceLabels("backup"),
+        install: velero.install,
+        namespace: velero.namespace,
+        chartVersion: velero.chartVersion,
+        values: backup.roleArns.velero.apply((roleArn) =>
+          buildVeleroValues({
+            image: velero.image,
+            awsPluginImage: velero.awsPluginImage,
+            roleArn,
+            mode,
+            serviceMonitorLabels: usesServiceMonitor(monitoring.scrape) ? monitoring.selectorLabels : undefined,
+          }),
+        ),
+        location: pulumi
+          .all([backup.bucketName, backup.kmsKeyArn])
+          .apply(([bucket, kmsKeyArn]) => ({ bucket, kmsKeyArn, region, prefix: backupPrefix("velero") })),
+        schedule: {
+          schedule: backupConfig.schedule,
+          jaegerNamespace: config.namespace,
+          selector: selectorLabels("jaeger", "all-in-one"),
+          ttlHours: Math.round((parseGoDurationSeconds(velero.ttl) ?? 0) / 3600),
+          mode,
+        },
+        labels: { "app.kubernetes.io/part-of": "jaeger-spm", "app.kubernetes.io/managed-by": "pulumi" },
       },
       { providers, dependsOn: [backup, jaeger] },
     );
@@ -380,9 +409,7 @@ if (security.networkPolicies) {
               },
             ]
           : []),
-        ...(backup && !search
-          ? [{ name: "backup", pods: maintenanceSelector("backup"), storage: false, aws: true, kubernetesApi: true }]
-          : []),
+
       ],
     },
     { providers },
@@ -398,7 +425,10 @@ const rules = buildRuleFile({
   spanMetricsService: NAMES.spanMetricsService,
   storage:
     config.storage.backend === "badger" ? { kind: "badger", volumeBytes: badgerVolumeBytes } : { kind: "search" },
-  backupCronJob: backup && config.storage.backend === "badger" ? BACKUP_OBJECTS.backup : undefined,
+  veleroSchedule:
+    backup && config.storage.backend === "badger"
+      ? { name: VELERO_OBJECTS.schedule, maxGapSeconds: maxCronGapSeconds(backupConfig.schedule) }
+      : undefined,
   runbookBaseUrl: monitoring.runbookBaseUrl,
   exporterQueue: config.jaeger.exporterQueue.enabled,
   thresholds: monitoring.alerts,

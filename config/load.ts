@@ -325,6 +325,14 @@ function ignoredSettings(shape: Shape, input: Partial<Record<TopLevelKey, unknow
       warnings.push(`${PROJECT}:security.tls (${set.join(", ")}) is ignored: security.tls.enabled is false`);
     }
   }
+  const retired = ["transitionDays", "transitionStorageClass", "expirationDays", "scratchSize", "toolsImage"].filter(
+    (k) => given(["backup", k]),
+  );
+  if (retired.length > 0) {
+    warnings.push(
+      `${PROJECT}:backup (${retired.join(", ")}) is ignored: Velero now backs up the Badger volume (backup.velero.ttl says how long backups are kept); remove these keys`,
+    );
+  }
   if (!shape.security.oidc.enabled) {
     const set = Object.keys(obj(valueAt(input, ["security", "oidc"]))).filter((k) => k !== "enabled");
     if (set.length > 0) {

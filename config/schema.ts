@@ -531,6 +531,7 @@ const labels = () =>
 
 const SCRAPE_INTERVAL_EXPECTED = "whole hours, minutes and seconds such as 30s, 1m or 1m30s, at least 1s";
 const CHART_VERSION_EXPECTED = "a pinned chart version such as 88.5.3";
+const VELERO_CHART_EXPECTED = "a pinned velero chart version such as 12.1.0";
 
 const monitoringSchema = z
   .strictObject(
@@ -651,15 +652,15 @@ const backupSchema = z
       prefix: text("a key prefix of letters, digits, '-', '_' and '/'")
         .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, { error: "a key prefix of letters, digits, '-', '_' and '/'" })
         .default("jaeger"),
-      transitionDays: integer("whole days, 1 to 3650", 1, 3650).default(30),
-      // Only classes a restore reads with a plain GET; GLACIER/DEEP_ARCHIVE need a restore request first.
+      // No longer used (Velero keeps Badger backups as a repository S3 must not transition or
+      // expire); accepted so that existing stack files still load, with a warning.
+      transitionDays: integer("whole days, 1 to 3650", 1, 3650).optional(),
       transitionStorageClass: z
         .enum(TRANSITION_STORAGE_CLASSES, {
-          error:
-            "an S3 storage class the restore job can read directly: STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING or GLACIER_IR (GLACIER and DEEP_ARCHIVE objects must be restored by hand before a download)",
+          error: "an S3 storage class: STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING or GLACIER_IR",
         })
-        .default("GLACIER_IR"),
-      expirationDays: integer("whole days, 1 to 3650", 1, 3650).default(90),
+        .optional(),
+      expirationDays: integer("whole days, 1 to 3650", 1, 3650).optional(),
       noncurrentVersionExpirationDays: integer("whole days, 1 to 3650", 1, 3650).default(30),
       oidcProviderArn: text(OIDC_ARN_EXPECTED)
         .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/[^\s]+$/, { error: OIDC_ARN_EXPECTED })
@@ -667,15 +668,32 @@ const backupSchema = z
       oidcIssuer: text(OIDC_ISSUER_EXPECTED)
         .regex(/^(?!https?:\/\/)[a-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/, { error: OIDC_ISSUER_EXPECTED })
         .optional(),
-      // Badger: a CSI VolumeSnapshotClass makes backups stop Jaeger only until the snapshot is cut.
+      // Badger with Velero: a CSI VolumeSnapshotClass gives snapshots whose data Velero moves to
+      // S3; without one Velero copies the mounted volume (file-system backup).
       volumeSnapshotClass: text("a VolumeSnapshotClass name (kubectl get volumesnapshotclass)")
         .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
           error: "a VolumeSnapshotClass name (kubectl get volumesnapshotclass)",
         })
         .optional(),
-      // Local space of the backup pod without snapshots (a copy of Badger's data) and of a restore (an archive).
-      scratchSize: bytesQuantity().default("20Gi"),
-      toolsImage: pinnedImage("an image with sh, kubectl, tar and the AWS CLI").default("alpine/k8s:1.33.4"),
+      velero: z
+        .strictObject({
+          // false: the cluster already runs Velero in `namespace`; only the location and schedule are added.
+          install: boolean().default(true),
+          namespace: dnsLabel().default("velero"),
+          chartVersion: text(VELERO_CHART_EXPECTED)
+            .regex(/^\d+\.\d+\.\d+$/, { error: VELERO_CHART_EXPECTED })
+            .default("12.1.0"),
+          image: pinnedImage("a Velero image").default("docker.io/velero/velero:v1.18.1"),
+          awsPluginImage: pinnedImage("a velero-plugin-for-aws image").default(
+            "docker.io/velero/velero-plugin-for-aws:v1.14.3",
+          ),
+          // How long Velero keeps each backup; it deletes the backup and its data after that.
+          ttl: goDuration({ seconds: 3600, text: "1h" }).default("720h"),
+        })
+        .prefault({}),
+      // No longer used (Velero replaced the backup jobs); accepted with a warning.
+      scratchSize: bytesQuantity().optional(),
+      toolsImage: pinnedImage("an image with sh, kubectl, tar and the AWS CLI").optional(),
       curlImage: pinnedImage("a curl image").default("curlimages/curl:8.11.1"),
       snapshotSchedule: quartzSchedule().default("0 30 1 * * ?"),
       snapshotRetentionDays: integer("whole days, 1 to 3650", 1, 3650).default(30),
@@ -683,13 +701,6 @@ const backupSchema = z
     OBJECT_EXPECTED,
   )
   .superRefine((b, ctx) => {
-    if (b.expirationDays <= b.transitionDays) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["expirationDays"],
-        message: `more days than backup.transitionDays (${b.transitionDays}): objects would expire before or when they move to ${b.transitionStorageClass}`,
-      });
-    }
     if (b.enabled) {
       if (b.region === undefined) {
         ctx.addIssue({

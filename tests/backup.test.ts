@@ -1,12 +1,11 @@
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { PodSpec } from "kubernetes-types/core/v1";
 import { parseStackConfig } from "../config/load";
-import { SCRIPTS_DIR } from "../components/backup/jobs";
+import { maxCronGapSeconds } from "../components/backup/velero";
 import { LifecycleRule, PolicyDocument, PolicyStatement, prefixAccessPolicy } from "../components/backup/policies";
 import { CapturedResource, Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
 import { at, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
+import { validateVeleroObject } from "./support/veleroCrds";
 
 const ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 
@@ -91,27 +90,13 @@ describe("backups to S3", () => {
       const repository = "jaeger/prod/elasticsearch/snapshot-0"; // a key SLM writes under base_path
       const touching = rules.filter((r) => repository.startsWith(r.filter.prefix ?? ""));
       assert.ok(touching.length > 0);
-      for (const rule of touching) {
-        assert.equal(rule.transitions, undefined, rule.id);
-        assert.equal(rule.expiration, undefined, rule.id);
+      for (const rule of touching as unknown as Record<string, unknown>[]) {
+        assert.equal(rule.transitions, undefined, String(rule.id));
+        assert.equal(rule.expiration, undefined, String(rule.id));
       }
       // files SLM deleted stay as noncurrent versions for a while, then go; stale uploads are aborted
       assert.ok(touching.some((r) => r.noncurrentVersionExpiration?.noncurrentDays === 30));
       assert.ok(touching.some((r) => r.abortIncompleteMultipartUpload?.daysAfterInitiation === 7));
-    });
-
-    it("moves Badger archives to an instant-retrieval class and expires them, under their prefix only", async () => {
-      const badger = await evaluateStack(
-        "prod",
-        configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }),
-      );
-      const rules = one(badger, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs
-        .rules as LifecycleRule[];
-      const archive = rules.find((r) => r.transitions);
-      assert.deepEqual(archive?.filter, { prefix: "jaeger/prod/badger/" });
-      assert.deepEqual(archive?.transitions, [{ days: 30, storageClass: "GLACIER_IR" }]);
-      assert.deepEqual(archive?.expiration, { days: 90 });
-      assert.ok(rules.filter((r) => r.filter.prefix === undefined).every((r) => !r.transitions && !r.expiration));
     });
 
     it("refuses uploads that ask for SSE-S3 or another KMS key; default-encrypted uploads pass", () => {
@@ -219,130 +204,112 @@ describe("backups to S3", () => {
     });
   });
 
-  describe("prod on Badger", () => {
+  describe("prod on Badger: Velero backs up the volume", () => {
     let ev: Evaluation;
+    const veleroObject = (kind: string) => {
+      const found = ev.resources.filter((r) => r.type === "kubernetes:velero.io/v1:" + kind);
+      assert.equal(found.length, 1, kind);
+      return found[0].inputs as {
+        kind: string;
+        metadata: { name: string; namespace: string };
+        spec: Record<string, unknown>;
+      };
+    };
     before(async () => {
       ev = await evaluateStack("prod", edits("prod", [["storage.backend", "badger"]]));
     });
 
-    it("grants the backup role put/get under its prefix, list with a prefix condition, the KMS key, and no delete", () => {
+    it("gives Velero's ServiceAccount an IRSA role limited to its prefix and the KMS key", () => {
       const policy = JSON.parse(String(one(ev, "aws:iam/rolePolicy:RolePolicy").inputs.policy)) as PolicyDocument;
-      assertLeastPrivilege(policy, "arn:aws:s3:::jaeger-backups-prod-0a1b2c3d/jaeger/prod/badger/*", false);
+      // Velero deletes expired backups and its repository maintenance unused data, under its prefix only.
+      assertLeastPrivilege(policy, "arn:aws:s3:::jaeger-backups-prod-0a1b2c3d/jaeger/prod/velero/*", true);
       const trust = JSON.parse(String(one(ev, "aws:iam/role:Role").inputs.assumeRolePolicy)) as PolicyDocument;
       assert.equal(
         (trust.Statement[0].Condition?.StringEquals ?? {})[`${ISSUER}:sub`],
-        "system:serviceaccount:observability:jaeger-backup",
+        "system:serviceaccount:velero:velero-server",
       );
     });
 
-    it("schedules a consistent backup: Forbid, deadline, no retries, restricted pod on Jaeger's node", () => {
-      const job = objectNamed(ev, "CronJob", "jaeger-badger-backup");
-      assert.equal(job.spec?.schedule, "0 2 * * *");
-      assert.equal(job.spec?.concurrencyPolicy, "Forbid");
-      assert.ok((job.spec?.startingDeadlineSeconds ?? 0) > 0);
-      assert.equal(job.spec?.jobTemplate.spec?.backoffLimit, 0);
-      assert.ok((job.spec?.successfulJobsHistoryLimit ?? 99) <= 5 && (job.spec?.failedJobsHistoryLimit ?? 99) <= 5);
-      const pod = job.spec?.jobTemplate.spec?.template.spec as PodSpec;
-      assert.equal(pod.serviceAccountName, "jaeger-backup");
-      assert.equal(pod.securityContext?.runAsNonRoot, true);
-      assert.equal(pod.securityContext?.seccompProfile?.type, "RuntimeDefault");
-      const c = pod.containers[0];
-      assert.equal(c.securityContext?.allowPrivilegeEscalation, false);
-      assert.deepEqual(c.securityContext?.capabilities?.drop, ["ALL"]);
-      assert.match(String(c.image), /^[^:]+:[0-9][\w.-]*$/, "pinned image");
-      const affinity = pod.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0];
-      const jaegerLabels = objectNamed(ev, "Deployment", "jaeger").spec?.template.metadata?.labels ?? {};
-      assert.ok(Object.entries(affinity?.labelSelector?.matchLabels ?? {}).every(([k, v]) => jaegerLabels[k] === v));
-      assert.equal(affinity?.topologyKey, "kubernetes.io/hostname");
-      const data = pod.volumes?.find((v) => v.persistentVolumeClaim);
-      assert.deepEqual(data?.persistentVolumeClaim, { claimName: "jaeger-badger", readOnly: true });
-      const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
-      assert.equal(env.KEY_PREFIX, "jaeger/prod/badger");
-      assert.equal(env.KMS_KEY_ID, "arn:aws:kms:eu-west-1:123456789012:key/backup-key");
-      assert.equal(env.DEPLOYMENT, "jaeger");
-    });
-
-    it("ships the scripts from components/backup/scripts unchanged", () => {
-      const scripts = objectNamed(ev, "ConfigMap", "jaeger-backup-scripts").data ?? {};
-      for (const file of ["badger-backup.sh", "badger-upload.sh", "badger-guard.sh", "badger-restore.sh"]) {
-        assert.equal(scripts[file], fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8"), file);
-      }
-    });
-
-    it("offers a suspended restore CronJob that writes to the claim", () => {
-      const job = objectNamed(ev, "CronJob", "jaeger-badger-restore");
-      assert.equal(job.spec?.suspend, true);
-      const pod = job.spec?.jobTemplate.spec?.template.spec as PodSpec;
-      assert.match(String(pod.containers[0].command?.join(" ")), /badger-restore\.sh$/);
-      assert.equal(pod.volumes?.find((v) => v.persistentVolumeClaim)?.persistentVolumeClaim?.readOnly, false);
-    });
-
-    it("requests the scratch space it uses (ephemeral-storage = the emptyDir's limit), so pods land where it exists", () => {
-      for (const name of ["jaeger-badger-backup", "jaeger-badger-restore", "jaeger-badger-backup-guard"]) {
-        const pod = objectNamed(ev, "CronJob", name).spec?.jobTemplate.spec?.template.spec as PodSpec;
-        const requested = pod.containers[0].resources?.requests?.["ephemeral-storage"];
-        const tmp = pod.volumes?.find((v) => v.name === "tmp")?.emptyDir?.sizeLimit;
-        assert.ok(requested, name);
-        assert.equal(requested, tmp, name);
-      }
-      // without snapshots the backup copies Badger's data locally: backup.scratchSize (default 20Gi)
-      const backup = objectNamed(ev, "CronJob", "jaeger-badger-backup").spec?.jobTemplate.spec?.template
-        .spec as PodSpec;
-      assert.equal(backup.containers[0].resources?.requests?.["ephemeral-storage"], "20Gi");
-    });
-
-    it("runs a guard every 5 minutes that can only scale Jaeger, and finds the backup pods by their labels", () => {
-      const guard = objectNamed(ev, "CronJob", "jaeger-badger-backup-guard");
-      assert.equal(guard.spec?.schedule, "*/5 * * * *");
-      assert.notEqual(guard.spec?.suspend, true);
-      const pod = guard.spec?.jobTemplate.spec?.template.spec as PodSpec;
-      assert.equal(pod.serviceAccountName, "jaeger-badger-backup-guard");
+    it("installs the pinned Velero chart with the AWS plugin, IRSA and no static credentials", () => {
+      const release = ev.resources.find(
+        (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "velero",
+      );
+      assert.ok(release);
+      assert.equal(release.inputs.version, "12.1.0");
+      assert.deepEqual(release.inputs.repositoryOpts, { repo: "https://vmware-tanzu.github.io/helm-charts" });
+      const values = release.inputs.values as Record<string, unknown>;
+      assert.deepEqual(at(values, "image"), { repository: "docker.io/velero/velero", tag: "v1.18.1" });
+      assert.deepEqual(at(values, "credentials"), { useSecret: false });
       assert.equal(
-        pod.volumes?.some((v) => v.persistentVolumeClaim),
-        false,
-        "mounts no claim: schedules anywhere",
+        at(values, "serviceAccount.server.annotations")?.valueOf() &&
+          (at(values, "serviceAccount.server.annotations") as Record<string, string>)["eks.amazonaws.com/role-arn"],
+        "arn:aws:iam::123456789012:role/backup-velero-role",
       );
-      assert.equal(pod.affinity, undefined);
-      const sa = objectNamed(ev, "ServiceAccount", "jaeger-badger-backup-guard");
-      assert.equal(sa.metadata?.annotations?.["eks.amazonaws.com/role-arn"], undefined, "no AWS identity");
-      const role = resourceFor(ev, "Role", "jaeger-badger-backup-guard").inputs as {
-        rules: { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }[];
-      };
-      assert.deepEqual(role.rules.map((r) => r.resources[0]).sort(), ["deployments", "deployments/scale", "pods"]);
-      // the selector it uses must select the backup's pods
-      const env = Object.fromEntries((pod.containers[0].env ?? []).map((e) => [e.name, e.value]));
-      const backupLabels =
-        objectNamed(ev, "CronJob", "jaeger-badger-backup").spec?.jobTemplate.spec?.template.metadata?.labels ?? {};
-      const selector = String(env.BACKUP_POD_SELECTOR)
-        .split(",")
-        .map((kv) => kv.split("="));
-      assert.ok(selector.length > 1 && selector.every(([k, v]) => backupLabels[k] === v), env.BACKUP_POD_SELECTOR);
-      const restoreLabels =
-        objectNamed(ev, "CronJob", "jaeger-badger-restore").spec?.jobTemplate.spec?.template.metadata?.labels ?? {};
-      assert.ok(!selector.every(([k, v]) => restoreLabels[k] === v), "a restore is not a backup");
-      // its pods may reach the Kubernetes API: a NetworkPolicy with egress selects them
-      const guardLabels = guard.spec?.jobTemplate.spec?.template.metadata?.labels ?? {};
-      assert.ok(
-        objectsOfKind(ev, "NetworkPolicy").some(
-          (np) =>
-            (np.spec?.egress ?? []).length > 0 &&
-            Object.entries(np.spec?.podSelector?.matchLabels ?? {}).every(([k, v]) => guardLabels[k] === v) &&
-            Object.keys(np.spec?.podSelector?.matchLabels ?? {}).length > 0,
-        ),
+      assert.match(String(at(values, "initContainers.0.image")), /velero-plugin-for-aws:v\d+\.\d+\.\d+$/);
+      assert.equal(at(values, "deployNodeAgent"), true);
+      assert.deepEqual(at(values, "metrics.serviceMonitor.additionalLabels"), { release: "kube-prometheus-stack" });
+      const namespace = objectsOfKind(ev, "Namespace").find((n) => n.metadata?.name === "velero");
+      assert.equal(
+        namespace?.metadata?.labels?.["pod-security.kubernetes.io/enforce"],
+        "privileged",
+        "the node agent mounts host paths",
       );
+      assert.equal(namespace?.metadata?.labels?.["pod-security.kubernetes.io/warn"], "restricted");
     });
 
-    it("lets the backup ServiceAccount scale only the Jaeger Deployment", () => {
-      const role = resourceFor(ev, "Role", "jaeger-backup").inputs as {
-        rules: { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }[];
-      };
-      for (const rule of role.rules) {
-        assert.ok(!rule.verbs.includes("*") && !rule.resources.includes("*"));
-        if (rule.apiGroups.includes("apps")) assert.deepEqual(rule.resourceNames, ["jaeger"]);
-        else assert.deepEqual(rule.verbs, ["get", "list", "watch"]);
+    it("stores backups on the hardened bucket under their own prefix, encrypted with its key", () => {
+      const location = veleroObject("BackupStorageLocation");
+      assert.equal(location.metadata.namespace, "velero");
+      assert.deepEqual(location.spec, {
+        provider: "aws",
+        objectStorage: { bucket: "jaeger-backups-prod-0a1b2c3d", prefix: "jaeger/prod/velero" },
+        config: { region: "eu-west-1", kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/backup-key" },
+        accessMode: "ReadWrite",
+      });
+      assert.deepEqual(validateVeleroObject(location), []);
+    });
+
+    it("schedules the Badger claim (and, without a snapshot class, the pod that mounts it) with a TTL", () => {
+      const schedule = veleroObject("Schedule");
+      assert.equal(schedule.spec.schedule, "0 2 * * *");
+      const template = schedule.spec.template as Record<string, unknown>;
+      assert.deepEqual(template.includedNamespaces, ["observability"]);
+      assert.deepEqual(template.includedResources, ["persistentvolumeclaims", "persistentvolumes", "pods"]);
+      assert.equal(template.defaultVolumesToFsBackup, true, "no snapshot class: file-system backup");
+      assert.equal(template.ttl, "720h0m0s");
+      assert.equal(template.storageLocation, "jaeger");
+      // the selector matches the claim and Jaeger's pod, and nothing that changes on upgrade
+      const selector = (template.labelSelector as { matchLabels: Record<string, string> }).matchLabels;
+      const claim = objectNamed(ev, "PersistentVolumeClaim", "jaeger-badger");
+      const pod = objectNamed(ev, "Deployment", "jaeger").spec?.template.metadata?.labels ?? {};
+      for (const [k, v] of Object.entries(selector)) {
+        assert.equal(claim.metadata?.labels?.[k], v, k);
+        assert.equal(pod[k], v, k);
       }
-      const binding = resourceFor(ev, "RoleBinding", "jaeger-backup").inputs;
-      assert.deepEqual(at(binding, "subjects.0.name"), "jaeger-backup");
+      assert.ok(!("app.kubernetes.io/version" in selector));
+      assert.deepEqual(validateVeleroObject(schedule), []);
+    });
+
+    it("never stops Jaeger: no backup jobs, no RBAC to scale it, one replica kept", () => {
+      assert.equal(objectsOfKind(ev, "CronJob").length, 0);
+      const rbac = ev.resources.filter((r) => /rbac\.authorization/.test(r.type));
+      assert.deepEqual(
+        rbac.map((r) => r.name),
+        [],
+      );
+      assert.equal(objectNamed(ev, "Deployment", "jaeger").spec?.replicas, 1);
+    });
+
+    it("the CRD check refuses what the API server refuses", () => {
+      const schedule = veleroObject("Schedule");
+      const errors = validateVeleroObject({
+        kind: "Schedule",
+        spec: { ...schedule.spec, template: { ...(schedule.spec.template as object), tll: "1h" } },
+      });
+      assert.ok(
+        errors.some((e) => /additional/.test(e) && /tll/.test(e)),
+        errors.join("\n"),
+      );
     });
   });
 
@@ -353,66 +320,70 @@ describe("backups to S3", () => {
         "prod",
         edits("prod", [
           ["storage.backend", "badger"],
-          ["backup.volumeSnapshotClass", "ebs-csi-snapclass"],
+          ["backup.volumeSnapshotClass", "ebs-csi"],
         ]),
       );
     });
 
-    it("the backup never mounts Jaeger's claim (no Multi-Attach), so it needs no affinity and little scratch", () => {
-      const pod = objectNamed(ev, "CronJob", "jaeger-badger-backup").spec?.jobTemplate.spec?.template.spec as PodSpec;
-      assert.equal(
-        pod.volumes?.some((v) => v.persistentVolumeClaim),
-        false,
-      );
-      assert.equal(pod.affinity, undefined);
-      const env = Object.fromEntries((pod.containers[0].env ?? []).map((e) => [e.name, e.value]));
-      assert.equal(env.MODE, "snapshot");
-      assert.equal(env.SNAPSHOT_CLASS, "ebs-csi-snapclass");
-      assert.equal(env.SOURCE_CLAIM, "jaeger-badger");
-      assert.equal(env.UPLOAD_CRONJOB, "jaeger-badger-upload");
-      assert.equal(pod.containers[0].resources?.requests?.["ephemeral-storage"], "256Mi");
+    it("never lets S3 transition or expire Velero's repository (backups share its data; Velero expires them)", () => {
+      const rules = one(ev, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs
+        .rules as unknown as Record<string, unknown>[];
+      const key = "jaeger/prod/velero/kopia/observability/p0123";
+      const touching = rules.filter((r) => key.startsWith((r.filter as { prefix?: string }).prefix ?? ""));
+      assert.ok(touching.length >= 2);
+      for (const rule of touching) assert.ok(!("transitions" in rule) && !("expiration" in rule), String(rule.id));
     });
 
-    it("uploads from the snapshot's clone in a Job of the suspended upload CronJob", () => {
-      const upload = objectNamed(ev, "CronJob", "jaeger-badger-upload");
-      assert.equal(upload.spec?.suspend, true);
-      const pod = upload.spec?.jobTemplate.spec?.template.spec as PodSpec;
-      const backupEnv = Object.fromEntries(
-        (
-          (objectNamed(ev, "CronJob", "jaeger-badger-backup").spec?.jobTemplate.spec?.template.spec as PodSpec)
-            .containers[0].env ?? []
-        ).map((e) => [e.name, e.value]),
-      );
-      assert.deepEqual(pod.volumes?.find((v) => v.persistentVolumeClaim)?.persistentVolumeClaim, {
-        claimName: backupEnv.CLONE_CLAIM,
-        readOnly: true,
-      });
-      assert.equal(pod.affinity, undefined);
-      const env = Object.fromEntries((pod.containers[0].env ?? []).map((e) => [e.name, e.value]));
-      // streamed upload: multipart parts sized for the volume (2596Gi) at most
-      assert.equal(env.EXPECTED_SIZE, String(2596 * 1024 ** 3));
-      assert.equal(pod.serviceAccountName, "jaeger-backup");
-    });
-
-    it("may snapshot, clone and start the upload Job, and nothing beyond", () => {
-      const role = resourceFor(ev, "Role", "jaeger-backup").inputs as {
-        rules: { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }[];
+    it("takes CSI snapshots of the claim and moves their data to S3", () => {
+      const schedule = ev.resources.find((r) => r.type === "kubernetes:velero.io/v1:Schedule")?.inputs as {
+        kind: string;
+        spec: { template: Record<string, unknown> };
       };
-      const allowed = (group: string, resource: string, verb: string, name?: string) =>
-        role.rules.some(
-          (r) =>
-            r.apiGroups.includes(group) &&
-            r.resources.includes(resource) &&
-            r.verbs.includes(verb) &&
-            (!r.resourceNames || (name !== undefined && r.resourceNames.includes(name))),
-        );
-      assert.ok(allowed("snapshot.storage.k8s.io", "volumesnapshots", "create"));
-      assert.ok(allowed("", "persistentvolumeclaims", "delete", "jaeger-badger-backup-source"));
-      assert.ok(!allowed("", "persistentvolumeclaims", "delete", "some-other-claim"));
-      assert.ok(allowed("batch", "cronjobs", "get", "jaeger-badger-upload"));
-      assert.ok(!allowed("batch", "cronjobs", "get", "jaeger-badger-restore"));
-      assert.ok(role.rules.every((r) => !r.verbs.includes("*") && !r.resources.includes("*")));
+      assert.equal(schedule.spec.template.snapshotMoveData, true);
+      assert.equal(schedule.spec.template.snapshotVolumes, true);
+      assert.deepEqual(schedule.spec.template.includedResources, ["persistentvolumeclaims", "persistentvolumes"]);
+      const claim = objectNamed(ev, "PersistentVolumeClaim", "jaeger-badger");
+      assert.equal(claim.metadata?.annotations?.["velero.io/csi-volumesnapshot-class"], "ebs-csi");
+      const release = ev.resources.find(
+        (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "velero",
+      );
+      assert.equal(at(release?.inputs.values, "configuration.features"), "EnableCSI");
+      assert.deepEqual(validateVeleroObject(schedule), []);
     });
+  });
+
+  describe("a Velero the cluster already runs", () => {
+    it("adds only the location and the schedule, in its namespace", async () => {
+      const ev = await evaluateStack(
+        "prod",
+        edits("prod", [
+          ["storage.backend", "badger"],
+          ["backup.velero.install", "false"],
+          ["backup.velero.namespace", "backup-system"],
+        ]),
+      );
+      assert.ok(!ev.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "velero"));
+      assert.ok(!objectsOfKind(ev, "Namespace").some((n) => n.metadata?.name === "backup-system"));
+      const velero = ev.resources.filter((r) => r.type.startsWith("kubernetes:velero.io/v1:"));
+      assert.deepEqual(
+        velero.map((r) => [r.inputs.kind, (r.inputs.metadata as { namespace: string }).namespace]).sort(),
+        [
+          ["BackupStorageLocation", "backup-system"],
+          ["Schedule", "backup-system"],
+        ],
+      );
+      const trust = JSON.parse(String(one(ev, "aws:iam/role:Role").inputs.assumeRolePolicy)) as PolicyDocument;
+      assert.equal(
+        (trust.Statement[0].Condition?.StringEquals ?? {})[`${ISSUER}:sub`],
+        "system:serviceaccount:backup-system:velero-server",
+      );
+    });
+  });
+
+  it("Velero's longest gap between runs sizes the overdue-backup alert", () => {
+    assert.equal(maxCronGapSeconds("0 2 * * *"), 86_400);
+    assert.equal(maxCronGapSeconds("0 2 * * 1-5"), 3 * 86_400, "Friday to Monday");
+    assert.equal(maxCronGapSeconds("*/30 * * * *"), 1800);
   });
 
   it("dev renders none of it: no AWS resources, no backup jobs", async () => {
@@ -431,7 +402,7 @@ describe("backups to S3", () => {
     assert.equal(ofType(ev, "random:index/randomId:RandomId").length, 0);
   });
 
-  it("the policy builder never grants deletion to Badger backups", () => {
+  it("the policy builder grants no deletion to a writer that may not delete", () => {
     const doc = prefixAccessPolicy({
       bucketArn: "arn:aws:s3:::b",
       prefix: "p/x",
@@ -487,18 +458,14 @@ describe("backups to S3", () => {
         message: /^jaeger-spm:backup\.curlImage = "curlimages\/curl": expected a curl image, pinned/,
       },
       {
-        what: "a transition to DEEP_ARCHIVE, which the restore job cannot read without a manual restore request",
-        values: [["backup.transitionStorageClass", "DEEP_ARCHIVE"]],
-        message:
-          /^jaeger-spm:backup\.transitionStorageClass = "DEEP_ARCHIVE": expected an S3 storage class the restore job can read directly: STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING or GLACIER_IR/,
+        what: "an unpinned Velero image",
+        values: [["backup.velero.image", "velero/velero:latest"]],
+        message: /^jaeger-spm:backup\.velero\.image = "velero\/velero:latest": expected a Velero image, pinned/,
       },
       {
-        what: "expiry not after the transition",
-        values: [
-          ["backup.transitionDays", "30"],
-          ["backup.expirationDays", "30"],
-        ],
-        message: /^jaeger-spm:backup\.expirationDays = 30: expected more days than backup\.transitionDays \(30\)/,
+        what: "a Velero TTL under an hour",
+        values: [["backup.velero.ttl", "30m"]],
+        message: /^jaeger-spm:backup\.velero\.ttl = "30m": expected a positive Go duration .*at least 1h$/,
       },
       {
         what: "backups enabled without OIDC inputs",

@@ -121,9 +121,16 @@ describe("policy pack", () => {
     });
   }
 
-  it("prod's workloads are really checked (a CronJob, Deployments, an Elasticsearch-free pod list)", () => {
-    const kinds = new Set(stacks["prod-badger"].resources.map((r) => r.type));
-    for (const t of ["kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob"]) assert.ok(kinds.has(t), t);
+  it("prod's workloads are really checked (CronJobs, Deployments, Jobs, Helm releases)", () => {
+    const kinds = new Set([...stacks.prod.resources, ...stacks["prod-badger"].resources].map((r) => r.type));
+    for (const t of [
+      "kubernetes:apps/v1:Deployment",
+      "kubernetes:batch/v1:CronJob",
+      "kubernetes:batch/v1:Job",
+      "kubernetes:helm.sh/v3:Release",
+    ]) {
+      assert.ok(kinds.has(t), t);
+    }
   });
 
   describe("violations", () => {

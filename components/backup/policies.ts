@@ -3,8 +3,6 @@
 // of the backup bucket and its KMS key, a bucket policy that refuses plaintext transport and
 // foreign encryption, and lifecycle rules scoped per prefix.
 
-import type { TRANSITION_STORAGE_CLASSES } from "../../config/schema";
-
 export interface PolicyStatement {
   Sid?: string;
   Effect: "Allow" | "Deny";
@@ -131,64 +129,46 @@ export function bucketPolicy(bucketArn: string, kmsKeyArn: string): PolicyDocume
 }
 
 export interface LifecycleSettings {
-  readonly transitionDays: number;
-  /** One of the instant-retrieval classes the config allows (TRANSITION_STORAGE_CLASSES). */
-  readonly transitionStorageClass: (typeof TRANSITION_STORAGE_CLASSES)[number];
-  readonly expirationDays: number;
+  /** Days a replaced or deleted object version stays recoverable. */
   readonly noncurrentVersionExpirationDays: number;
 }
 
-/** What lives under a writer's prefix, which decides what lifecycle may do to it. */
-export type BackupContent = "archives" | "snapshotRepository";
+/**
+ * What lives under a writer's prefix, which decides what lifecycle may do to it. Both writers
+ * keep a repository their own software manages (Velero's backups and kopia repository, an
+ * Elasticsearch snapshot repository): objects are shared between backups and deleted by that
+ * software's retention, so S3 must never transition or expire them.
+ */
+export type BackupContent = "veleroRepository" | "snapshotRepository";
 
 export interface LifecycleRule {
   id: string;
   status: "Enabled";
   filter: { prefix?: string };
-  transitions?: { days: number; storageClass: string }[];
-  expiration?: { days: number };
   noncurrentVersionExpiration?: { noncurrentDays: number };
   abortIncompleteMultipartUpload?: { daysAfterInitiation: number };
 }
 
 /**
- * Lifecycle per prefix. Badger archives are self-contained files: they move to a colder
- * (instant-retrieval) class and expire. An Elasticsearch snapshot repository must not be
- * transitioned or expired by S3 (Elastic: snapshots share files; SLM retention deletes them),
- * so its prefix only loses versions that SLM already deleted. Stale multipart uploads are
- * aborted everywhere.
+ * Lifecycle per prefix: only versions the owning software already deleted expire, after the
+ * recovery window. Stale multipart uploads are aborted everywhere.
  */
 export function lifecycleRules(
   writers: readonly { readonly name: string; readonly prefix: string; readonly content: BackupContent }[],
   settings: LifecycleSettings,
 ): LifecycleRule[] {
-  const rules: LifecycleRule[] = [
+  return [
     {
       id: "abort-incomplete-uploads",
       status: "Enabled",
       filter: {},
       abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
     },
+    ...writers.map((writer): LifecycleRule => ({
+      id: `${writer.name}-deleted-objects`,
+      status: "Enabled",
+      filter: { prefix: `${writer.prefix}/` },
+      noncurrentVersionExpiration: { noncurrentDays: settings.noncurrentVersionExpirationDays },
+    })),
   ];
-  for (const writer of writers) {
-    const noncurrent = { noncurrentDays: settings.noncurrentVersionExpirationDays };
-    rules.push(
-      writer.content === "archives"
-        ? {
-            id: `${writer.name}-archives`,
-            status: "Enabled",
-            filter: { prefix: `${writer.prefix}/` },
-            transitions: [{ days: settings.transitionDays, storageClass: settings.transitionStorageClass }],
-            expiration: { days: settings.expirationDays },
-            noncurrentVersionExpiration: noncurrent,
-          }
-        : {
-            id: `${writer.name}-deleted-snapshot-files`,
-            status: "Enabled",
-            filter: { prefix: `${writer.prefix}/` },
-            noncurrentVersionExpiration: noncurrent,
-          },
-    );
-  }
-  return rules;
 }

@@ -23,7 +23,11 @@ import {
 export interface BackupWriter {
   /** Logical name (resource names, outputs). */
   readonly name: string;
+  /** The IRSA subject: namespace and ServiceAccount the role trusts. */
+  readonly namespace: string;
   readonly serviceAccount: string;
+  /** Create the annotated ServiceAccount (false: a chart creates it with the role's ARN). */
+  readonly createServiceAccount: boolean;
   /** Key prefix (no leading/trailing slash) the writer may use. */
   readonly prefix: string;
   readonly allowDelete: boolean;
@@ -140,12 +144,12 @@ export class BackupStorage extends pulumi.ComponentResource {
       const role = new iam.Role(
         `${name}-${writer.name}-role`,
         {
-          description: `IRSA role of ${args.namespaceName}/${writer.serviceAccount} (Jaeger ${writer.name} backups)`,
+          description: `IRSA role of ${writer.namespace}/${writer.serviceAccount} (Jaeger ${writer.name} backups)`,
           assumeRolePolicy: JSON.stringify(
             irsaTrustPolicy({
               oidcProviderArn: args.oidc.providerArn,
               oidcIssuer: args.oidc.issuer,
-              namespace: args.namespaceName,
+              namespace: writer.namespace,
               serviceAccount: writer.serviceAccount,
             }),
           ),
@@ -168,22 +172,23 @@ export class BackupStorage extends pulumi.ComponentResource {
         },
         awsOpts,
       );
-      new k8s.core.v1.ServiceAccount(
-        `${name}-${writer.name}-sa`,
-        {
-          metadata: {
-            name: writer.serviceAccount,
-            namespace: args.namespace,
-            labels: args.labels,
-            annotations: {
-              "eks.amazonaws.com/role-arn": role.arn,
-              "eks.amazonaws.com/sts-regional-endpoints": "true",
+      if (writer.createServiceAccount)
+        new k8s.core.v1.ServiceAccount(
+          `${name}-${writer.name}-sa`,
+          {
+            metadata: {
+              name: writer.serviceAccount,
+              namespace: args.namespace,
+              labels: args.labels,
+              annotations: {
+                "eks.amazonaws.com/role-arn": role.arn,
+                "eks.amazonaws.com/sts-regional-endpoints": "true",
+              },
             },
+            automountServiceAccountToken: false,
           },
-          automountServiceAccountToken: false,
-        },
-        { parent: this },
-      );
+          { parent: this },
+        );
       this.roleArns[writer.name] = role.arn;
     }
 

@@ -42,6 +42,8 @@ export type JaegerStorageArgs =
       /** Go duration for Badger's ttl.spans. */
       retention: string;
       volumeSize: string;
+      /** Extra annotations on the claim (e.g. the VolumeSnapshotClass Velero snapshots it with). */
+      claimAnnotations?: Record<string, string>;
       /** The size was derived from the load: applied at creation only (a claim cannot shrink). */
       volumeDerived: boolean;
       storageClass?: string;
@@ -173,7 +175,7 @@ export class Jaeger extends pulumi.ComponentResource {
               ...meta(NAMES.claim, "all-in-one"),
               // With WaitForFirstConsumer storage classes the claim binds only once the pod
               // exists; the Deployment's own readiness is the check that matters.
-              annotations: { "pulumi.com/skipAwait": "true" },
+              annotations: { "pulumi.com/skipAwait": "true", ...storage.claimAnnotations },
             },
             spec: {
               accessModes: ["ReadWriteOnce"],

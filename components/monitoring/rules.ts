@@ -50,8 +50,11 @@ export interface RuleInput {
   readonly spanMetricsService: string;
   /** What stores the spans: Badger's volume size decides when free space is low. */
   readonly storage: { readonly kind: "badger"; readonly volumeBytes: number } | { readonly kind: "search" };
-  /** CronJob whose Jobs write backups, when backups are on (failures need kube-state-metrics). */
-  readonly backupCronJob?: string;
+  /**
+   * The Velero Schedule that backs up the Badger volume, when backups are on, with the longest
+   * gap between two of its runs (seconds): a backup older than that is overdue.
+   */
+  readonly veleroSchedule?: { readonly name: string; readonly maxGapSeconds: number };
   /** Absolute URL of the README; each alert links to its runbook section there. */
   readonly runbookBaseUrl?: string;
   /** Whether the storage exporter has a queue (its size/capacity metrics exist only then). */
@@ -240,16 +243,45 @@ export function jaegerAlerts(input: RuleInput): AlertingRule[] {
       ),
     );
   }
-  if (input.backupCronJob) {
+  if (input.veleroSchedule) {
+    // Velero's server metrics (vmware-tanzu/velero v1.18.1 pkg/metrics/metrics.go), per schedule.
+    const schedule = `schedule="${input.veleroSchedule.name}"`;
+    const day = "26h";
+    const overdue = input.veleroSchedule.maxGapSeconds + 2 * 3600;
     alerts.push(
       alert(
         "JaegerBackupFailed",
-        "warning",
-        // Jobs of the CronJob are named <cronjob>-<scheduled time>; one that failed in the last day.
-        `max by (namespace, job_name) (kube_job_status_failed{namespace="${input.namespace}", job_name=~"${input.backupCronJob}-[0-9]+"} > 0) and on (namespace, job_name) (time() - kube_job_status_start_time{namespace="${input.namespace}"} < 93600)`,
+        "critical",
+        `sum by (schedule) (increase(velero_backup_failure_total{${schedule}}[${day}])) > 0`,
         "0m",
-        "Jaeger backup {{ $labels.job_name }} in {{ $labels.namespace }} failed",
-        "A scheduled Badger backup failed; the newest backup in S3 is older than planned. Needs kube-state-metrics.",
+        "A Velero backup of the Badger volume (schedule {{ $labels.schedule }}) failed",
+        "A scheduled Velero backup of Jaeger's Badger volume failed in the last day; the newest good backup is older than planned. See `velero backup describe` of the newest backup.",
+      ),
+      alert(
+        "JaegerBackupPartiallyFailed",
+        "warning",
+        `sum by (schedule) (increase(velero_backup_partial_failure_total{${schedule}}[${day}])) > 0`,
+        "0m",
+        "A Velero backup of the Badger volume (schedule {{ $labels.schedule }}) partially failed",
+        "A scheduled Velero backup finished with errors: some items (the volume's data, perhaps) are missing from it.",
+      ),
+      alert(
+        "JaegerBackupMissing",
+        "critical",
+        // The newest successful backup is older than the schedule's longest gap, plus 2h for a run.
+        `time() - max by (schedule) (velero_backup_last_successful_timestamp{${schedule}}) > ${overdue}`,
+        "15m",
+        `No successful Velero backup of the Badger volume for over ${Math.round(overdue / 3600)}h`,
+        "Velero has not completed a backup of Jaeger's Badger volume within the schedule: the newest good backup is older than planned.",
+      ),
+      alert(
+        "JaegerBackupMetricsAbsent",
+        "warning",
+        // No success recorded since Velero started (a new install, a restart) for as long as a run may take to come.
+        `absent(velero_backup_last_successful_timestamp{${schedule}})`,
+        `${Math.round(overdue / 60)}m`,
+        "Velero has recorded no successful backup of the Badger volume",
+        "Prometheus has no successful backup of the Badger schedule from Velero for longer than the schedule's gap: Velero is not scraped, not running, or no backup has succeeded since it started.",
       ),
     );
   }

@@ -1,0 +1,223 @@
+// Badger volume backups through Velero: its official Helm chart with the AWS plugin (or a Velero
+// the cluster already runs), a BackupStorageLocation on our hardened bucket under its own prefix,
+// and a Schedule for the Jaeger claim. Velero takes a CSI snapshot and moves its data to S3
+// (data mover), or, without a snapshot class, copies the mounted volume (file-system backup).
+// Jaeger keeps running: Badger recovers from a crash-consistent copy as from a power cut.
+// Field names follow Velero v1.18.1 (config/crd/v1/bases/velero.io_{schedules,backupstoragelocations}.yaml)
+// and the vmware-tanzu velero chart 12.1.0 (charts/velero/values.yaml).
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Cron } from "croner";
+
+export const VELERO_CHART_REPO = "https://vmware-tanzu.github.io/helm-charts";
+/** The Velero release whose CRDs the tests validate against (Go module github.com/vmware-tanzu/velero). */
+export const VELERO_VERSION = "v1.18.1";
+
+/** Velero (v1.14+) takes a claim's CSI snapshot with the VolumeSnapshotClass this annotation names. */
+export const VELERO_SNAPSHOT_CLASS_ANNOTATION = "velero.io/csi-volumesnapshot-class";
+
+export const VELERO_OBJECTS = {
+  /** The chart's server ServiceAccount (serviceAccount.server.name): the IRSA subject. */
+  serviceAccount: "velero-server",
+  storageLocation: "jaeger",
+  schedule: "jaeger-badger",
+} as const;
+
+/** CSI snapshots whose data Velero moves to S3, or a copy of the mounted volume (no snapshot class). */
+export type VeleroBackupMode =
+  { readonly kind: "csiDataMover"; readonly volumeSnapshotClass: string } | { readonly kind: "fileSystem" };
+
+/** The longest time between two successive runs of a cron schedule, over its next 50 runs (UTC). */
+export function maxCronGapSeconds(schedule: string, from = new Date(Date.UTC(2027, 0, 1))): number {
+  const runs = new Cron(schedule, { paused: true, timezone: "UTC" }).nextRuns(50, from);
+  let gap = 0;
+  for (let i = 1; i < runs.length; i++) gap = Math.max(gap, (runs[i].getTime() - runs[i - 1].getTime()) / 1000);
+  return gap;
+}
+
+export interface BadgerScheduleInput {
+  readonly schedule: string;
+  readonly jaegerNamespace: string;
+  /** Labels the Badger claim and the Jaeger pod share (the pod: for file-system backup). */
+  readonly selector: Readonly<Record<string, string>>;
+  /** How long a backup is kept: Velero deletes it (and its data) then. */
+  readonly ttlHours: number;
+  readonly mode: VeleroBackupMode;
+}
+
+/** The Schedule's spec: only the Badger claim (and, for file-system backup, the pod that mounts it). */
+export function buildBadgerScheduleSpec(input: BadgerScheduleInput) {
+  const fileSystem = input.mode.kind === "fileSystem";
+  return {
+    schedule: input.schedule,
+    // Backups outlive a deleted Schedule.
+    useOwnerReferencesInBackup: false,
+    template: {
+      includedNamespaces: [input.jaegerNamespace],
+      includedResources: ["persistentvolumeclaims", "persistentvolumes", ...(fileSystem ? ["pods"] : [])],
+      labelSelector: { matchLabels: { ...input.selector } },
+      storageLocation: VELERO_OBJECTS.storageLocation,
+      ttl: `${input.ttlHours}h0m0s`,
+      ...(fileSystem
+        ? { defaultVolumesToFsBackup: true, snapshotVolumes: false }
+        : { snapshotVolumes: true, snapshotMoveData: true }),
+    },
+  };
+}
+
+export interface StorageLocationInput {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly region: string;
+  readonly kmsKeyArn: string;
+}
+
+/** Our BackupStorageLocation: the hardened bucket, its own prefix, every object under our KMS key. */
+export function buildStorageLocationSpec(input: StorageLocationInput) {
+  return {
+    provider: "aws",
+    objectStorage: { bucket: input.bucket, prefix: input.prefix },
+    config: { region: input.region, kmsKeyId: input.kmsKeyArn },
+    accessMode: "ReadWrite",
+  };
+}
+
+export interface VeleroValuesInput {
+  readonly image: string;
+  readonly awsPluginImage: string;
+  readonly roleArn: string;
+  readonly mode: VeleroBackupMode;
+  /** Labels a prometheus-operator Prometheus selects ServiceMonitors by; unset: scrape annotations only. */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
+}
+
+function imageParts(image: string): { repository: string; tag: string } {
+  const colon = image.lastIndexOf(":");
+  return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
+}
+
+/** Chart values: the AWS plugin, IRSA (no static credentials), the node agent; our location is a CR of its own. */
+export function buildVeleroValues(input: VeleroValuesInput) {
+  const restricted = {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+    readOnlyRootFilesystem: true,
+  };
+  return {
+    image: imageParts(input.image),
+    initContainers: [
+      {
+        name: "velero-plugin-for-aws",
+        image: input.awsPluginImage,
+        imagePullPolicy: "IfNotPresent",
+        securityContext: restricted,
+        volumeMounts: [{ mountPath: "/target", name: "plugins" }],
+      },
+    ],
+    podSecurityContext: {
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      fsGroup: 1000,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    containerSecurityContext: restricted,
+    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+    credentials: { useSecret: false },
+    serviceAccount: {
+      server: {
+        name: VELERO_OBJECTS.serviceAccount,
+        annotations: {
+          "eks.amazonaws.com/role-arn": input.roleArn,
+          "eks.amazonaws.com/sts-regional-endpoints": "true",
+        },
+      },
+    },
+    configuration: {
+      features: input.mode.kind === "csiDataMover" ? "EnableCSI" : "",
+      uploaderType: "kopia",
+    },
+    // The location is created beside the chart (the same way for a Velero the cluster runs);
+    // CSI snapshots need no VolumeSnapshotLocation.
+    backupsEnabled: false,
+    snapshotsEnabled: false,
+    // The node agent moves snapshot data and copies mounted volumes (host paths: its namespace is privileged).
+    deployNodeAgent: true,
+    metrics: {
+      enabled: true,
+      serviceMonitor: input.serviceMonitorLabels
+        ? { enabled: true, autodetect: false, additionalLabels: { ...input.serviceMonitorLabels } }
+        : { enabled: false },
+    },
+  };
+}
+
+export interface VeleroBackupsArgs {
+  /** Install Velero (chart) in `namespace`, or use the Velero already running there. */
+  install: boolean;
+  namespace: string;
+  chartVersion: string;
+  values: pulumi.Input<ReturnType<typeof buildVeleroValues>>;
+  location: pulumi.Input<StorageLocationInput>;
+  schedule: BadgerScheduleInput;
+  labels: Record<string, string>;
+}
+
+export class VeleroBackups extends pulumi.ComponentResource {
+  constructor(name: string, args: VeleroBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("jaeger-spm:backup:VeleroBackups", name, {}, opts);
+    const dependsOn: pulumi.Resource[] = [];
+    if (args.install) {
+      // The node agent mounts /var/lib/kubelet/pods from the host: only "privileged" admits it.
+      const namespace = new k8s.core.v1.Namespace(
+        `${name}-namespace`,
+        {
+          metadata: {
+            name: args.namespace,
+            labels: {
+              "pod-security.kubernetes.io/enforce": "privileged",
+              "pod-security.kubernetes.io/warn": "restricted",
+              "pod-security.kubernetes.io/audit": "restricted",
+              ...args.labels,
+            },
+          },
+        },
+        { parent: this },
+      );
+      dependsOn.push(
+        new k8s.helm.v3.Release(
+          `${name}-velero`,
+          {
+            name: "velero",
+            chart: "velero",
+            version: args.chartVersion,
+            repositoryOpts: { repo: VELERO_CHART_REPO },
+            namespace: namespace.metadata.name,
+            values: args.values,
+          },
+          { parent: this },
+        ),
+      );
+    }
+    const location = new k8s.apiextensions.CustomResource(
+      `${name}-location`,
+      {
+        apiVersion: "velero.io/v1",
+        kind: "BackupStorageLocation",
+        metadata: { name: VELERO_OBJECTS.storageLocation, namespace: args.namespace, labels: args.labels },
+        spec: pulumi.output(args.location).apply(buildStorageLocationSpec),
+      },
+      { parent: this, dependsOn },
+    );
+    new k8s.apiextensions.CustomResource(
+      `${name}-schedule`,
+      {
+        apiVersion: "velero.io/v1",
+        kind: "Schedule",
+        metadata: { name: VELERO_OBJECTS.schedule, namespace: args.namespace, labels: args.labels },
+        spec: buildBadgerScheduleSpec(args.schedule),
+      },
+      { parent: this, dependsOn: [...dependsOn, location] },
+    );
+    this.registerOutputs({});
+  }
+}
