@@ -409,7 +409,6 @@ if (security.networkPolicies) {
               },
             ]
           : []),
-
       ],
     },
     { providers },
