@@ -167,6 +167,8 @@ describe("backups to S3", () => {
       const kms = policy.Statement.find((s) => list(s.Action).some((a) => a.startsWith("kms:")));
       assert.deepEqual(list(kms?.Action).sort(), ["kms:Decrypt", "kms:GenerateDataKey"]);
       assert.deepEqual(kms?.Resource, "arn:aws:kms:eu-west-1:123456789012:key/backup-key");
+      // the key works only through S3 in the bucket's region, never called directly
+      assert.deepEqual(kms?.Condition, { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } });
     });
 
     it("runs Elasticsearch under the annotated ServiceAccount with a web identity token for repository-s3", () => {
@@ -408,6 +410,7 @@ describe("backups to S3", () => {
       prefix: "p/x",
       kmsKeyArn: "arn:k",
       allowDelete: false,
+      region: "eu-west-1",
     });
     assert.ok(doc.Statement.every((s) => list(s.Action).every((a) => !a.includes("Delete"))));
   });

@@ -50,8 +50,10 @@ export interface PrefixAccessInput {
   /** Key prefix without leading or trailing slash. */
   readonly prefix: string;
   readonly kmsKeyArn: string;
-  /** Object deletion under the prefix (Elasticsearch snapshot retention needs it; Badger backups do not). */
+  /** Object deletion under the prefix (Velero's and Elasticsearch's own retention need it). */
   readonly allowDelete: boolean;
+  /** The bucket's region: the key may be used only by S3 there, on the writer's behalf. */
+  readonly region: string;
 }
 
 /** Read and write objects under one prefix, list only that prefix, use the bucket's KMS key. */
@@ -79,6 +81,8 @@ export function prefixAccessPolicy(input: PrefixAccessInput): PolicyDocument {
         Effect: "Allow",
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: input.kmsKeyArn,
+        // Only through S3 (to read and write the backups), never directly.
+        Condition: { StringEquals: { "kms:ViaService": `s3.${input.region}.amazonaws.com` } },
       },
     ],
   };

@@ -162,13 +162,17 @@ export class BackupStorage extends pulumi.ComponentResource {
         `${name}-${writer.name}-policy`,
         {
           role: role.id,
-          policy: pulumi
-            .all([bucket.arn, key.arn])
-            .apply(([bucketArn, kmsKeyArn]) =>
-              JSON.stringify(
-                prefixAccessPolicy({ bucketArn, prefix: writer.prefix, kmsKeyArn, allowDelete: writer.allowDelete }),
-              ),
+          policy: pulumi.all([bucket.arn, key.arn]).apply(([bucketArn, kmsKeyArn]) =>
+            JSON.stringify(
+              prefixAccessPolicy({
+                bucketArn,
+                prefix: writer.prefix,
+                kmsKeyArn,
+                allowDelete: writer.allowDelete,
+                region: args.region,
+              }),
             ),
+          ),
         },
         awsOpts,
       );
