@@ -249,6 +249,14 @@ describe("backups to S3", () => {
       );
       assert.match(String(at(values, "initContainers.0.image")), /velero-plugin-for-aws:v\d+\.\d+\.\d+$/);
       assert.equal(at(values, "deployNodeAgent"), true);
+      // every image the chart runs is pinned: Velero, the plugin, the CRD job's kubectl
+      for (const image of [
+        `${String(at(values, "image.repository"))}:${String(at(values, "image.tag"))}`,
+        String(at(values, "initContainers.0.image")),
+        `${String(at(values, "kubectl.image.repository"))}:${String(at(values, "kubectl.image.tag"))}`,
+      ]) {
+        assert.match(image, /:v\d+\.\d+\.\d+$/, image);
+      }
       assert.deepEqual(at(values, "metrics.serviceMonitor.additionalLabels"), { release: "kube-prometheus-stack" });
       const namespace = objectsOfKind(ev, "Namespace").find((n) => n.metadata?.name === "velero");
       assert.equal(

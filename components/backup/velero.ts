@@ -114,6 +114,11 @@ export function buildVeleroValues(input: VeleroValuesInput) {
         volumeMounts: [{ mountPath: "/target", name: "plugins" }],
       },
     ],
+    // The CRD-upgrade Job's kubectl; the chart would otherwise take the cluster's version as the tag.
+    kubectl: {
+      image: { repository: "registry.k8s.io/kubectl", tag: "v1.33.4" },
+      containerSecurityContext: restricted,
+    },
     podSecurityContext: {
       runAsNonRoot: true,
       runAsUser: 1000,
