@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { StackConfig, parseStackConfig } from "../config/load";
 import { TOP_LEVEL_KEYS, stackConfigSchema } from "../config/schema";
 import { EvaluationFailed, ROOT, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { objectNamed } from "./support/objects";
 
 function valid(raw: RawConfig): StackConfig {
   const result = parseStackConfig(raw);
@@ -564,5 +565,131 @@ describe("stack config", () => {
         return true;
       });
     });
+  });
+});
+
+describe("stack config: properties users rely on that mutation testing found unchecked", () => {
+  const dev = () => stackConfig("dev");
+  const problemsOf = (raw: RawConfig, secrets: string[] = []) => {
+    const result = parseStackConfig(raw, new Set(secrets));
+    return result.ok ? [] : result.problems;
+  };
+  const warningsOf = (raw: RawConfig) => {
+    const result = parseStackConfig(raw);
+    assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+    return result.warnings;
+  };
+
+  it("a secret set in plaintext fails `pulumi up` itself (the engine's secret flags are read)", async () => {
+    const raw = { ...set(dev(), "storage.backend", "badger"), "jaeger-spm:grafanaApiToken": "glsa_plaintext" };
+    await assert.rejects(evaluateStack("dev", raw, []), (error: unknown) => {
+      assert.ok(error instanceof EvaluationFailed);
+      assert.match(error.cause.message, /jaeger-spm:grafanaApiToken is set in plaintext: expected a secret/);
+      assert.ok(!error.cause.message.includes("glsa_plaintext"));
+      return true;
+    });
+    // the same value, marked secret by the engine, is accepted as far as secrecy goes
+    const asSecret = await evaluateStack("dev", raw, ["jaeger-spm:grafanaApiToken"]).catch((e: EvaluationFailed) => e);
+    if (asSecret instanceof EvaluationFailed) assert.doesNotMatch(asSecret.cause.message, /in plaintext/);
+  });
+
+  it("names the problem count in the heading, singular or plural, and how to fix it", async () => {
+    const one = await evaluateStack("dev", set(dev(), "storage.retention", "7 days")).catch((e: EvaluationFailed) => e);
+    assert.ok(one instanceof EvaluationFailed);
+    assert.match(one.cause.message, /^Invalid stack configuration \(1 problem\):\n  - /);
+    assert.match(one.cause.message, /\nFix with `pulumi config set \[--path\] <key> <value>`/);
+    const two = await evaluateStack(
+      "dev",
+      set(set(dev(), "storage.retention", "7 days"), "sampling.default.param", "1.5"),
+    ).catch((e: EvaluationFailed) => e);
+    assert.ok(two instanceof EvaluationFailed);
+    assert.match(two.cause.message, /^Invalid stack configuration \(2 problems\):/);
+  });
+
+  it("a CPU limit below its request is refused; a memory limit equal to its request is fine", () => {
+    assert.ok(
+      problemsOf(
+        sets(dev(), [
+          ["jaeger.resources.requests.cpu", "1"],
+          ["jaeger.resources.limits.cpu", "500m"],
+        ]),
+      ).some((p) =>
+        /^jaeger-spm:jaeger\.resources\.limits\.cpu = "500m": expected at least the CPU request \(1\)$/.test(p),
+      ),
+    );
+    assert.deepEqual(
+      problemsOf(
+        sets(dev(), [
+          ["jaeger.resources.requests.memory", "2Gi"],
+          ["jaeger.resources.limits.memory", "2Gi"],
+        ]),
+      ),
+      [],
+    );
+  });
+
+  it("the undersized-volume warning fires only for an explicit size below the need", () => {
+    // dev: 200 spans/s x 1024 B x 168h x 1.5 -> 174Gi
+    assert.deepEqual(warningsOf(dev()), [], "size left to the derivation");
+    assert.deepEqual(warningsOf(set(dev(), "storage.badger.volumeSize", "174Gi")), [], "exactly the need");
+    assert.equal(warningsOf(set(dev(), "storage.badger.volumeSize", "173Gi")).length, 1);
+    // in-cluster Elasticsearch nodes too (prod needs 1731Gi per node)
+    const es = warningsOf(set(stackConfig("prod"), "storage.elasticsearch.inCluster.volumeSize", "100Gi"));
+    assert.ok(
+      es.some((w) =>
+        /^jaeger-spm:storage\.elasticsearch\.inCluster\.volumeSize = "100Gi" is smaller than the 1731Gi/.test(w),
+      ),
+    );
+  });
+
+  it("a derived Elasticsearch volume is applied at creation only; an explicit one is kept in step", async () => {
+    const ignored = async (raw: RawConfig) =>
+      (await evaluateStack("prod", raw)).resources.find((r) => r.inputs.kind === "Elasticsearch")?.options
+        .ignoreChanges ?? [];
+    assert.deepEqual(await ignored(stackConfig("prod")), [
+      "spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage",
+    ]);
+    assert.deepEqual(await ignored(set(stackConfig("prod"), "storage.elasticsearch.inCluster.volumeSize", "2Ti")), []);
+  });
+
+  it("provider keys in a stack file (aws:region, kubernetes:context) are not ours to judge", () => {
+    const raw = { ...dev(), "aws:region": "eu-west-1", "kubernetes:context": "kind-dev" };
+    assert.deepEqual(problemsOf(raw), []);
+  });
+
+  it("an API key nothing uses is reported, without its value", () => {
+    const raw = { ...dev(), "jaeger-spm:elasticsearchApiKey": "c2VjcmV0LWtleQ==" };
+    const found = problemsOf(raw, ["jaeger-spm:elasticsearchApiKey"]);
+    assert.ok(
+      found.some((p) =>
+        /^jaeger-spm:elasticsearchApiKey is set but unused: expected storage\.elasticsearch\.auth "apiKey" \(it is "none"\)$/.test(
+          p,
+        ),
+      ),
+    );
+    assert.ok(!found.join("\n").includes("c2VjcmV0"));
+  });
+
+  it('uiBasicAuth typed as the text "true" still requires the htpasswd secret', () => {
+    const raw = { ...dev(), "jaeger-spm:security": JSON.stringify({ uiBasicAuth: "true" }) };
+    assert.ok(
+      problemsOf(raw).some((p) =>
+        /^jaeger-spm:uiHtpasswd = \(not set\): expected htpasswd lines .*; run `pulumi config set --secret uiHtpasswd -- '<value>'`$/.test(
+          p,
+        ),
+      ),
+    );
+  });
+
+  it("query-server resources set by the user reach the query Deployment, field by field", async () => {
+    const ev = await evaluateStack(
+      "prod",
+      sets(stackConfig("prod"), [
+        ["jaeger.query.resources.limits.memory", "3Gi"],
+        ["jaeger.query.resources.requests.cpu", "400m"],
+      ]),
+    );
+    const resources = objectNamed(ev, "Deployment", "jaeger-query").spec?.template.spec?.containers[0].resources;
+    assert.deepEqual(resources, { requests: { cpu: "400m", memory: "512Mi" }, limits: { cpu: "1", memory: "3Gi" } });
   });
 });
