@@ -123,6 +123,16 @@ describe("GitHub workflows", () => {
       );
     });
 
+    it("runs mutation testing on the changed pure modules only, failing below the threshold", () => {
+      const job = workflow.jobs.mutation;
+      assert.match(String(job.if), /needs\.changes\.outputs\.mutate != ''/);
+      assert.ok(job.steps.some((s) => s.run?.includes("npm run test:mutation --")));
+      const stryker = JSON.parse(fs.readFileSync(path.join(ROOT, "stryker.config.json"), "utf8")) as {
+        thresholds: { break: number };
+      };
+      assert.equal(stryker.thresholds.break, 90);
+    });
+
     it("skips runs for Markdown other than the README", () => {
       assert.deepEqual(workflow.on.pull_request?.paths, ["**", "!**/*.md", "README.md"]);
     });
