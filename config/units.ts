@@ -87,6 +87,10 @@ export function parseBytesQuantity(text: string): number | undefined {
 export function parseCpuMillis(text: string): number | undefined {
   const match = CPU_QUANTITY.exec(text);
   if (!match) return undefined;
-  const value = Number(match[1]);
-  return match[2] === "m" ? value : value * 1000;
+  if (match[2] === "m") return Number(match[1]);
+  // Cores to millicores by moving the decimal point, not by multiplying a float:
+  // 32.297 x 1000 would be 32296.999999999996.
+  const [whole, fraction = ""] = match[1].split(".");
+  const millis = Number(whole) * 1000 + Number(fraction.slice(0, 3).padEnd(3, "0"));
+  return fraction.length > 3 ? millis + Number(`0.${fraction.slice(3)}`) : millis;
 }

@@ -693,3 +693,139 @@ describe("stack config: properties users rely on that mutation testing found unc
     assert.deepEqual(resources, { requests: { cpu: "400m", memory: "512Mi" }, limits: { cpu: "1", memory: "3Gi" } });
   });
 });
+
+describe("stack config: warnings, hints and suggestions, exactly", () => {
+  const dev = () => stackConfig("dev");
+  const warningsOf = (raw: RawConfig) => {
+    const result = parseStackConfig(raw);
+    assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+    return result.warnings;
+  };
+  const problemsOf = (raw: RawConfig, secrets: string[] = []) => {
+    const result = parseStackConfig(raw, new Set(secrets));
+    return result.ok ? [] : result.problems;
+  };
+
+  it("names every ignored key, comma-separated, for Elasticsearch with Badger, TLS and OIDC while off", () => {
+    assert.deepEqual(
+      warningsOf(
+        sets(dev(), [
+          ["storage.elasticsearch.serverUrls[0]", "https://es:9200"],
+          ["storage.elasticsearch.indexPrefix", "traces"],
+          ["security.tls.source", "certManager"],
+          ["security.tls.issuer.name", "ca"],
+          ["security.tls.clientCaSecret", "clients"],
+          ["security.tls.legacyReceivers", "true"],
+          ["security.oidc.clientId", "jaeger"],
+          ["security.oidc.enabled", "false"],
+        ]),
+      ),
+      [
+        'jaeger-spm:storage.elasticsearch (serverUrls, indexPrefix) is ignored: storage.backend is "badger"',
+        "jaeger-spm:security.tls (source, issuer, clientCaSecret, legacyReceivers) is ignored: security.tls.enabled is false",
+        "jaeger-spm:security.oidc (clientId) is ignored: security.oidc.enabled is false",
+      ],
+    );
+  });
+
+  it("warns about every retired backup key still in a stack file", () => {
+    const raw = sets(dev(), [
+      ["backup.transitionDays", "30"],
+      ["backup.transitionStorageClass", "GLACIER_IR"],
+      ["backup.expirationDays", "90"],
+      ["backup.scratchSize", "20Gi"],
+      ["backup.toolsImage", "alpine/k8s:1.33.4"],
+    ]);
+    assert.deepEqual(warningsOf(raw), [
+      "jaeger-spm:backup (transitionDays, transitionStorageClass, expirationDays, scratchSize, toolsImage) is ignored: Velero now backs up the Badger volume (backup.velero.ttl says how long backups are kept); remove these keys",
+    ]);
+  });
+
+  it("finds example placeholders inside lists and in plain keys, never in secrets", () => {
+    const raw = {
+      ...sets(dev(), [
+        ["storage.backend", "elasticsearch"],
+        ["storage.elasticsearch.serverUrls[0]", "https://es.internal:9200"],
+        ["storage.elasticsearch.serverUrls[1]", "https://es.example.com:9200"],
+      ]),
+      "jaeger-spm:kubernetesContext": "arn:aws:eks:eu-west-1:123456789012:cluster/dev",
+      "jaeger-spm:grafanaApiToken": "token-for-grafana.example.com",
+    };
+    const result = parseStackConfig(raw, new Set(["jaeger-spm:grafanaApiToken"]));
+    assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+    const examples = result.warnings.filter((w) => w.includes("example placeholder"));
+    assert.deepEqual(
+      examples.map((w) => w.split(" = ")[0]),
+      ["jaeger-spm:kubernetesContext", "jaeger-spm:storage.elasticsearch.serverUrls[1]"],
+    );
+  });
+
+  it("suggests the key meant inside a list item, and nothing when no key is close", () => {
+    const close = problemsOf(set(dev(), "sampling.services[0].servce", "x"));
+    assert.ok(
+      close.some((p) =>
+        /^jaeger-spm:sampling\.services\[0\]\.servce: unknown key \(value not shown\); .* \(did you mean jaeger-spm:sampling\.services\[0\]\.service\?\)$/.test(
+          p,
+        ),
+      ),
+      close.join("\n"),
+    );
+    const far = problemsOf(set(dev(), "sampling.zzzzzzzzzzzz", "x"));
+    assert.ok(
+      far.some((p) => /^jaeger-spm:sampling\.zzzzzzzzzzzz: unknown key/.test(p) && !p.includes("did you mean")),
+    );
+  });
+
+  it("every missing secret says the exact command that sets it", () => {
+    const hint = (key: string) => `run \`pulumi config set --secret ${key} -- '<value>'\``;
+    const grafana = problemsOf(
+      sets(dev(), [
+        ["grafana.import", "api"],
+        ["grafana.url", "https://grafana.internal"],
+      ]),
+    );
+    assert.ok(
+      grafana.some(
+        (p) => p.startsWith("jaeger-spm:grafanaApiToken = (not set)") && p.endsWith(hint("grafanaApiToken")),
+      ),
+    );
+    const base: [string, string][] = [
+      ["storage.backend", "elasticsearch"],
+      ["storage.elasticsearch.serverUrls[0]", "https://es:9200"],
+    ];
+    const password = problemsOf(
+      sets(dev(), [...base, ["storage.elasticsearch.auth", "basic"], ["storage.elasticsearch.username", "j"]]),
+    );
+    assert.ok(
+      password.some(
+        (p) =>
+          p.startsWith("jaeger-spm:elasticsearchPassword = (not set)") && p.endsWith(hint("elasticsearchPassword")),
+      ),
+    );
+    const apiKey = problemsOf(sets(dev(), [...base, ["storage.elasticsearch.auth", "apiKey"]]));
+    assert.ok(
+      apiKey.some(
+        (p) => p.startsWith("jaeger-spm:elasticsearchApiKey = (not set)") && p.endsWith(hint("elasticsearchApiKey")),
+      ),
+    );
+  });
+
+  it("counts htpasswd lines as a person would (blank lines count, one bad line is singular)", () => {
+    const good = "admin:$2y$05$" + "a".repeat(53);
+    const raw = (text: string) => ({
+      ...sets(dev(), [
+        ["security.uiBasicAuth", "true"],
+        ["security.tls.enabled", "true"],
+        ["security.tls.source", "secret"],
+        ["security.tls.secretName", "t"],
+      ]),
+      "jaeger-spm:uiHtpasswd": text,
+    });
+    const found = problemsOf(raw(`${good}\n\nplain:secret`), ["jaeger-spm:uiHtpasswd"]);
+    assert.ok(
+      found.some((p) => p.startsWith("jaeger-spm:uiHtpasswd: line 3 (value not shown)")),
+      found.join("\n"),
+    );
+    assert.deepEqual(problemsOf(raw(`${good}\n\n${good}\n`), ["jaeger-spm:uiHtpasswd"]), []);
+  });
+});

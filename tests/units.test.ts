@@ -26,6 +26,8 @@ describe("units", () => {
       assert.equal(parseCpuMillis("0.5"), 500);
       assert.equal(parseCpuMillis("2"), 2000);
       assert.equal(parseCpuMillis("1.25"), 1250);
+      // found by the property below: 32.297 x 1000 is 32296.999999999996 in floating point
+      assert.equal(parseCpuMillis("32.297"), 32297);
     });
 
     it("n millicores and n/1000 cores are the same amount", () => {
