@@ -28,6 +28,9 @@ describe("units", () => {
       assert.equal(parseCpuMillis("1.25"), 1250);
       // found by the property below: 32.297 x 1000 is 32296.999999999996 in floating point
       assert.equal(parseCpuMillis("32.297"), 32297);
+      // below a millicore, the rest stays a fraction of one
+      assert.equal(parseCpuMillis("1.0005"), 1000.5);
+      assert.equal(parseCpuMillis("0.0015"), 1.5);
     });
 
     it("n millicores and n/1000 cores are the same amount", () => {
