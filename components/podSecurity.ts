@@ -32,3 +32,15 @@ export function restrictedContainerSecurityContext(): k8s.types.input.core.v1.Se
     seccompProfile: { type: "RuntimeDefault" },
   };
 }
+
+/**
+ * Namespace labels for a Pod Security level below "restricted": that level enforced, and
+ * "restricted" warned and audited, so that whatever falls short of it stays visible.
+ */
+export function podSecurityLevel(enforce: "baseline" | "privileged"): Record<string, string> {
+  return {
+    "pod-security.kubernetes.io/enforce": enforce,
+    "pod-security.kubernetes.io/warn": "restricted",
+    "pod-security.kubernetes.io/audit": "restricted",
+  };
+}

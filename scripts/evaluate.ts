@@ -7,6 +7,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { PROJECT } from "../config/schema";
+import { RULES_CONFIG_MAP } from "../components/monitoring";
 
 export const ROOT = path.resolve(__dirname, "..");
 const PROGRAM = path.join(ROOT, "index.ts");
@@ -291,7 +292,7 @@ export function deployedRuleFile(evaluation: Evaluation): { groups: unknown[] } 
     objects.find((r) => r.inputs.kind === kind && (r.inputs.metadata as { name?: string } | undefined)?.name === name);
   const rule = named("PrometheusRule", "jaeger");
   if (rule) return { groups: (rule.inputs.spec as { groups: unknown[] }).groups };
-  const configMap = named("ConfigMap", "jaeger-prometheus-rules");
-  const text = (configMap?.inputs.data as Record<string, string> | undefined)?.["jaeger-rules.yaml"];
+  const configMap = named("ConfigMap", RULES_CONFIG_MAP.name);
+  const text = (configMap?.inputs.data as Record<string, string> | undefined)?.[RULES_CONFIG_MAP.key];
   return text === undefined ? undefined : (parse(text) as { groups: unknown[] });
 }

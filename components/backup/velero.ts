@@ -8,6 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Cron } from "croner";
+import { podSecurityLevel } from "../podSecurity";
 
 export const VELERO_CHART_REPO = "https://vmware-tanzu.github.io/helm-charts";
 /** The Velero release whose CRDs the tests validate against (Go module github.com/vmware-tanzu/velero). */
@@ -178,12 +179,7 @@ export class VeleroBackups extends pulumi.ComponentResource {
         {
           metadata: {
             name: args.namespace,
-            labels: {
-              "pod-security.kubernetes.io/enforce": "privileged",
-              "pod-security.kubernetes.io/warn": "restricted",
-              "pod-security.kubernetes.io/audit": "restricted",
-              ...args.labels,
-            },
+            labels: { ...podSecurityLevel("privileged"), ...args.labels },
           },
         },
         { parent: this },

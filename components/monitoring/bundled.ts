@@ -9,6 +9,7 @@ import {
   kubePrometheusStackValues,
   nodeExporterNamespace,
 } from "./kubePrometheusStack";
+import { podSecurityLevel } from "../podSecurity";
 
 export interface BundledMonitoringArgs {
   namespace: string;
@@ -34,12 +35,7 @@ export class BundledMonitoring extends pulumi.ComponentResource {
       {
         metadata: {
           name: args.namespace,
-          labels: {
-            "pod-security.kubernetes.io/enforce": "baseline",
-            "pod-security.kubernetes.io/warn": "restricted",
-            "pod-security.kubernetes.io/audit": "restricted",
-            "app.kubernetes.io/part-of": "jaeger-spm",
-          },
+          labels: { ...podSecurityLevel("baseline"), "app.kubernetes.io/part-of": "jaeger-spm" },
         },
       },
       { parent: this },
