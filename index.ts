@@ -11,7 +11,8 @@ import {
   buildVeleroValues,
   maxCronGapSeconds,
 } from "./components/backup/velero";
-import { ElasticsearchSnapshots } from "./components/backup/snapshots";
+import { ElasticsearchSnapshots, SNAPSHOT_EXPORTER } from "./components/backup/snapshots";
+import { SNAPSHOT_REPOSITORY } from "./components/backup/jobs";
 import type { BackupStorage, BackupWriter } from "./components/backup/storage";
 import { SearchBackend } from "./components/elasticsearch";
 import { jaegerSearchStorage } from "./components/elasticsearch/connection";
@@ -38,7 +39,7 @@ const config = loadStackConfig();
 // Labels of the maintenance workloads: their own app name, so that selectors of Jaeger's
 // pods (Services, NetworkPolicies) never match them; one set per task, so that each task's
 // NetworkPolicy allows only what that task calls.
-type MaintenanceTask = "storage" | "backup" | "snapshots" | "security";
+type MaintenanceTask = "storage" | "backup" | "snapshots" | "snapshot-monitor" | "security";
 const maintenanceSelector = (component: MaintenanceTask) => ({
   ...selectorLabels("jaeger", component),
   "app.kubernetes.io/name": `jaeger-${component}`,
@@ -340,6 +341,13 @@ if (backup && backupConfig.region) {
         schedule: backupConfig.snapshotSchedule,
         retentionDays: backupConfig.snapshotRetentionDays,
         labels: maintenanceLabels("snapshots"),
+        exporter: {
+          image: backupConfig.snapshotExporterImage,
+          labels: maintenanceLabels("snapshot-monitor"),
+          scrape: monitoring.scrape,
+          selectorLabels: monitoring.selectorLabels,
+          scrapeInterval: monitoring.scrapeInterval,
+        },
         dependsOn: search.ready,
       },
       { providers, dependsOn: [backup] },
@@ -407,6 +415,15 @@ if (security.networkPolicies) {
                 aws: false,
                 kubernetesApi: false,
               },
+              // The exporter behind the snapshot alerts: reads Elasticsearch, scraped by Prometheus.
+              {
+                name: "es-snapshot-monitor",
+                pods: maintenanceSelector("snapshot-monitor"),
+                storage: true,
+                aws: false,
+                kubernetesApi: false,
+                scrapedPort: SNAPSHOT_EXPORTER.port.port,
+              },
             ]
           : []),
       ],
@@ -427,6 +444,10 @@ const rules = buildRuleFile({
   veleroSchedule:
     backup && config.storage.backend === "badger"
       ? { name: VELERO_OBJECTS.schedule, maxGapSeconds: maxCronGapSeconds(backupConfig.schedule) }
+      : undefined,
+  snapshotRepository:
+    backup && search
+      ? { name: SNAPSHOT_REPOSITORY, maxGapSeconds: maxCronGapSeconds(backupConfig.snapshotSchedule) }
       : undefined,
   runbookBaseUrl: monitoring.runbookBaseUrl,
   exporterQueue: config.jaeger.exporterQueue.enabled,

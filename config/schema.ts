@@ -695,6 +695,10 @@ const backupSchema = z
       scratchSize: bytesQuantity().optional(),
       toolsImage: pinnedImage("an image with sh, kubectl, tar and the AWS CLI").optional(),
       curlImage: pinnedImage("a curl image").default("curlimages/curl:8.11.1"),
+      // Elasticsearch backends: the exporter that reports the snapshot repository to Prometheus.
+      snapshotExporterImage: pinnedImage("an elasticsearch-exporter image").default(
+        "quay.io/prometheuscommunity/elasticsearch-exporter:v1.10.0",
+      ),
       snapshotSchedule: quartzSchedule().default("0 30 1 * * ?"),
       snapshotRetentionDays: integer("whole days, 1 to 3650", 1, 3650).default(30),
     },

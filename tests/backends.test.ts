@@ -411,7 +411,7 @@ describe("Elasticsearch / OpenSearch backend", () => {
       assert.ok(!everything.includes("es-elastic-user"), "no client uses the elastic superuser's Secret");
     });
 
-    it("declares the users and their roles to ECK: writes, reads, deletes and snapshots each by one user", () => {
+    it("declares the users and their roles to ECK: writes, reads, deletes, snapshots and watches snapshots each by one user", () => {
       const cluster = resourceFor(prod, "Elasticsearch", "jaeger-es");
       const fileRealm = (at(cluster.inputs, "spec.auth.fileRealm") as { secretName: string }[]).map(
         (r) => r.secretName,
@@ -446,6 +446,8 @@ describe("Elasticsearch / OpenSearch backend", () => {
       assert.deepEqual(holders("delete_index"), ["jaeger-index-cleaner"]);
       assert.deepEqual(holders("manage_slm"), ["jaeger-snapshots"]);
       assert.deepEqual(holders("read").sort(), ["jaeger-query", "jaeger-snapshots"]);
+      // The snapshot exporter only looks: repositories and snapshots, cluster health, no index data.
+      assert.deepEqual(privileges.get("jaeger-snapshot-monitor"), ["monitor", "monitor_snapshot"]);
       assert.ok(
         resourceFor(prod, "Elasticsearch", "jaeger-es").options.dependsOn.includes(
           "kubernetes:core/v1:Secret::storage-roles",

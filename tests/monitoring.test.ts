@@ -74,25 +74,28 @@ function scrapedByAnnotations(ev: Evaluation): number[] {
 
 function scrapedByServiceMonitor(ev: Evaluation, selectorLabels: Record<string, string>): number[] {
   const monitors = customResources(ev, "ServiceMonitor");
-  assert.equal(monitors.length, 1);
-  const monitor = monitors[0];
-  assert.ok(matches(selectorLabels, monitor.metadata.labels), "Prometheus' selector label is on the ServiceMonitor");
-  const spec = monitor.spec as ServiceMonitorSpec;
-  const namespaces = spec.namespaceSelector?.matchNames ?? [];
-  const services = objectsOfKind(ev, "Service").filter(
-    (s) =>
-      matches(spec.selector.matchLabels ?? {}, s.metadata?.labels) && namespaces.includes(s.metadata?.namespace ?? ""),
-  );
+  assert.ok(monitors.length > 0, "a ServiceMonitor");
   const scraped = new Set<number>();
-  for (const endpoint of spec.endpoints ?? []) {
-    const servicesWithPort = services.filter((s) => s.spec?.ports?.some((p) => p.name === endpoint.port));
-    assert.ok(servicesWithPort.length > 0, `a selected Service has a port named ${endpoint.port}`);
-    assert.equal(endpoint.path, "/metrics");
-    for (const service of servicesWithPort) {
-      const servicePort = service.spec?.ports?.find((p) => p.name === endpoint.port);
-      const port = containerPortBehind(ev, service, servicePort?.port ?? -1);
-      assert.ok(port, `${service.metadata?.name}:${endpoint.port} reaches a container port`);
-      scraped.add(port);
+  for (const monitor of monitors) {
+    assert.ok(matches(selectorLabels, monitor.metadata.labels), "Prometheus' selector label is on the ServiceMonitor");
+    const spec = monitor.spec as ServiceMonitorSpec;
+    // Without a namespaceSelector a ServiceMonitor selects Services in its own namespace.
+    const namespaces = spec.namespaceSelector?.matchNames ?? [String(monitor.metadata.namespace)];
+    const services = objectsOfKind(ev, "Service").filter(
+      (s) =>
+        matches(spec.selector.matchLabels ?? {}, s.metadata?.labels) &&
+        namespaces.includes(s.metadata?.namespace ?? ""),
+    );
+    for (const endpoint of spec.endpoints ?? []) {
+      const servicesWithPort = services.filter((s) => s.spec?.ports?.some((p) => p.name === endpoint.port));
+      assert.ok(servicesWithPort.length > 0, `a selected Service has a port named ${endpoint.port}`);
+      assert.equal(endpoint.path, "/metrics");
+      for (const service of servicesWithPort) {
+        const servicePort = service.spec?.ports?.find((p) => p.name === endpoint.port);
+        const port = containerPortBehind(ev, service, servicePort?.port ?? -1);
+        assert.ok(port, `${service.metadata?.name}:${endpoint.port} reaches a container port`);
+        scraped.add(port);
+      }
     }
   }
   return [...scraped].sort();
@@ -151,9 +154,9 @@ describe("Prometheus scraping", () => {
     assert.deepEqual(file.groups, (rule.spec as RuleFile).groups);
   });
 
-  it("prod: ServiceMonitor and PrometheusRule carry the existing Prometheus' selector label", async () => {
+  it("prod: ServiceMonitors (Jaeger's and the snapshot exporter's) and PrometheusRule carry the existing Prometheus' selector label", async () => {
     const ev = await evaluateStack("prod");
-    assert.deepEqual(scrapedByServiceMonitor(ev, { release: "kube-prometheus-stack" }), [8888, 8889]);
+    assert.deepEqual(scrapedByServiceMonitor(ev, { release: "kube-prometheus-stack" }), [8888, 8889, 9114]);
     const [rule] = customResources(ev, "PrometheusRule");
     assert.equal(rule.metadata.labels.release, "kube-prometheus-stack");
   });

@@ -240,6 +240,38 @@ describe("network policies", () => {
         false,
       ],
       [
+        "Prometheus -> snapshot exporter :9114",
+        () => ({
+          from: PROMETHEUS,
+          to: { namespace: NS, labels: podLabels(ev, "jaeger-es-snapshot-exporter") },
+          port: 9114,
+        }),
+        true,
+      ],
+      [
+        "any other pod -> snapshot exporter :9114",
+        () => ({
+          from: RANDOM_POD,
+          to: { namespace: NS, labels: podLabels(ev, "jaeger-es-snapshot-exporter") },
+          port: 9114,
+        }),
+        false,
+      ],
+      [
+        "snapshot exporter -> Elasticsearch :9200",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-es-snapshot-exporter") }, to: es, port: 9200 }),
+        true,
+      ],
+      [
+        "snapshot exporter -> the internet :443",
+        () => ({
+          from: { namespace: NS, labels: podLabels(ev, "jaeger-es-snapshot-exporter") },
+          to: INTERNET,
+          port: 443,
+        }),
+        false,
+      ],
+      [
         "index cleaner -> the internet :443",
         () => ({ from: { namespace: NS, labels: cronLabels(ev, "jaeger-es-index-cleaner") }, to: INTERNET, port: 443 }),
         false,

@@ -28,9 +28,15 @@ export const VELERO_OBJECTS = {
 export type VeleroBackupMode =
   { readonly kind: "csiDataMover"; readonly volumeSnapshotClass: string } | { readonly kind: "fileSystem" };
 
-/** The longest time between two successive runs of a cron schedule, over its next 50 runs (UTC). */
+/**
+ * The longest time between two successive runs of a schedule, over its next 50 runs (UTC): a
+ * five-field cron schedule (Velero, CronJobs) or a Quartz one, seconds first (Elasticsearch SLM;
+ * croner reads its `?`, an optional seventh field, the year, is left out).
+ */
 export function maxCronGapSeconds(schedule: string, from = new Date(Date.UTC(2027, 0, 1))): number {
-  const runs = new Cron(schedule, { paused: true, timezone: "UTC" }).nextRuns(50, from);
+  const fields = schedule.trim().split(/\s+/);
+  const cron = fields.length === 7 ? fields.slice(0, 6).join(" ") : fields.join(" ");
+  const runs = new Cron(cron, { paused: true, timezone: "UTC" }).nextRuns(50, from);
   let gap = 0;
   for (let i = 1; i < runs.length; i++) gap = Math.max(gap, (runs[i].getTime() - runs[i - 1].getTime()) / 1000);
   return gap;

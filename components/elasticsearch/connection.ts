@@ -15,8 +15,11 @@ export type SearchCredentials =
   | { readonly kind: "basic"; readonly username: string; readonly password: SecretKeyRef }
   | { readonly kind: "apiKey"; readonly apiKey: SecretKeyRef };
 
-/** The programs that talk to the cluster; in-cluster, each has its own least-privilege user. */
-export type SearchClient = "collector" | "query" | "indexCleaner" | "snapshots";
+/**
+ * The programs that talk to the cluster; in-cluster, each has its own least-privilege user.
+ * `snapshotMonitor` is the exporter that reports the snapshot repository to Prometheus.
+ */
+export type SearchClient = "collector" | "query" | "indexCleaner" | "snapshots" | "snapshotMonitor";
 
 export interface SearchConnection {
   readonly flavor: "elasticsearch" | "opensearch";
@@ -103,5 +106,11 @@ export function jaegerSearchStorage(
 
 /** The same credentials for every client (an external cluster, where users bring their own). */
 export function sharedCredentials(credentials: SearchCredentials): Record<SearchClient, SearchCredentials> {
-  return { collector: credentials, query: credentials, indexCleaner: credentials, snapshots: credentials };
+  return {
+    collector: credentials,
+    query: credentials,
+    indexCleaner: credentials,
+    snapshots: credentials,
+    snapshotMonitor: credentials,
+  };
 }

@@ -57,6 +57,7 @@ export const SEARCH_USERS: Readonly<Record<SearchClient, { readonly username: st
   query: { username: "jaeger-query", role: "jaeger_reader" },
   indexCleaner: { username: "jaeger-index-cleaner", role: "jaeger_index_cleaner" },
   snapshots: { username: "jaeger-snapshots", role: "jaeger_snapshots" },
+  snapshotMonitor: { username: "jaeger-snapshot-monitor", role: "jaeger_snapshot_monitor" },
 };
 export const SEARCH_CLIENTS = Object.keys(SEARCH_USERS) as SearchClient[];
 
@@ -74,9 +75,11 @@ export interface RoleDescriptor {
 }
 
 /**
- * Elasticsearch roles (file-based role format) for the four clients. `monitor` lets each
+ * Elasticsearch roles (file-based role format) for the five clients. `monitor` lets each
  * read the cluster version at start-up; only the collector creates index templates and
- * writes, only the cleaner deletes indices, only the snapshot user manages repositories and SLM.
+ * writes, only the cleaner deletes indices, only the snapshot user manages repositories and SLM,
+ * and the snapshot monitor (the exporter behind the snapshot alerts) only reads repositories
+ * and snapshots (`monitor_snapshot`).
  */
 export function searchRoles(indexPrefix: string): Record<string, RoleDescriptor> {
   const names = [jaegerIndexPattern(indexPrefix)];
@@ -97,6 +100,10 @@ export function searchRoles(indexPrefix: string): Record<string, RoleDescriptor>
       // SLM takes scheduled snapshots with the privileges of the user that stored the policy.
       cluster: ["monitor", "manage_slm", "cluster:admin/repository/*", "cluster:admin/snapshot/*"],
       indices: [{ names, privileges: ["read", "view_index_metadata"] }],
+    },
+    [SEARCH_USERS.snapshotMonitor.role]: {
+      cluster: ["monitor", "monitor_snapshot"],
+      indices: [],
     },
   };
 }

@@ -55,6 +55,11 @@ export interface RuleInput {
    * gap between two of its runs (seconds): a backup older than that is overdue.
    */
   readonly veleroSchedule?: { readonly name: string; readonly maxGapSeconds: number };
+  /**
+   * The Elasticsearch snapshot repository SLM writes to, when backups are on, with the longest
+   * gap between two runs of the SLM schedule (seconds); its snapshot exporter runs in `namespace`.
+   */
+  readonly snapshotRepository?: { readonly name: string; readonly maxGapSeconds: number };
   /** Absolute URL of the README; each alert links to its runbook section there. */
   readonly runbookBaseUrl?: string;
   /** Whether the storage exporter has a queue (its size/capacity metrics exist only then). */
@@ -282,6 +287,51 @@ export function jaegerAlerts(input: RuleInput): AlertingRule[] {
         `${Math.round(overdue / 60)}m`,
         "Velero has recorded no successful backup of the Badger volume",
         "Prometheus has no successful backup of the Badger schedule from Velero for longer than the schedule's gap: Velero is not scraped, not running, or no backup has succeeded since it started.",
+      ),
+    );
+  }
+  if (input.snapshotRepository) {
+    // The Elasticsearch exporter's snapshots collector (prometheus-community/elasticsearch_exporter
+    // v1.10.0 collector/snapshots.go; names checked on the running exporter). It reports the
+    // state of the repository's newest snapshot, and the start of its newest SUCCESS or PARTIAL
+    // one (0 while there is none). SLM failures that leave no snapshot behind (the repository
+    // unreachable, a refused request) show as no new successful snapshot.
+    const repository = `namespace="${input.namespace}", repository="${input.snapshotRepository.name}"`;
+    const overdue = input.snapshotRepository.maxGapSeconds + 2 * 3600;
+    const lastSuccess = `elasticsearch_snapshot_stats_latest_snapshot_timestamp_seconds{${repository}} > 0`;
+    alerts.push(
+      alert(
+        "JaegerSnapshotFailed",
+        "critical",
+        `count by (namespace, repository, state) (elasticsearch_snapshot_stats_snapshot_start_time_timestamp{${repository}, state=~"FAILED|PARTIAL|INCOMPATIBLE"}) > 0`,
+        "0m",
+        "The newest Elasticsearch snapshot in {{ $labels.repository }} is {{ $labels.state }}",
+        "The newest snapshot SLM took of Jaeger's indices did not complete: some or all shards are missing from it. It stays so until a snapshot succeeds.",
+      ),
+      alert(
+        "JaegerSnapshotMissing",
+        "critical",
+        `time() - max by (namespace, repository) (${lastSuccess}) > ${overdue}`,
+        "15m",
+        `No successful Elasticsearch snapshot of Jaeger's indices for over ${Math.round(overdue / 3600)}h`,
+        "The newest successful snapshot in the repository is older than the SLM schedule's longest gap plus 2h: SLM has failed, is stopped, or cannot reach the repository.",
+      ),
+      alert(
+        "JaegerSnapshotMetricsAbsent",
+        "warning",
+        // A new stack has no snapshot until SLM's first run: wait as long as a run may take to come.
+        `absent(${lastSuccess})`,
+        `${Math.round(overdue / 60)}m`,
+        "Prometheus sees no successful Elasticsearch snapshot of Jaeger's indices",
+        "The snapshot exporter reports no successful snapshot in the repository, or is not scraped, for longer than the SLM schedule's gap: no snapshot has ever succeeded, or the exporter is not running.",
+      ),
+      alert(
+        "JaegerSnapshotCheckFailing",
+        "warning",
+        `max by (namespace) (elasticsearch_scrape_success{namespace="${input.namespace}", collector="snapshots"}) == 0`,
+        "30m",
+        "The snapshot exporter in {{ $labels.namespace }} cannot read the snapshot repositories",
+        "The exporter's requests for the repository's snapshots fail (credentials, privileges, TLS, or Elasticsearch down), so the other snapshot alerts see nothing new.",
       ),
     );
   }

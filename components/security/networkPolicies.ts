@@ -40,13 +40,15 @@ export interface NetworkPolicyInput {
    * `queryFrom` sources reach its port instead; it calls the identity provider.
    */
   readonly signIn?: { readonly pods: Labels; readonly port: number; readonly identityProvider: Destination };
-  /** Maintenance pods (index cleaner, backups, snapshot setup) and what they call. */
+  /** Maintenance pods (index cleaner, snapshot setup, snapshot exporter) and what they call. */
   readonly jobs: readonly {
     readonly name: string;
     readonly pods: Labels;
     readonly storage: boolean;
     readonly aws: boolean;
     readonly kubernetesApi: boolean;
+    /** A metrics port Prometheus scrapes (a long-running exporter). */
+    readonly scrapedPort?: number;
   }[];
 }
 
@@ -151,6 +153,16 @@ export function buildNetworkPolicies(input: NetworkPolicyInput): NamedPolicy[] {
   ];
 
   for (const job of input.jobs) {
+    if (job.scrapedPort !== undefined) {
+      policies.push({
+        name: `${job.name}-metrics`,
+        spec: {
+          podSelector: select(job.pods),
+          policyTypes: ["Ingress"],
+          ingress: [{ from: [peerSpec({ namespace: input.prometheusNamespace })], ports: tcp([job.scrapedPort]) }],
+        },
+      });
+    }
     policies.push({
       name: `${job.name}-egress`,
       spec: {

@@ -1,0 +1,125 @@
+// Real engines for end-to-end tests: where scripts/engines.sh put the Go-built ones, free ports,
+// and processes that are always stopped (after the test, on failure, on exit and on Ctrl-C), with
+// the tail of their output for failure messages.
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+/** The version engines/go.mod pins for a Go module (the tools module scripts/engines.sh builds). */
+export function pinnedModuleVersion(module: string): string {
+  const goMod = fs.readFileSync(path.join(ROOT, "engines/go.mod"), "utf8");
+  const match = goMod.match(new RegExp(`^\\s*${module.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (v\\S+)`, "m"));
+  if (!match) throw new Error(`engines/go.mod pins no version of ${module}`);
+  return match[1];
+}
+
+/** The binary scripts/engines.sh built for a tool of engines/go.mod. */
+export function engineBinary(module: string): string {
+  const cache = process.env.JAEGER_SPM_CACHE ?? path.join(os.homedir(), ".cache/jaeger-spm");
+  const file = path.join(cache, "engines", `${path.basename(module)}-${pinnedModuleVersion(module)}`);
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run sh scripts/engines.sh (npm test runs it first)`);
+  return file;
+}
+
+/** A TCP port nobody listens on now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface Engine {
+  readonly name: string;
+  /** The last lines it printed (stdout and stderr). */
+  logTail(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+let hooked = false;
+function killAll() {
+  for (const child of running) child.kill("SIGKILL");
+}
+function hookExit() {
+  if (hooked) return;
+  hooked = true;
+  process.on("exit", killAll);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
+/** Starts a process; it is stopped by stop(), or when this process exits or is interrupted. */
+export function startEngine(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Engine {
+  hookExit();
+  const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: "pipe" });
+  running.add(child);
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  child.on("error", (error) => keep(Buffer.from(`\n[${name}: ${error.message}]\n`)));
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  child.on("exit", (code, signal) => {
+    running.delete(child);
+    keep(Buffer.from(`\n[${name} exited: ${signal ?? code}]\n`));
+  });
+  return {
+    name,
+    logTail: (lines = 30) => `--- ${name} (last ${lines} lines) ---\n${output.split("\n").slice(-lines).join("\n")}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Polls `probe` until it returns a value; fails after `timeoutMs` naming what it waited for,
+ * with the last error and the engines' log tails.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  options: { timeoutMs: number; engines: readonly Engine[]; intervalMs?: number },
+): Promise<T> {
+  const started = Date.now();
+  let last = "";
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+      last = "";
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    if (Date.now() - started > options.timeoutMs) {
+      throw new Error(
+        [
+          `timed out after ${options.timeoutMs / 1000}s waiting for ${what}${last ? ` (last error: ${last})` : ""}`,
+          ...options.engines.map((e) => e.logTail()),
+        ].join("\n"),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
+  }
+}
