@@ -82,6 +82,18 @@ const backupConfig = config.backup;
 const es = config.storage.elasticsearch;
 const backupPrefix = (what: string) => `${backupConfig.prefix}/${stack}/${what}`;
 const velero = backupConfig.velero;
+const restoreConfig = backupConfig.restore;
+const awsPartition = (region: string) =>
+  region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+const restoreSource =
+  restoreConfig?.bucket && restoreConfig.prefix && restoreConfig.kmsKeyArn && backupConfig.region
+    ? {
+        bucket: restoreConfig.bucket,
+        bucketArn: `arn:${awsPartition(backupConfig.region)}:s3:::${restoreConfig.bucket}`,
+        prefix: restoreConfig.prefix,
+        kmsKeyArn: restoreConfig.kmsKeyArn,
+      }
+    : undefined;
 const backupWriters: BackupWriter[] =
   config.storage.backend === "badger"
     ? // Velero deletes expired backups and its repository maintenance unused data.
@@ -94,6 +106,8 @@ const backupWriters: BackupWriter[] =
           prefix: backupPrefix("velero"),
           allowDelete: true,
           content: "veleroRepository",
+          // A restore from another stack's backups reads them, and may do nothing else there.
+          readOnly: restoreSource ? [restoreSource] : undefined,
         },
       ]
     : es.mode === "inCluster"
@@ -126,6 +140,7 @@ const backup: BackupStorage | undefined =
           lifecycle: backupConfig,
           oidc: { providerArn: backupConfig.oidcProviderArn, issuer: backupConfig.oidcIssuer },
           writers: backupWriters,
+          administratorArns: backupConfig.administratorArns,
           protectData: config.protectData,
           tags: { "app.kubernetes.io/part-of": "jaeger-spm", "pulumi:stack": stack },
           labels: maintenanceLabels("backup"),
@@ -179,6 +194,63 @@ const search =
       )
     : undefined;
 
+// Badger volume backups by Velero, before Jaeger: a restore (backup.restore) creates the claim
+// that Jaeger then opens.
+const veleroMode: VeleroBackupMode = backupConfig.volumeSnapshotClass
+  ? { kind: "csiDataMover", volumeSnapshotClass: backupConfig.volumeSnapshotClass }
+  : { kind: "fileSystem" };
+const badgerSelector = selectorLabels("jaeger", "all-in-one");
+const veleroBackups =
+  backup && backupConfig.region && config.storage.backend === "badger"
+    ? new VeleroBackups(
+        "badger-backups",
+        {
+          install: velero.install,
+          namespace: velero.namespace,
+          chartVersion: velero.chartVersion,
+          values: backup.roleArns.velero.apply((roleArn) =>
+            buildVeleroValues({
+              image: velero.image,
+              awsPluginImage: velero.awsPluginImage,
+              roleArn,
+              mode: veleroMode,
+              serviceMonitorLabels: usesServiceMonitor(monitoring.scrape) ? monitoring.selectorLabels : undefined,
+            }),
+          ),
+          location: pulumi.all([backup.bucketName, backup.kmsKeyArn]).apply(([bucket, kmsKeyArn]) => ({
+            bucket,
+            kmsKeyArn,
+            region: backupConfig.region ?? "",
+            prefix: backupPrefix("velero"),
+          })),
+          schedule: {
+            schedule: backupConfig.schedule,
+            jaegerNamespace: config.namespace,
+            selector: badgerSelector,
+            ttlHours: Math.round((parseGoDurationSeconds(velero.ttl) ?? 0) / 3600),
+            mode: veleroMode,
+          },
+          restore: restoreConfig && {
+            // Through the namespace's name, so the restore waits for the namespace it fills.
+            spec: namespaceName.apply((targetNamespace) => ({
+              backupName: restoreConfig.backupName,
+              sourceNamespace: restoreConfig.sourceNamespace ?? targetNamespace,
+              targetNamespace,
+              selector: badgerSelector,
+            })),
+            source: restoreSource && {
+              bucket: restoreSource.bucket,
+              prefix: restoreSource.prefix,
+              region: backupConfig.region,
+            },
+            timeoutSeconds: parseGoDurationSeconds(restoreConfig.timeout) ?? 0,
+          },
+          labels: { "app.kubernetes.io/part-of": "jaeger-spm", "app.kubernetes.io/managed-by": "pulumi" },
+        },
+        { providers, dependsOn: [backup] },
+      )
+    : undefined;
+
 const security = config.security;
 const badgerVolumeBytes = parseBytesQuantity(config.storage.badger.volumeSize) ?? 0;
 const searchOptions = {
@@ -199,6 +271,7 @@ const storage: JaegerStorageArgs = search
       volumeSize: config.storage.badger.volumeSize,
       volumeDerived: config.storage.badger.volumeDerived,
       storageClass: config.storage.badger.storageClass,
+      restoredBy: veleroBackups?.restore,
       // Velero (v1.14+) snapshots a claim with the class its annotation names.
       claimAnnotations:
         backupConfig.enabled && backupConfig.volumeSnapshotClass
@@ -294,65 +367,29 @@ const signIn =
       )
     : undefined;
 
-if (backup && backupConfig.region) {
-  if (config.storage.backend === "badger") {
-    const mode: VeleroBackupMode = backupConfig.volumeSnapshotClass
-      ? { kind: "csiDataMover", volumeSnapshotClass: backupConfig.volumeSnapshotClass }
-      : { kind: "fileSystem" };
-    const region = backupConfig.region;
-    new VeleroBackups(
-      "badger-backups",
-      {
-        install: velero.install,
-        namespace: velero.namespace,
-        chartVersion: velero.chartVersion,
-        values: backup.roleArns.velero.apply((roleArn) =>
-          buildVeleroValues({
-            image: velero.image,
-            awsPluginImage: velero.awsPluginImage,
-            roleArn,
-            mode,
-            serviceMonitorLabels: usesServiceMonitor(monitoring.scrape) ? monitoring.selectorLabels : undefined,
-          }),
-        ),
-        location: pulumi
-          .all([backup.bucketName, backup.kmsKeyArn])
-          .apply(([bucket, kmsKeyArn]) => ({ bucket, kmsKeyArn, region, prefix: backupPrefix("velero") })),
-        schedule: {
-          schedule: backupConfig.schedule,
-          jaegerNamespace: config.namespace,
-          selector: selectorLabels("jaeger", "all-in-one"),
-          ttlHours: Math.round((parseGoDurationSeconds(velero.ttl) ?? 0) / 3600),
-          mode,
-        },
-        labels: { "app.kubernetes.io/part-of": "jaeger-spm", "app.kubernetes.io/managed-by": "pulumi" },
+if (backup && search) {
+  new ElasticsearchSnapshots(
+    "es-snapshots",
+    {
+      namespace: namespaceName,
+      image: backupConfig.curlImage,
+      connection: search.connection,
+      bucket: backup.bucketName,
+      basePath: backupPrefix("elasticsearch"),
+      schedule: backupConfig.snapshotSchedule,
+      retentionDays: backupConfig.snapshotRetentionDays,
+      labels: maintenanceLabels("snapshots"),
+      exporter: {
+        image: backupConfig.snapshotExporterImage,
+        labels: maintenanceLabels("snapshot-monitor"),
+        scrape: monitoring.scrape,
+        selectorLabels: monitoring.selectorLabels,
+        scrapeInterval: monitoring.scrapeInterval,
       },
-      { providers, dependsOn: [backup, jaeger] },
-    );
-  } else if (search) {
-    new ElasticsearchSnapshots(
-      "es-snapshots",
-      {
-        namespace: namespaceName,
-        image: backupConfig.curlImage,
-        connection: search.connection,
-        bucket: backup.bucketName,
-        basePath: backupPrefix("elasticsearch"),
-        schedule: backupConfig.snapshotSchedule,
-        retentionDays: backupConfig.snapshotRetentionDays,
-        labels: maintenanceLabels("snapshots"),
-        exporter: {
-          image: backupConfig.snapshotExporterImage,
-          labels: maintenanceLabels("snapshot-monitor"),
-          scrape: monitoring.scrape,
-          selectorLabels: monitoring.selectorLabels,
-          scrapeInterval: monitoring.scrapeInterval,
-        },
-        dependsOn: search.ready,
-      },
-      { providers, dependsOn: [backup] },
-    );
-  }
+      dependsOn: search.ready,
+    },
+    { providers, dependsOn: [backup] },
+  );
 }
 
 if (security.networkPolicies) {

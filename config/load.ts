@@ -410,6 +410,7 @@ function crossChecks(shape: Partial<Shape>): string[] {
   if (shape.jaeger && shape.protectData !== undefined)
     problems.push(...exposureChecks(shape.protectData, shape.jaeger, sec));
   if (shape.storage) problems.push(...bearerTokenChecks(shape.storage, sec));
+  if (shape.storage && shape.backup) problems.push(...restoreChecks(shape.storage, shape.backup));
   if (sec.uiBasicAuth && !sec.tls.enabled) {
     problems.push(
       `${PROJECT}:security.uiBasicAuth = true: expected security.tls.enabled true as well (basic auth sends the password with every request; without TLS it crosses the network in clear)`,
@@ -456,6 +457,23 @@ function bearerTokenChecks(storage: Shape["storage"], sec: Shape["security"]): s
   ) {
     problems.push(
       `${PROJECT}:storage.elasticsearch.majorVersion = (not set): expected the external cluster's major version (${SUPPORTED_MAJOR_VERSIONS[es.flavor].join(", ")} for ${es.flavor}) when security.bearerTokenPropagation is true: the query servers start with no caller's token, so they cannot ask the cluster for its version`,
+    );
+  }
+  return problems;
+}
+
+/** What restoring the Badger claim from a Velero backup needs. */
+function restoreChecks(storage: Shape["storage"], backup: Shape["backup"]): string[] {
+  const restore = backup.restore;
+  if (!restore) return [];
+  const problems: string[] = [];
+  if (storage.backend !== "badger") {
+    problems.push(
+      `${PROJECT}:backup.restore.backupName = "${restore.backupName}": expected storage.backend "badger" (Velero backs up the Badger claim; restore Elasticsearch snapshots with the README's snapshot restore)`,
+    );
+  } else if (backup.volumeSnapshotClass === undefined) {
+    problems.push(
+      `${PROJECT}:backup.restore.backupName = "${restore.backupName}": expected backup.volumeSnapshotClass as well (a restore from the stack config fills the claim through Velero's data mover; restore file-system backups with the README's runbook, which restores the pod with the claim)`,
     );
   }
   return problems;

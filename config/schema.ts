@@ -635,6 +635,36 @@ function s3BucketName() {
  */
 export const TRANSITION_STORAGE_CLASSES = ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"] as const;
 
+const PREFIX_EXPECTED = "a key prefix of letters, digits, '-', '_' and '/'";
+function keyPrefix() {
+  return text(PREFIX_EXPECTED).regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, { error: PREFIX_EXPECTED });
+}
+
+const KMS_KEY_ARN_EXPECTED = "a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id>";
+const ADMIN_ARN_EXPECTED = "an IAM role or user ARN, arn:aws:iam::<account>:role/<name> or :user/<name>";
+const BACKUP_NAME_EXPECTED =
+  "a Velero backup name (velero backup get -n velero), e.g. jaeger-badger-20261124020000: lower-case letters, digits, '-' and '.'";
+
+/** Restore the Badger claim from a Velero backup, before Jaeger starts (the claim then comes from the restore). */
+const restoreSchema = z.strictObject(
+  {
+    backupName: text(BACKUP_NAME_EXPECTED)
+      .max(253, { error: BACKUP_NAME_EXPECTED })
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: BACKUP_NAME_EXPECTED }),
+    // Where the backed-up claim lived (default: this stack's namespace).
+    sourceNamespace: dnsLabel().optional(),
+    // Another stack's backups: its bucket, Velero prefix and KMS key (default: this stack's own).
+    bucket: s3BucketName().optional(),
+    prefix: keyPrefix().optional(),
+    kmsKeyArn: text(KMS_KEY_ARN_EXPECTED)
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-f-]+$/, { error: KMS_KEY_ARN_EXPECTED })
+      .optional(),
+    // How long `pulumi up` waits for Velero to fill the claim (the data mover copies the whole volume).
+    timeout: goDuration({ seconds: 600, text: "10m" }).default("6h"),
+  },
+  OBJECT_EXPECTED,
+);
+
 const OIDC_ARN_EXPECTED = "an IAM OIDC provider ARN, arn:aws:iam::<account>:oidc-provider/<issuer host and path>";
 const OIDC_ISSUER_EXPECTED =
   "the cluster's OIDC issuer without https://, e.g. oidc.eks.eu-west-1.amazonaws.com/id/ABC123";
@@ -649,9 +679,7 @@ const backupSchema = z
       schedule: cronSchedule().default("0 2 * * *"),
       // Default: jaeger-backups-<stack>-<random suffix>.
       bucketName: s3BucketName().optional(),
-      prefix: text("a key prefix of letters, digits, '-', '_' and '/'")
-        .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, { error: "a key prefix of letters, digits, '-', '_' and '/'" })
-        .default("jaeger"),
+      prefix: keyPrefix().default("jaeger"),
       // No longer used (Velero keeps Badger backups as a repository S3 must not transition or
       // expire); accepted so that existing stack files still load, with a warning.
       transitionDays: integer("whole days, 1 to 3650", 1, 3650).optional(),
@@ -662,6 +690,17 @@ const backupSchema = z
         .optional(),
       expirationDays: integer("whole days, 1 to 3650", 1, 3650).optional(),
       noncurrentVersionExpirationDays: integer("whole days, 1 to 3650", 1, 3650).default(30),
+      // Who may delete object versions and change the bucket's protection (versioning, lifecycle,
+      // policy, encryption) or the key's; the identity that runs `pulumi up` always may.
+      administratorArns: z
+        .array(
+          text(ADMIN_ARN_EXPECTED).regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, {
+            error: ADMIN_ARN_EXPECTED,
+          }),
+          { error: `a list of ${ADMIN_ARN_EXPECTED}s` },
+        )
+        .default([]),
+      restore: restoreSchema.optional(),
       oidcProviderArn: text(OIDC_ARN_EXPECTED)
         .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/[^\s]+$/, { error: OIDC_ARN_EXPECTED })
         .optional(),
@@ -726,6 +765,24 @@ const backupSchema = z
           path: ["oidcIssuer"],
           message: `${OIDC_ISSUER_EXPECTED} when backup.enabled is true (IRSA)`,
         });
+      }
+    }
+    if (b.restore && !b.enabled) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["restore"],
+        message: "not set when backup.enabled is false (restores read from the backups Velero manages)",
+      });
+    }
+    if (b.restore?.bucket !== undefined) {
+      for (const key of ["prefix", "kmsKeyArn"] as const) {
+        if (b.restore[key] === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["restore", key],
+            message: `${key === "prefix" ? "the Velero prefix of the other stack's backups (its backupLocation output + velero)" : KMS_KEY_ARN_EXPECTED} when backup.restore.bucket names another bucket`,
+          });
+        }
       }
     }
     if (b.oidcProviderArn && b.oidcIssuer && !b.oidcProviderArn.endsWith(`:oidc-provider/${b.oidcIssuer}`)) {

@@ -325,6 +325,17 @@ export function s3BucketControls(resources: readonly Subject[]): string[] {
       "a policy denying non-TLS requests (S3.5)",
       (p) => denyStatements(p).some((s) => obj(obj(s.Condition).Bool)["aws:SecureTransport"] === "false"),
     ],
+    [
+      "aws:s3/bucketPolicy:BucketPolicy",
+      "a policy denying the deletion of object versions to all but named administrators",
+      (p) =>
+        denyStatements(p).some(
+          (s) =>
+            s.Principal === "*" &&
+            [s.Action].flat().includes("s3:DeleteObjectVersion") &&
+            arr(obj(obj(s.Condition).ArnNotLike)["aws:PrincipalArn"]).length > 0,
+        ),
+    ],
   ];
   const problems: string[] = [];
   for (const bucket of buckets) {

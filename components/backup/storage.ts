@@ -1,8 +1,10 @@
 // The backup bucket and who may write to it: an S3 bucket with the controls AWS
-// Security Hub audits (versioning, SSE-KMS with a dedicated rotating key, all four
-// public-access blocks, ACLs disabled, TLS-only policy, lifecycle), and one IRSA role
-// per writer, trusted only by that writer's ServiceAccount and limited to its prefix.
-// Deep imports: the @pulumi/aws root module costs ~130 ms more to load than these four.
+// Security Hub audits (versioning, SSE-KMS with a dedicated rotating key and an explicit key
+// policy, all four public-access blocks, ACLs disabled, TLS-only policy, lifecycle), no erasing
+// of object versions or of that protection but by administrators, and one IRSA role per writer,
+// trusted only by that writer's ServiceAccount and limited to its prefix.
+// Deep imports: the @pulumi/aws root module costs ~130 ms more to load than these.
+import { getCallerIdentity } from "@pulumi/aws/getCallerIdentity";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
@@ -14,8 +16,10 @@ import * as random from "@pulumi/random";
 import {
   BackupContent,
   LifecycleSettings,
+  PrefixAccessInput,
   bucketPolicy,
   irsaTrustPolicy,
+  keyPolicy,
   lifecycleRules,
   prefixAccessPolicy,
 } from "./policies";
@@ -33,6 +37,8 @@ export interface BackupWriter {
   readonly allowDelete: boolean;
   /** What the writer stores under its prefix (decides the lifecycle rule). */
   readonly content: BackupContent;
+  /** Other locations it may only read (a restore from another stack's backups). */
+  readonly readOnly?: PrefixAccessInput["readOnly"];
 }
 
 export interface BackupStorageArgs {
@@ -43,6 +49,11 @@ export interface BackupStorageArgs {
   lifecycle: LifecycleSettings;
   oidc: { providerArn: string; issuer: string };
   writers: readonly BackupWriter[];
+  /**
+   * Who may delete object versions and change the bucket's or the key's protection, besides the
+   * identity running `pulumi up` (always included: it must be able to update them).
+   */
+  administratorArns: readonly string[];
   /** protect + retainOnDelete on the bucket and its key (prod). */
   protectData: boolean;
   tags: Record<string, string>;
@@ -56,6 +67,8 @@ export class BackupStorage extends pulumi.ComponentResource {
   public readonly bucketArn: pulumi.Output<string>;
   public readonly kmsKeyArn: pulumi.Output<string>;
   public readonly roleArns: Record<string, pulumi.Output<string>>;
+  /** Who may delete object versions and change the bucket's or key's protection. */
+  public readonly administratorArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: BackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jaeger-spm:backup:BackupStorage", name, {}, opts);
@@ -63,12 +76,25 @@ export class BackupStorage extends pulumi.ComponentResource {
     const awsOpts = { parent: this, provider };
     const keep = { protect: args.protectData, retainOnDelete: args.protectData };
 
+    // The deployer, as aws:PrincipalArn names it: an assumed role's session resolves to the role.
+    const identity = getCallerIdentity({}, awsOpts).then(async (caller) => ({
+      deployer: (await iam.getSessionContext({ arn: caller.arn }, awsOpts)).issuerArn,
+      accountRootArn: `arn:${caller.arn.split(":")[1]}:iam::${caller.accountId}:root`,
+    }));
+    const admins = pulumi
+      .output(identity)
+      .apply(({ deployer }) => ({ arns: [...new Set([deployer, ...args.administratorArns])] }));
+    const accountRootArn = pulumi.output(identity).apply((i) => i.accountRootArn);
+
     const key = new kms.Key(
       `${name}-key`,
       {
         description: `Encrypts Jaeger backups of stack ${args.stack}`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
+        policy: pulumi
+          .all([accountRootArn, admins])
+          .apply(([root, a]) => JSON.stringify(keyPolicy({ accountRootArn: root, admins: a, region: args.region }))),
         tags: args.tags,
       },
       { ...awsOpts, ...keep },
@@ -125,8 +151,8 @@ export class BackupStorage extends pulumi.ComponentResource {
       {
         ...bucketRef,
         policy: pulumi
-          .all([bucket.arn, key.arn])
-          .apply(([bucketArn, keyArn]) => JSON.stringify(bucketPolicy(bucketArn, keyArn))),
+          .all([bucket.arn, key.arn, admins])
+          .apply(([bucketArn, keyArn, a]) => JSON.stringify(bucketPolicy(bucketArn, keyArn, a))),
       },
       { ...awsOpts, dependsOn: [publicAccess] },
     );
@@ -170,6 +196,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                 kmsKeyArn,
                 allowDelete: writer.allowDelete,
                 region: args.region,
+                readOnly: writer.readOnly,
               }),
             ),
           ),
@@ -199,6 +226,12 @@ export class BackupStorage extends pulumi.ComponentResource {
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
     this.kmsKeyArn = key.arn;
-    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
+    this.administratorArns = admins.apply((a) => a.arns);
+    this.registerOutputs({
+      bucketName: this.bucketName,
+      bucketArn: this.bucketArn,
+      kmsKeyArn: this.kmsKeyArn,
+      administratorArns: this.administratorArns,
+    });
   }
 }

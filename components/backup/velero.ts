@@ -22,6 +22,9 @@ export const VELERO_OBJECTS = {
   serviceAccount: "velero-server",
   storageLocation: "jaeger",
   schedule: "jaeger-badger",
+  /** A read-only location on another stack's backups, when a restore reads from there. */
+  restoreLocation: "jaeger-restore-source",
+  restore: "jaeger-badger-restore",
 } as const;
 
 /** CSI snapshots whose data Velero moves to S3, or a copy of the mounted volume (no snapshot class). */
@@ -86,6 +89,55 @@ export function buildStorageLocationSpec(input: StorageLocationInput) {
     objectStorage: { bucket: input.bucket, prefix: input.prefix },
     config: { region: input.region, kmsKeyId: input.kmsKeyArn },
     accessMode: "ReadWrite",
+  };
+}
+
+/**
+ * A location Velero only reads (accessMode ReadOnly: no backups, no deletion, no repository
+ * maintenance there); our IAM role may only get and list under it and decrypt through S3.
+ */
+export function buildReadOnlyLocationSpec(input: Omit<StorageLocationInput, "kmsKeyArn">) {
+  return {
+    provider: "aws",
+    objectStorage: { bucket: input.bucket, prefix: input.prefix },
+    config: { region: input.region },
+    accessMode: "ReadOnly",
+  };
+}
+
+export interface BadgerRestoreInput {
+  readonly backupName: string;
+  /** Where the backed-up claim lived, and where this stack's Jaeger runs. */
+  readonly sourceNamespace: string;
+  readonly targetNamespace: string;
+  /** The Badger claim's labels (the Schedule backs up what they select). */
+  readonly selector: Readonly<Record<string, string>>;
+}
+
+/**
+ * The Restore's spec: only the Badger claim (and its volume), renamed into this stack's
+ * namespace; Velero's data mover fills a new volume with the backup's data. An existing claim
+ * is never touched (existingResourcePolicy none).
+ */
+export function buildBadgerRestoreSpec(input: BadgerRestoreInput) {
+  return {
+    backupName: input.backupName,
+    includedNamespaces: [input.sourceNamespace],
+    ...(input.sourceNamespace !== input.targetNamespace && {
+      namespaceMapping: { [input.sourceNamespace]: input.targetNamespace },
+    }),
+    includedResources: ["persistentvolumeclaims", "persistentvolumes"],
+    labelSelector: { matchLabels: { ...input.selector } },
+    restorePVs: true,
+    existingResourcePolicy: "none",
+  };
+}
+
+/** Pulumi's Kubernetes provider waits (4.18+ pulumi.com/waitFor) until the restore completed. */
+export function restoreAwaitAnnotations(timeoutSeconds: number): Record<string, string> {
+  return {
+    "pulumi.com/waitFor": "jsonpath={.status.phase}=Completed",
+    "pulumi.com/timeoutSeconds": String(timeoutSeconds),
   };
 }
 
@@ -171,10 +223,22 @@ export interface VeleroBackupsArgs {
   values: pulumi.Input<ReturnType<typeof buildVeleroValues>>;
   location: pulumi.Input<StorageLocationInput>;
   schedule: BadgerScheduleInput;
+  /**
+   * Restore the Badger claim from a backup before Jaeger starts: from our own location, or from a
+   * read-only location on another stack's backups.
+   */
+  restore?: {
+    readonly spec: pulumi.Input<BadgerRestoreInput>;
+    readonly source?: Omit<StorageLocationInput, "kmsKeyArn">;
+    readonly timeoutSeconds: number;
+  };
   labels: Record<string, string>;
 }
 
 export class VeleroBackups extends pulumi.ComponentResource {
+  /** The Restore that creates the Badger claim (Jaeger waits for it), when restoring. */
+  public readonly restore?: pulumi.Resource;
+
   constructor(name: string, args: VeleroBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jaeger-spm:backup:VeleroBackups", name, {}, opts);
     const dependsOn: pulumi.Resource[] = [];
@@ -225,6 +289,41 @@ export class VeleroBackups extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [...dependsOn, location] },
     );
+    if (args.restore) {
+      const restore = args.restore;
+      const source =
+        restore.source &&
+        new k8s.apiextensions.CustomResource(
+          `${name}-restore-location`,
+          {
+            apiVersion: "velero.io/v1",
+            kind: "BackupStorageLocation",
+            metadata: { name: VELERO_OBJECTS.restoreLocation, namespace: args.namespace, labels: args.labels },
+            spec: buildReadOnlyLocationSpec(restore.source),
+          },
+          { parent: this, dependsOn },
+        );
+      this.restore = new k8s.apiextensions.CustomResource(
+        `${name}-restore`,
+        {
+          apiVersion: "velero.io/v1",
+          kind: "Restore",
+          metadata: {
+            name: VELERO_OBJECTS.restore,
+            namespace: args.namespace,
+            labels: args.labels,
+            annotations: restoreAwaitAnnotations(restore.timeoutSeconds),
+          },
+          spec: pulumi.output(restore.spec).apply(buildBadgerRestoreSpec),
+        },
+        {
+          parent: this,
+          dependsOn: [...dependsOn, location, ...(source ? [source] : [])],
+          // A restore happens once; its claim then belongs to the stack's Jaeger.
+          ignoreChanges: ["spec"],
+        },
+      );
+    }
     this.registerOutputs({});
   }
 }

@@ -47,6 +47,11 @@ export type JaegerStorageArgs =
       /** The size was derived from the load: applied at creation only (a claim cannot shrink). */
       volumeDerived: boolean;
       storageClass?: string;
+      /**
+       * The claim is created by this (a Velero Restore that fills it from a backup), not by this
+       * component: Jaeger waits for it, and Pulumi never manages (or deletes) that claim.
+       */
+      restoredBy?: pulumi.Resource;
     }
   | {
       kind: "search";
@@ -166,7 +171,9 @@ export class Jaeger extends pulumi.ComponentResource {
         : storage.roles[searchRole(role)].config;
 
     const dependsOn: pulumi.Input<pulumi.Resource>[] = [serviceAccount, sampling, ...(args.dependsOn ?? [])];
-    if (storage.kind === "badger") {
+    if (storage.kind === "badger" && storage.restoredBy) {
+      dependsOn.push(storage.restoredBy);
+    } else if (storage.kind === "badger") {
       dependsOn.push(
         new k8s.core.v1.PersistentVolumeClaim(
           `${name}-badger`,

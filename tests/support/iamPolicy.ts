@@ -1,0 +1,71 @@
+// Which statements of a resource or key policy match a request, for the condition operators our
+// policies use, following IAM's rules: `*` and `?` wildcards in actions, resources and *Like
+// values; a condition block matches when every operator and key in it matches; a negated
+// operator (StringNotEquals, ArnNotLike) matches when the request lacks the key. IAM reference:
+// docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+import type { PolicyDocument, PolicyStatement } from "../../components/backup/policies";
+
+export interface PolicyRequest {
+  readonly action: string;
+  readonly resource: string;
+  /** Request context: aws:PrincipalArn, kms:ViaService, s3 headers, … (absent keys are absent). */
+  readonly context: Readonly<Record<string, string>>;
+}
+
+const list = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+function wildcard(pattern: string, value: string, ignoreCase = false): boolean {
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    ignoreCase ? "i" : "",
+  );
+  return regex.test(value);
+}
+
+function operatorMatches(
+  operator: string,
+  key: string,
+  expected: string[],
+  context: PolicyRequest["context"],
+): boolean {
+  const actual = context[key];
+  switch (operator) {
+    case "StringEquals":
+      return actual !== undefined && expected.includes(actual);
+    case "StringNotEquals":
+      return actual === undefined || !expected.includes(actual);
+    case "StringLike":
+    case "ArnLike":
+      return actual !== undefined && expected.some((p) => wildcard(p, actual));
+    case "ArnNotLike":
+    case "StringNotLike":
+      return actual === undefined || !expected.some((p) => wildcard(p, actual));
+    case "Bool":
+      return actual !== undefined && expected.includes(actual);
+    case "Null":
+      return expected.includes(actual === undefined ? "true" : "false");
+    default:
+      throw new Error(`condition operator ${operator} is not evaluated here`);
+  }
+}
+
+/** Whether a statement applies to the request (its action, resource and every condition match). */
+export function statementMatches(statement: PolicyStatement, request: PolicyRequest): boolean {
+  if (!list(statement.Action).some((a) => wildcard(a, request.action, true))) return false;
+  if (statement.Resource !== undefined && !list(statement.Resource).some((r) => wildcard(r, request.resource)))
+    return false;
+  return Object.entries(statement.Condition ?? {}).every(([operator, keys]) =>
+    Object.entries(keys).every(([key, value]) => operatorMatches(operator, key, list(value), request.context)),
+  );
+}
+
+/** The Sids of the Deny statements (Principal "*") that refuse the request. */
+export function denyingStatements(policy: PolicyDocument, request: PolicyRequest): string[] {
+  return policy.Statement.filter((s) => s.Effect === "Deny" && s.Principal === "*" && statementMatches(s, request)).map(
+    (s) => s.Sid ?? "(no Sid)",
+  );
+}
