@@ -260,6 +260,22 @@ describe("stack config", () => {
       assert.ok(fine.ok && fine.warnings.every((w) => !w.includes("expectedSpansPerSecond")));
     });
 
+    it("warns that Badger backups without a snapshot class are file-by-file copies, not point-in-time", () => {
+      const prodBadger = set(stackConfig("prod"), "storage.backend", "badger");
+      const warnings = (raw: RawConfig) => {
+        const result = parseStackConfig(raw);
+        assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+        return result.warnings.filter((w) => w.startsWith("jaeger-spm:backup.volumeSnapshotClass"));
+      };
+      assert.equal(warnings(prodBadger).length, 1);
+      assert.match(
+        warnings(prodBadger)[0],
+        /file by file while Jaeger writes.*not a point-in-time copy.*set a CSI VolumeSnapshotClass/,
+      );
+      assert.deepEqual(warnings(set(prodBadger, "backup.volumeSnapshotClass", "ebs-csi")), []);
+      assert.deepEqual(warnings(stackConfig("prod")), [], "Elasticsearch: snapshots, not Velero");
+    });
+
     it("shows the warnings at preview (pulumi.log.warn from the program itself)", async () => {
       const ev = await evaluateStack("prod");
       assert.ok(

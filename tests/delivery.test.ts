@@ -405,3 +405,20 @@ describe("test tools installer (npm pretest, .ci/run)", () => {
     );
   });
 });
+
+describe("the project's shell scripts", () => {
+  it("pass shellcheck as POSIX sh (test tools, engine builds, the Badger live-copy measurement, CI)", () => {
+    const files = [
+      ...fs
+        .readdirSync(path.join(ROOT, "scripts"))
+        .filter((f) => f.endsWith(".sh"))
+        .map((f) => path.join(ROOT, "scripts", f)),
+    ];
+    assert.ok(files.length >= 3, files.join(", "));
+    const run = spawnSync("shellcheck", ["-s", "sh", ...files], { encoding: "utf8" });
+    if (run.error) assert.fail(`shellcheck is required (Debian package; .ci/run installs it): ${run.error.message}`);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const ci = spawnSync("shellcheck", ["-s", "bash", path.join(ROOT, ".ci/run")], { encoding: "utf8" });
+    assert.equal(ci.status, 0, ci.stdout + ci.stderr);
+  });
+});

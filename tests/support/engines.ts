@@ -12,18 +12,25 @@ const ROOT = path.resolve(__dirname, "../..");
 /** The version engines/go.mod pins for a Go module (the tools module scripts/engines.sh builds). */
 export function pinnedModuleVersion(module: string): string {
   const goMod = fs.readFileSync(path.join(ROOT, "engines/go.mod"), "utf8");
-  const match = goMod.match(new RegExp(`^\\s*${module.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (v\\S+)`, "m"));
+  const escaped = module.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const match = goMod.match(new RegExp(`^\\s*(?:require\\s+)?${escaped} (v\\S+)`, "m"));
   if (!match) throw new Error(`engines/go.mod pins no version of ${module}`);
   return match[1];
 }
 
-/** The binary scripts/engines.sh built for a tool of engines/go.mod. */
-export function engineBinary(module: string): string {
+/** A file scripts/engines.sh built into the cache (JAEGER_SPM_CACHE, else ~/.cache/jaeger-spm). */
+function built(name: string): string {
   const cache = process.env.JAEGER_SPM_CACHE ?? path.join(os.homedir(), ".cache/jaeger-spm");
-  const file = path.join(cache, "engines", `${path.basename(module)}-${pinnedModuleVersion(module)}`);
+  const file = path.join(cache, "engines", name);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run sh scripts/engines.sh (npm test runs it first)`);
   return file;
 }
+
+/** The binary scripts/engines.sh built for a tool of engines/go.mod. */
+export const engineBinary = (module: string) => built(`${path.basename(module)}-${pinnedModuleVersion(module)}`);
+
+/** A test command of the engines module (engines/<name>/main.go). */
+export const engineCommand = (name: string) => built(name);
 
 /** A TCP port nobody listens on now (the OS picks it). */
 export async function freePort(): Promise<number> {
@@ -38,6 +45,8 @@ export interface Engine {
   readonly name: string;
   /** The last lines it printed (stdout and stderr). */
   logTail(lines?: number): string;
+  /** Sends a signal and waits until the process is gone. */
+  kill(signal: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,11 +89,17 @@ export function startEngine(
     running.delete(child);
     keep(Buffer.from(`\n[${name} exited: ${signal ?? code}]\n`));
   });
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
   return {
     name,
     logTail: (lines = 30) => `--- ${name} (last ${lines} lines) ---\n${output.split("\n").slice(-lines).join("\n")}`,
+    async kill(signal) {
+      if (gone()) return;
+      child.kill(signal);
+      await exited;
+    },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (gone()) return;
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
       await exited;
