@@ -437,8 +437,6 @@ if (security.networkPolicies) {
                 name: "index-cleaner",
                 pods: { ...maintenanceSelector("storage"), "app.kubernetes.io/component": "index-cleaner" },
                 storage: true,
-                aws: false,
-                kubernetesApi: false,
               },
             ]
           : []),
@@ -449,16 +447,12 @@ if (security.networkPolicies) {
                 name: "es-snapshots",
                 pods: maintenanceSelector("snapshots"),
                 storage: true,
-                aws: false,
-                kubernetesApi: false,
               },
               // The exporter behind the snapshot alerts: reads Elasticsearch, scraped by Prometheus.
               {
                 name: "es-snapshot-monitor",
                 pods: maintenanceSelector("snapshot-monitor"),
                 storage: true,
-                aws: false,
-                kubernetesApi: false,
                 scrapedPort: SNAPSHOT_EXPORTER.port.port,
               },
             ]

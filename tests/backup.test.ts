@@ -13,7 +13,7 @@ import {
   evaluateStack,
   stackConfig,
 } from "../scripts/evaluate";
-import { denyingStatements } from "./support/iamPolicy";
+import { denyingStatements, identityAllows, policyGrammarErrors } from "./support/iamPolicy";
 import { at, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
 import { validateVeleroObject } from "./support/veleroCrds";
 
@@ -115,38 +115,67 @@ describe("backups to S3", () => {
       assert.ok(touching.some((r) => r.abortIncompleteMultipartUpload?.daysAfterInitiation === 7));
     });
 
+    it("keeps one enabled lifecycle rule per writer, scoped to its prefix, each under its own id", () => {
+      const rules = one(prod, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs
+        .rules as LifecycleRule[];
+      const ids = rules.map((r) => r.id);
+      assert.ok(
+        ids.every((id) => /^[a-z0-9-]+$/.test(id)),
+        ids.join(", "),
+      );
+      assert.deepEqual(ids, [...new Set(ids)]);
+      assert.ok(rules.every((r) => r.status === "Enabled"));
+      const versions = rules.filter((r) => r.noncurrentVersionExpiration);
+      assert.deepEqual(
+        versions.map((r) => r.filter),
+        [{ prefix: "jaeger/prod/elasticsearch/" }],
+      );
+      const uploads = rules.filter((r) => r.abortIncompleteMultipartUpload);
+      assert.deepEqual(
+        uploads.map((r) => r.filter),
+        [{}],
+        "stale uploads are aborted everywhere",
+      );
+    });
+
     it("refuses uploads that ask for SSE-S3 or another KMS key; default-encrypted uploads pass", () => {
       const policy = JSON.parse(String(one(prod, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy)) as PolicyDocument;
       const key = "arn:aws:kms:eu-west-1:123456789012:key/backup-key";
-      // Evaluate the Deny statements on PutObject the way IAM does for these condition operators.
+      // Evaluated with IAM's semantics: a negated operator matches a request that lacks the key.
       const denied = (headers: Record<string, string>) =>
-        policy.Statement.filter((s) => s.Effect === "Deny" && list(s.Action).some((a) => a === "s3:PutObject")).some(
-          (s) =>
-            Object.entries(s.Condition ?? {}).every(([op, conditions]) =>
-              Object.entries(conditions).every(([k, v]) =>
-                op === "StringNotEquals"
-                  ? k in headers && headers[k] !== v
-                  : op === "Null"
-                    ? (v === "true") === !(k in headers)
-                    : false,
-              ),
-            ),
-        );
-      assert.equal(denied({ "s3:x-amz-server-side-encryption": "AES256" }), true, "SSE-S3");
-      assert.equal(
+        denyingStatements(policy, {
+          action: "s3:PutObject",
+          resource: "arn:aws:s3:::jaeger-backups-prod-0a1b2c3d/jaeger/prod/elasticsearch/index-0",
+          context: {
+            "aws:PrincipalArn": "arn:aws:iam::123456789012:role/backup-elasticsearch-role",
+            "aws:SecureTransport": "true",
+            ...headers,
+          },
+        });
+      assert.deepEqual(denied({ "s3:x-amz-server-side-encryption": "AES256" }), ["DenyOtherEncryption"], "SSE-S3");
+      assert.deepEqual(
         denied({
           "s3:x-amz-server-side-encryption": "aws:kms",
           "s3:x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:eu-west-1:999999999999:key/other",
         }),
-        true,
+        ["DenyOtherKmsKeys"],
         "another key",
       );
-      assert.equal(
+      assert.deepEqual(
         denied({ "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": key }),
-        false,
-        "our key (the Badger backup script)",
+        [],
+        "our key",
       );
-      assert.equal(denied({}), false, "no header: the bucket default, SSE-KMS with our key (Elasticsearch)");
+      assert.deepEqual(denied({}), [], "no header: the bucket default, SSE-KMS with our key (Elasticsearch)");
+      assert.deepEqual(
+        denyingStatements(policy, {
+          action: "s3:GetObject",
+          resource: "arn:aws:s3:::jaeger-backups-prod-0a1b2c3d/x",
+          context: { "aws:SecureTransport": "false" },
+        }),
+        ["DenyInsecureTransport"],
+        "plain HTTP",
+      );
     });
 
     it("protects the bucket and its key from deletion in prod", () => {
@@ -241,6 +270,21 @@ describe("backups to S3", () => {
       const policy = JSON.parse(String(one(ev, "aws:iam/rolePolicy:RolePolicy").inputs.policy)) as PolicyDocument;
       // Velero deletes expired backups and its repository maintenance unused data, under its prefix only.
       assertLeastPrivilege(policy, "arn:aws:s3:::jaeger-backups-prod-0a1b2c3d/jaeger/prod/velero/*", true);
+      // …and may do its job there: write, read and delete backups, list its prefix, use the key through S3.
+      const bucket = "arn:aws:s3:::jaeger-backups-prod-0a1b2c3d";
+      const inPrefix = `${bucket}/jaeger/prod/velero/backups/jaeger-badger-1/velero-backup.json`;
+      const can = (action: string, resource: string, context: Record<string, string> = {}) =>
+        identityAllows(policy, { action, resource, context });
+      for (const action of ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]) {
+        assert.ok(can(action, inPrefix), action);
+        assert.ok(!can(action, `${bucket}/jaeger/other-stack/velero/x`), `${action} outside the prefix`);
+      }
+      assert.ok(can("s3:ListBucket", bucket, { "s3:prefix": "jaeger/prod/velero/backups/" }));
+      assert.ok(!can("s3:ListBucket", bucket, { "s3:prefix": "jaeger/other-stack/" }), "listing another prefix");
+      assert.ok(!can("s3:ListBucket", bucket), "listing the whole bucket");
+      const key = "arn:aws:kms:eu-west-1:123456789012:key/backup-key";
+      assert.ok(can("kms:GenerateDataKey", key, { "kms:ViaService": "s3.eu-west-1.amazonaws.com" }));
+      assert.ok(!can("kms:Decrypt", key), "the key directly");
       const trust = JSON.parse(String(one(ev, "aws:iam/role:Role").inputs.assumeRolePolicy)) as PolicyDocument;
       assert.equal(
         (trust.Statement[0].Condition?.StringEquals ?? {})[`${ISSUER}:sub`],
@@ -474,6 +518,18 @@ describe("backups to S3", () => {
       }
     });
 
+    it("writes every policy document in IAM's grammar, with distinct Sids", () => {
+      const documents = [
+        ["bucket policy", one(prod, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy],
+        ["key policy", one(prod, "aws:kms/key:Key").inputs.policy],
+        ...ofType(prod, "aws:iam/rolePolicy:RolePolicy").map((r) => [r.name, r.inputs.policy]),
+        ...ofType(prod, "aws:iam/role:Role").map((r) => [`${r.name} trust`, r.inputs.assumeRolePolicy]),
+      ] as [string, unknown][];
+      for (const [what, json] of documents) {
+        assert.deepEqual(policyGrammarErrors(JSON.parse(String(json))), [], what);
+      }
+    });
+
     it("names only actions and condition keys AWS defines (Service Authorization Reference data)", async () => {
       const documents = [
         policyOf(prod, "aws:s3/bucketPolicy:BucketPolicy"),
@@ -574,6 +630,19 @@ describe("backups to S3", () => {
       assert.deepEqual(onSource.find((s) => s.Action === "kms:Decrypt")?.Condition, {
         StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" },
       });
+      assert.deepEqual(policyGrammarErrors(policy), []);
+      const source = "arn:aws:s3:::jaeger-backups-old-0f0f0f0f";
+      const can = (action: string, resource: string, context: Record<string, string> = {}) =>
+        identityAllows(policy, { action, resource, context });
+      assert.ok(can("s3:GetObject", `${source}/jaeger/old/velero/backups/b/velero-backup.json`));
+      assert.ok(can("s3:ListBucket", source, { "s3:prefix": "jaeger/old/velero/backups/" }));
+      assert.ok(!can("s3:ListBucket", source, { "s3:prefix": "jaeger/other/" }), "only the source prefix");
+      assert.ok(!can("s3:GetObject", `${source}/jaeger/other/x`), "only the source prefix");
+      for (const action of ["s3:PutObject", "s3:DeleteObject"]) {
+        assert.ok(!can(action, `${source}/jaeger/old/velero/x`), `${action} on the source`);
+      }
+      assert.ok(can("kms:Decrypt", SOURCE_KEY, { "kms:ViaService": "s3.eu-west-1.amazonaws.com" }));
+      assert.ok(!can("kms:Decrypt", SOURCE_KEY), "the source key directly");
     });
 
     it("restoring this stack's own backup reads its own location (no second location)", async () => {

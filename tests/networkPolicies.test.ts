@@ -49,10 +49,13 @@ function peerMatches(peer: NetworkPolicyPeer, policyNamespace: string, e: Endpoi
   return e.namespace === policyNamespace && selectorMatches(peer.podSelector, e.labels);
 }
 
+// A port entry without a port matches every port of its protocol (NetworkPolicyPort).
 const portMatches = (ports: NetworkPolicyPort[] | undefined, flow: Flow) =>
   !ports ||
   ports.length === 0 ||
-  ports.some((p) => p.port === flow.port && (p.protocol ?? "TCP") === (flow.protocol ?? "TCP"));
+  ports.some(
+    (p) => (p.port === undefined || p.port === flow.port) && (p.protocol ?? "TCP") === (flow.protocol ?? "TCP"),
+  );
 
 function allowedBy(policies: NetworkPolicy[], direction: "Ingress" | "Egress", flow: Flow): boolean {
   const self = direction === "Ingress" ? flow.to : flow.from;
@@ -102,6 +105,10 @@ const RANDOM_POD = { namespace: "default", labels: { app: "curious" } };
 const PROMETHEUS = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" } };
 const DNS = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
 const INTERNET = { ip: "203.0.113.10" };
+/** Pods that share a namespace with a trusted peer but not its labels. */
+const OTHER_OTEL_POD = { namespace: "opentelemetry", labels: { app: "batch-job" } };
+const OTHER_KUBE_SYSTEM_POD = { namespace: "kube-system", labels: { "k8s-app": "metrics-server" } };
+const OTHER_POD_HERE = { namespace: NS, labels: { app: "debug-shell" } };
 
 describe("network policies", () => {
   describe("prod (Elasticsearch in the cluster, backups)", () => {
@@ -272,6 +279,82 @@ describe("network policies", () => {
         false,
       ],
       [
+        "another pod in the collectors' namespace -> collector OTLP gRPC",
+        () => ({ from: OTHER_OTEL_POD, to: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, port: 4317 }),
+        false,
+      ],
+      [
+        "collector -> DNS over TCP",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, to: DNS, port: 53 }),
+        true,
+      ],
+      [
+        "collector -> another kube-system pod :53",
+        () => ({
+          from: { namespace: NS, labels: podLabels(ev, "jaeger-collector") },
+          to: OTHER_KUBE_SYSTEM_POD,
+          port: 53,
+        }),
+        false,
+      ],
+      [
+        "collector -> the DNS pods on another port",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, to: DNS, port: 8080 }),
+        false,
+      ],
+      [
+        "query -> the internet :9090 (only the in-cluster Prometheus)",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-query") }, to: INTERNET, port: 9090 }),
+        false,
+      ],
+      [
+        "collector -> the internet :9200 (only the in-cluster Elasticsearch)",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, to: INTERNET, port: 9200 }),
+        false,
+      ],
+      [
+        "index cleaner -> the internet :9200",
+        () => ({
+          from: { namespace: NS, labels: cronLabels(ev, "jaeger-es-index-cleaner") },
+          to: INTERNET,
+          port: 9200,
+        }),
+        false,
+      ],
+      [
+        "a non-Jaeger pod in Jaeger's namespace -> Elasticsearch :9200",
+        () => ({ from: OTHER_POD_HERE, to: es, port: 9200 }),
+        false,
+      ],
+      [
+        "sign-in -> the internet :16686 (only the query pods)",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-oauth2-proxy") }, to: INTERNET, port: 16686 }),
+        false,
+      ],
+      [
+        "a pod in the cluster -> sign-in on another port",
+        () => ({ from: RANDOM_POD, to: { namespace: NS, labels: podLabels(ev, "jaeger-oauth2-proxy") }, port: 8080 }),
+        false,
+      ],
+      [
+        "Prometheus -> snapshot exporter on another port",
+        () => ({
+          from: PROMETHEUS,
+          to: { namespace: NS, labels: podLabels(ev, "jaeger-es-snapshot-exporter") },
+          port: 8080,
+        }),
+        false,
+      ],
+      [
+        "Prometheus -> index cleaner (it serves no metrics)",
+        () => ({
+          from: PROMETHEUS,
+          to: { namespace: NS, labels: cronLabels(ev, "jaeger-es-index-cleaner") },
+          port: 8080,
+        }),
+        false,
+      ],
+      [
         "index cleaner -> the internet :443",
         () => ({ from: { namespace: NS, labels: cronLabels(ev, "jaeger-es-index-cleaner") }, to: INTERNET, port: 443 }),
         false,
@@ -296,6 +379,15 @@ describe("network policies", () => {
     for (const [what, flow, expected] of flows) {
       it(`${expected ? "allows" : "refuses"} ${what}`, () => assert.equal(allowed(policies, flow()), expected));
     }
+
+    it("names every policy once (a repeated name would replace the other policy)", () => {
+      const names = policies.map((p) => p.metadata?.name ?? "");
+      assert.ok(
+        names.every((n) => /^jaeger-[a-z0-9-]+$/.test(n)),
+        names.join(", "),
+      );
+      assert.deepEqual(names, [...new Set(names)]);
+    });
 
     it("selects no pod by app.kubernetes.io/version, which an upgrade changes", () => {
       const selectors = JSON.stringify(policies.map((p) => [p.spec?.podSelector, p.spec?.ingress, p.spec?.egress]));

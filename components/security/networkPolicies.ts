@@ -44,9 +44,8 @@ export interface NetworkPolicyInput {
   readonly jobs: readonly {
     readonly name: string;
     readonly pods: Labels;
+    /** Whether it calls the trace storage (the only destination a maintenance pod may reach). */
     readonly storage: boolean;
-    readonly aws: boolean;
-    readonly kubernetesApi: boolean;
     /** A metrics port Prometheus scrapes (a long-running exporter). */
     readonly scrapedPort?: number;
   }[];
@@ -170,11 +169,6 @@ export function buildNetworkPolicies(input: NetworkPolicyInput): NamedPolicy[] {
         policyTypes: ["Egress"],
         egress: [
           ...(job.storage && input.storage ? [{ to: [peerSpec(input.storage)], ports: tcp(input.storage.ports) }] : []),
-          // S3 and STS have no stable addresses: HTTPS anywhere. The Kubernetes API's address
-          // depends on the cluster (443 behind the service VIP, 6443 on the endpoints).
-          ...(job.aws || job.kubernetesApi
-            ? [{ to: [{ ipBlock: { cidr: ANYWHERE } }], ports: tcp(job.kubernetesApi ? [443, 6443] : [443]) }]
-            : []),
         ],
       },
     });

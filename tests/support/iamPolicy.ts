@@ -3,6 +3,7 @@
 // values; a condition block matches when every operator and key in it matches; a negated
 // operator (StringNotEquals, ArnNotLike) matches when the request lacks the key. IAM reference:
 // docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+import Ajv from "ajv";
 import type { PolicyDocument, PolicyStatement } from "../../components/backup/policies";
 
 export interface PolicyRequest {
@@ -68,4 +69,79 @@ export function denyingStatements(policy: PolicyDocument, request: PolicyRequest
   return policy.Statement.filter((s) => s.Effect === "Deny" && s.Principal === "*" && statementMatches(s, request)).map(
     (s) => s.Sid ?? "(no Sid)",
   );
+}
+
+const stringOrList = (pattern: string) => ({
+  anyOf: [
+    { type: "string", pattern },
+    { type: "array", minItems: 1, items: { type: "string", pattern } },
+  ],
+});
+
+/**
+ * IAM's policy grammar (docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html),
+ * as far as our documents use it: the 2012-10-17 version (needed for policy variables and the
+ * condition operators we use), Allow or Deny, alphanumeric Sids, service:action names, ARNs or "*".
+ */
+const POLICY_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["Version", "Statement"],
+  properties: {
+    Version: { const: "2012-10-17" },
+    Statement: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["Effect", "Action"],
+        properties: {
+          Sid: { type: "string", pattern: "^[A-Za-z0-9]+$" },
+          Effect: { enum: ["Allow", "Deny"] },
+          Principal: {
+            anyOf: [
+              { const: "*" },
+              {
+                type: "object",
+                minProperties: 1,
+                additionalProperties: false,
+                properties: {
+                  AWS: stringOrList("^arn:aws[a-z-]*:iam::\\d{12}:"),
+                  Federated: stringOrList("^arn:aws[a-z-]*:iam::\\d{12}:oidc-provider/."),
+                },
+              },
+            ],
+          },
+          Action: stringOrList("^[a-z0-9-]+:[A-Za-z0-9*]+$"),
+          Resource: stringOrList("^(\\*|arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\\d{12})?:.+)$"),
+          Condition: {
+            type: "object",
+            minProperties: 1,
+            additionalProperties: {
+              type: "object",
+              minProperties: 1,
+              additionalProperties: stringOrList("^.+$"),
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+const validate = new Ajv({ allErrors: true }).compile(POLICY_SCHEMA);
+
+/** What is wrong with a policy document under IAM's grammar, and any repeated Sid. */
+export function policyGrammarErrors(doc: unknown): string[] {
+  const errors = validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ""}`);
+  const sids = ((doc as PolicyDocument).Statement ?? []).map((s) => s.Sid).filter((s): s is string => !!s);
+  const repeated = sids.filter((s, i) => sids.indexOf(s) !== i);
+  return [...errors, ...repeated.map((s) => `Sid ${s} repeated`)];
+}
+
+/** Whether an identity policy allows the request: an Allow statement matches and no Deny does. */
+export function identityAllows(policy: PolicyDocument, request: PolicyRequest): boolean {
+  const matching = policy.Statement.filter((s) => statementMatches(s, request));
+  return matching.some((s) => s.Effect === "Allow") && !matching.some((s) => s.Effect === "Deny");
 }
