@@ -436,7 +436,6 @@ if (security.networkPolicies) {
               {
                 name: "index-cleaner",
                 pods: { ...maintenanceSelector("storage"), "app.kubernetes.io/component": "index-cleaner" },
-                storage: true,
               },
             ]
           : []),
@@ -446,13 +445,11 @@ if (security.networkPolicies) {
               {
                 name: "es-snapshots",
                 pods: maintenanceSelector("snapshots"),
-                storage: true,
               },
               // The exporter behind the snapshot alerts: reads Elasticsearch, scraped by Prometheus.
               {
                 name: "es-snapshot-monitor",
                 pods: maintenanceSelector("snapshot-monitor"),
-                storage: true,
                 scrapedPort: SNAPSHOT_EXPORTER.port.port,
               },
             ]

@@ -6,6 +6,7 @@ import * as assert from "node:assert/strict";
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "kubernetes-types/networking/v1";
 import type { LabelSelector } from "kubernetes-types/meta/v1";
 import { Evaluation, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { destinationOf } from "../components/security/networkPolicies";
 import { at, objectsOfKind, resourceFor } from "./support/objects";
 
 interface Endpoint {
@@ -322,6 +323,29 @@ describe("network policies", () => {
         false,
       ],
       [
+        "collector -> Elasticsearch on another port",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-collector") }, to: es, port: 9201 }),
+        false,
+      ],
+      [
+        "a non-Elasticsearch pod in Jaeger's namespace -> Elasticsearch :9300 (transport)",
+        () => ({ from: OTHER_POD_HERE, to: es, port: 9300 }),
+        false,
+      ],
+      ["Elasticsearch -> Elasticsearch on another port", () => ({ from: es, to: es, port: 9400 }), false],
+      ["Elasticsearch -> the internet :9300", () => ({ from: es, to: INTERNET, port: 9300 }), false],
+      ["Elasticsearch -> the internet :80", () => ({ from: es, to: INTERNET, port: 80 }), false],
+      [
+        "Elasticsearch -> a pod in Jaeger's namespace :9300",
+        () => ({ from: es, to: OTHER_POD_HERE, port: 9300 }),
+        false,
+      ],
+      [
+        "sign-in -> the internet :80 (the identity provider over HTTPS only)",
+        () => ({ from: { namespace: NS, labels: podLabels(ev, "jaeger-oauth2-proxy") }, to: INTERNET, port: 80 }),
+        false,
+      ],
+      [
         "a non-Jaeger pod in Jaeger's namespace -> Elasticsearch :9200",
         () => ({ from: OTHER_POD_HERE, to: es, port: 9200 }),
         false,
@@ -379,6 +403,13 @@ describe("network policies", () => {
     for (const [what, flow, expected] of flows) {
       it(`${expected ? "allows" : "refuses"} ${what}`, () => assert.equal(allowed(policies, flow()), expected));
     }
+
+    it("every policy selects pods and states its types (a policy without them isolates nothing or everything)", async () => {
+      for (const policy of [...policies, ...policiesOf(await evaluateStack("dev"))]) {
+        assert.equal(typeof policy.spec?.podSelector, "object", policy.metadata?.name);
+        assert.ok((policy.spec?.policyTypes ?? []).length > 0, policy.metadata?.name);
+      }
+    });
 
     it("names every policy once (a repeated name would replace the other policy)", () => {
       const names = policies.map((p) => p.metadata?.name ?? "");
@@ -439,5 +470,23 @@ describe("network policies", () => {
     const collector = { namespace: NS, labels: podLabels(ev, "jaeger-collector") };
     assert.equal(allowed(policies, { from: collector, to: INTERNET, port: 9243 }), true);
     assert.equal(allowed(policies, { from: collector, to: INTERNET, port: 9200 }), false);
+  });
+});
+
+describe("destinations from URLs", () => {
+  it("an in-cluster Service URL becomes its namespace and port; anything else, anywhere on its port", () => {
+    assert.deepEqual(destinationOf("http://prometheus-operated.monitoring.svc:9090"), {
+      namespace: "monitoring",
+      ports: [9090],
+    });
+    assert.deepEqual(destinationOf("http://prometheus.monitoring.svc.cluster.local"), {
+      namespace: "monitoring",
+      ports: [80],
+    });
+    assert.deepEqual(destinationOf("https://login.example.com/realms/platform"), { cidr: "0.0.0.0/0", ports: [443] });
+    assert.deepEqual(destinationOf("http://metrics.example.com"), { cidr: "0.0.0.0/0", ports: [80] });
+    // Only a Service's own DNS name is in the cluster: not a longer name, not an outside host that contains .svc.
+    assert.deepEqual(destinationOf("http://a.b.monitoring.svc:9090"), { cidr: "0.0.0.0/0", ports: [9090] });
+    assert.deepEqual(destinationOf("https://grafana.monitoring.svc.example.com"), { cidr: "0.0.0.0/0", ports: [443] });
   });
 });

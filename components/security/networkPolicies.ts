@@ -40,12 +40,13 @@ export interface NetworkPolicyInput {
    * `queryFrom` sources reach its port instead; it calls the identity provider.
    */
   readonly signIn?: { readonly pods: Labels; readonly port: number; readonly identityProvider: Destination };
-  /** Maintenance pods (index cleaner, snapshot setup, snapshot exporter) and what they call. */
+  /**
+   * Maintenance pods (index cleaner, snapshot setup, snapshot exporter): each may call the trace
+   * storage and nothing else (Elasticsearch itself writes snapshots to S3).
+   */
   readonly jobs: readonly {
     readonly name: string;
     readonly pods: Labels;
-    /** Whether it calls the trace storage (the only destination a maintenance pod may reach). */
-    readonly storage: boolean;
     /** A metrics port Prometheus scrapes (a long-running exporter). */
     readonly scrapedPort?: number;
   }[];
@@ -167,9 +168,7 @@ export function buildNetworkPolicies(input: NetworkPolicyInput): NamedPolicy[] {
       spec: {
         podSelector: select(job.pods),
         policyTypes: ["Egress"],
-        egress: [
-          ...(job.storage && input.storage ? [{ to: [peerSpec(input.storage)], ports: tcp(input.storage.ports) }] : []),
-        ],
+        egress: [...(input.storage ? [{ to: [peerSpec(input.storage)], ports: tcp(input.storage.ports) }] : [])],
       },
     });
   }
@@ -178,7 +177,7 @@ export function buildNetworkPolicies(input: NetworkPolicyInput): NamedPolicy[] {
     const es = input.elasticsearch;
     const clients: PeerSpec[] = [
       samePods(input.allJaegerPods),
-      ...input.jobs.filter((j) => j.storage).map((j) => samePods(j.pods)),
+      ...input.jobs.map((j) => samePods(j.pods)),
       peerSpec({ namespace: es.operatorNamespace }),
     ];
     policies.push({
