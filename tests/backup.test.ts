@@ -618,6 +618,13 @@ describe("backups to S3", () => {
         prefix: "jaeger/old/velero",
       });
       assert.deepEqual(validateVeleroObject(location.inputs as { kind: string; spec: unknown }), []);
+      // The restore starts only once Velero has synced that location's backups into the cluster.
+      const annotations = (location.inputs.metadata as { annotations: Record<string, string> }).annotations;
+      assert.equal(annotations["pulumi.com/waitFor"], "jsonpath={.status.lastSyncedTime}");
+      const [restore] = velero("Restore");
+      assert.ok(
+        restore.options.dependsOn.some((d) => d.endsWith("BackupStorageLocation::badger-backups-restore-location")),
+      );
       const policy = JSON.parse(String(one(ev, "aws:iam/rolePolicy:RolePolicy").inputs.policy)) as PolicyDocument;
       const onSource = policy.Statement.filter((s) =>
         list(s.Resource).some((r) => r.includes("jaeger-backups-old-0f0f0f0f") || r === SOURCE_KEY),
@@ -654,7 +661,12 @@ describe("backups to S3", () => {
       assert.deepEqual(
         locations.map((l) => (l.inputs.metadata as { name: string }).name),
         ["jaeger"],
+      ); // …after Velero has synced it (the restore fails validation if its backup is not in the cluster yet).
+      assert.equal(
+        (locations[0].inputs.metadata as { annotations?: Record<string, string> }).annotations?.["pulumi.com/waitFor"],
+        "jsonpath={.status.lastSyncedTime}",
       );
+
       const restore = own.resources.find((r) => r.type === "kubernetes:velero.io/v1:Restore");
       assert.equal((restore?.inputs.spec as { namespaceMapping?: unknown }).namespaceMapping, undefined);
     });

@@ -133,6 +133,17 @@ export function buildBadgerRestoreSpec(input: BadgerRestoreInput) {
   };
 }
 
+/**
+ * A restore finds its backup only once Velero has synced the location's backups into the cluster
+ * (v1.18.1 pkg/controller/restore_controller.go fetchBackupInfoInternal; otherwise the restore
+ * fails validation at once); the sync ends by setting status.lastSyncedTime
+ * (backup_sync_controller.go). Pulumi waits for that on the location the restore reads.
+ */
+export const LOCATION_SYNCED_ANNOTATIONS: Readonly<Record<string, string>> = {
+  "pulumi.com/waitFor": "jsonpath={.status.lastSyncedTime}",
+  "pulumi.com/timeoutSeconds": "600",
+};
+
 /** Pulumi's Kubernetes provider waits (4.18+ pulumi.com/waitFor) until the restore completed. */
 export function restoreAwaitAnnotations(timeoutSeconds: number): Record<string, string> {
   return {
@@ -274,7 +285,13 @@ export class VeleroBackups extends pulumi.ComponentResource {
       {
         apiVersion: "velero.io/v1",
         kind: "BackupStorageLocation",
-        metadata: { name: VELERO_OBJECTS.storageLocation, namespace: args.namespace, labels: args.labels },
+        metadata: {
+          name: VELERO_OBJECTS.storageLocation,
+          namespace: args.namespace,
+          labels: args.labels,
+          // A restore of this stack's own backup waits for their sync.
+          ...(args.restore && !args.restore.source && { annotations: { ...LOCATION_SYNCED_ANNOTATIONS } }),
+        },
         spec: pulumi.output(args.location).apply(buildStorageLocationSpec),
       },
       { parent: this, dependsOn },
@@ -298,7 +315,12 @@ export class VeleroBackups extends pulumi.ComponentResource {
           {
             apiVersion: "velero.io/v1",
             kind: "BackupStorageLocation",
-            metadata: { name: VELERO_OBJECTS.restoreLocation, namespace: args.namespace, labels: args.labels },
+            metadata: {
+              name: VELERO_OBJECTS.restoreLocation,
+              namespace: args.namespace,
+              labels: args.labels,
+              annotations: { ...LOCATION_SYNCED_ANNOTATIONS },
+            },
             spec: buildReadOnlyLocationSpec(restore.source),
           },
           { parent: this, dependsOn },
