@@ -29,7 +29,6 @@ export interface SnapshotExporterInput {
   readonly esUrl: string;
   readonly credentials: SearchCredentials;
   readonly ca?: SecretKeyRef;
-  readonly labels: Readonly<Record<string, string>>;
 }
 
 const EXPORTER_SECRETS = "/etc/es-secrets";
@@ -183,7 +182,6 @@ export class ElasticsearchSnapshots extends pulumi.ComponentResource {
               esUrl: c.serverUrls[0],
               credentials: c.credentials.snapshotMonitor,
               ca: c.ca,
-              labels: ex.labels,
             }),
           },
         },
