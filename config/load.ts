@@ -470,8 +470,8 @@ function bearerTokenChecks(storage: Shape["storage"], sec: Shape["security"]): s
 /**
  * Badger backups without a snapshot class are file-system backups: Velero's node agent copies
  * the files one by one while Jaeger writes, which is not a point-in-time copy. Measured with
- * scripts/badger-live-copy.sh (Badger v4.9.2, Jaeger's options): of 41 live copies, 3 lacked up
- * to about 30,000 writes acknowledged before the copy began and 1 did not open; copies of the
+ * scripts/badger-live-copy.sh (Badger v4.9.2, Jaeger's options): of 41 live copies, 3 lacked
+ * writes acknowledged before the copy began (28,884 in one) and 1 did not open; copies of the
  * directories after a crash held every acknowledged write (tests/badgerCrashCopy.test.ts).
  */
 function backupConsistency(shape: Shape): string[] {
