@@ -13,7 +13,7 @@ import {
   evaluateStack,
   stackConfig,
 } from "../scripts/evaluate";
-import { denyingStatements, identityAllows, policyGrammarErrors } from "./support/iamPolicy";
+import { denyingStatements, identityAllows, list, policyGrammarErrors } from "./support/iamPolicy";
 import { at, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
 import { validateVeleroObject } from "./support/veleroCrds";
 
@@ -35,8 +35,6 @@ function one(ev: Evaluation, type: string): CapturedResource {
   assert.equal(found.length, 1, `one ${type}`);
   return found[0];
 }
-const list = <T>(value: T | T[] | undefined): T[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** Least privilege: no wildcard action or resource, no deletion unless allowed under the prefix only. */
 function assertLeastPrivilege(doc: PolicyDocument, prefixArn: string, allowDelete: boolean) {

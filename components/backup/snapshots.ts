@@ -6,7 +6,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SearchConnection, SearchCredentials, SecretKeyRef } from "../elasticsearch/connection";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../podSecurity";
-import { ScrapeMode, usesAnnotations, usesServiceMonitor } from "../monitoring/scrape";
+import { METRICS_PATH } from "../jaeger/ports";
+import {
+  ScrapeMode,
+  buildServiceMonitorSpec,
+  scrapeAnnotations,
+  usesAnnotations,
+  usesServiceMonitor,
+} from "../monitoring/scrape";
 import { SnapshotJobInput, buildSnapshotSetupJob, loadScripts } from "./jobs";
 
 /**
@@ -19,7 +26,8 @@ import { SnapshotJobInput, buildSnapshotSetupJob, loadScripts } from "./jobs";
 export const SNAPSHOT_EXPORTER = {
   name: "jaeger-es-snapshot-exporter",
   port: { name: "metrics", port: 9114 },
-  path: "/metrics",
+  /** Where it serves its metrics: the path the shared scrape annotations and ServiceMonitors name. */
+  path: METRICS_PATH,
   /** The exporter's version; the default image and the tests' build use it. */
   version: "v1.10.0",
 } as const;
@@ -191,16 +199,7 @@ export class ElasticsearchSnapshots extends pulumi.ComponentResource {
     new k8s.core.v1.Service(
       `${name}-exporter`,
       {
-        metadata: exporterMeta(
-          usesAnnotations(ex.scrape)
-            ? {
-                "prometheus.io/scrape": "true",
-                "prometheus.io/port": String(SNAPSHOT_EXPORTER.port.port),
-                "prometheus.io/path": SNAPSHOT_EXPORTER.path,
-                "prometheus.io/scheme": "http",
-              }
-            : undefined,
-        ),
+        metadata: exporterMeta(usesAnnotations(ex.scrape) ? scrapeAnnotations(SNAPSHOT_EXPORTER.port) : undefined),
         spec: {
           selector: { ...ex.labels },
           ports: [{ ...SNAPSHOT_EXPORTER.port, targetPort: SNAPSHOT_EXPORTER.port.name, protocol: "TCP" }],
@@ -215,17 +214,14 @@ export class ElasticsearchSnapshots extends pulumi.ComponentResource {
           apiVersion: "monitoring.coreos.com/v1",
           kind: "ServiceMonitor",
           metadata: { ...exporterMeta(), labels: { ...ex.labels, ...ex.selectorLabels } },
-          spec: {
-            selector: { matchLabels: { ...ex.labels } },
-            endpoints: [
-              {
-                port: SNAPSHOT_EXPORTER.port.name,
-                path: SNAPSHOT_EXPORTER.path,
-                scheme: "http",
-                interval: ex.scrapeInterval,
-              },
-            ],
-          },
+          spec: pulumi.output(args.namespace).apply((namespace) =>
+            buildServiceMonitorSpec({
+              serviceSelector: ex.labels,
+              namespace,
+              ports: [SNAPSHOT_EXPORTER.port],
+              interval: ex.scrapeInterval,
+            }),
+          ),
         },
         { parent: this },
       );

@@ -12,8 +12,8 @@ export type ScrapeMode = "serviceMonitor" | "annotations" | "both";
 export const usesAnnotations = (mode: ScrapeMode) => mode !== "serviceMonitor";
 export const usesServiceMonitor = (mode: ScrapeMode) => mode !== "annotations";
 
-/** Annotations for a Service that exposes exactly one metrics port. */
-export function scrapeAnnotations(port: JaegerPort): Record<string, string> {
+/** Annotations for a Service that exposes exactly one metrics port (served at METRICS_PATH). */
+export function scrapeAnnotations(port: Pick<JaegerPort, "port">): Record<string, string> {
   return {
     "prometheus.io/scrape": "true",
     "prometheus.io/port": String(port.port),
@@ -25,11 +25,11 @@ export function scrapeAnnotations(port: JaegerPort): Record<string, string> {
 export type ServiceMonitorSpec = IServiceMonitor["spec"];
 
 export interface ServiceMonitorInput {
-  /** Labels of the Jaeger Services to scrape (all in one namespace). */
+  /** Labels of the Services to scrape (all in one namespace). */
   readonly serviceSelector: Readonly<Record<string, string>>;
   readonly namespace: string;
   /** Service port names to scrape; a Service without one of them yields no target for it. */
-  readonly ports: readonly JaegerPort[];
+  readonly ports: readonly Pick<JaegerPort, "name">[];
   /** A prometheus-operator duration (whole h/m/s; the config schema checks it). */
   readonly interval: string;
 }

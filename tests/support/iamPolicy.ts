@@ -13,7 +13,8 @@ export interface PolicyRequest {
   readonly context: Readonly<Record<string, string>>;
 }
 
-const list = <T>(value: T | T[] | undefined): T[] =>
+/** A policy field that may be one value or a list, as a list. */
+export const list = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 function wildcard(pattern: string, value: string, ignoreCase = false): boolean {
