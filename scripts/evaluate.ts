@@ -14,7 +14,28 @@ const PROGRAM = path.join(ROOT, "index.ts");
 
 export type RawConfig = Record<string, string>;
 
-export interface CapturedResource {
+/** An alias as the SDK sends it to the engine: an old URN, or a spec the engine completes. */
+export type AliasRequest =
+  | { readonly urn: string }
+  | {
+      readonly spec: {
+        readonly name?: string;
+        readonly type?: string;
+        readonly stack?: string;
+        readonly project?: string;
+        /** The alias's parent: a URN, "none" (no parent), or absent (the resource's own parent). */
+        readonly parent?: string | "none";
+      };
+    };
+
+/** What the engine receives for one registration: the URN it makes, the parent, the aliases. */
+export interface Registration {
+  readonly urn: string;
+  readonly parentUrn?: string;
+  readonly aliases: readonly AliasRequest[];
+}
+
+export interface CapturedResource extends Registration {
   readonly type: string;
   readonly name: string;
   readonly custom: boolean;
@@ -215,7 +236,8 @@ export async function evaluateStack(
   config: RawConfig = stackConfig(stack),
   secretKeys: readonly string[] = stackSecretKeys(stack),
 ): Promise<Evaluation> {
-  const registered: Omit<CapturedResource, "options">[] = [];
+  const registered: Omit<CapturedResource, "options" | keyof Registration>[] = [];
+  const registrations: Registration[] = [];
   const options = new Map<string, Omit<CapturedResource["options"], "dependsOn"> & { dependsOn: pulumi.Resource[] }>();
 
   await pulumi.runtime.setMocks(
@@ -249,6 +271,7 @@ export async function evaluateStack(
     false,
   );
   pulumi.runtime.setAllConfig(config, [...secretKeys]);
+  recordRegistrations(registrations);
 
   let outputs: Record<string, unknown> | undefined;
   // Not named `exports`: the module transform rewrites this module's own exports to `exports.<name>`.
@@ -290,12 +313,75 @@ export async function evaluateStack(
     return `${typePath.split("$").pop()}::${name}`;
   };
   const resources: CapturedResource[] = [];
+  // The mock monitor answers registrations in the order it receives them, as `registered` is filled.
+  if (registrations.length !== registered.length) throw new Error("registrations and mock calls differ in number");
+  registered.forEach((r, i) => Object.assign(r, registrations[i]));
   for (const r of registered.filter((r) => r.type !== "pulumi:pulumi:Stack")) {
     const opts = options.get(`${r.type}::${r.name}`);
     const dependsOn = await Promise.all((opts?.dependsOn ?? []).map(urnName));
-    resources.push({ ...r, options: { ...opts, dependsOn } });
+    resources.push({ ...(r as Omit<CapturedResource, "options">), options: { ...opts, dependsOn } });
   }
   return { stack, config, resources, outputs: outputs ?? {}, exports: programExports, warnings };
+}
+
+interface AliasSpecMessage {
+  getName(): string;
+  getType(): string;
+  getStack(): string;
+  getProject(): string;
+  getParenturn(): string;
+  getNoparent(): boolean;
+}
+interface AliasMessage {
+  getUrn(): string;
+  getSpec(): AliasSpecMessage | undefined;
+}
+interface RegisterRequest {
+  getParent(): string;
+  getAliasesList(): AliasMessage[];
+}
+type Callback = (error: Error | null, response?: { getUrn(): string }) => void;
+interface Monitor {
+  registerResource(request: RegisterRequest, callback: Callback): void;
+}
+
+function aliasRequest(alias: AliasMessage): AliasRequest {
+  const spec = alias.getSpec();
+  if (!spec) return { urn: alias.getUrn() };
+  const text = (value: string) => (value === "" ? undefined : value);
+  const parent = spec.getNoparent() ? "none" : text(spec.getParenturn());
+  return {
+    spec: {
+      name: text(spec.getName()),
+      type: text(spec.getType()),
+      stack: text(spec.getStack()),
+      project: text(spec.getProject()),
+      ...(parent === undefined ? {} : { parent }),
+    },
+  };
+}
+
+/**
+ * Records what each registration sends the engine beyond its inputs (parent, aliases) and the
+ * URN it gets back, by wrapping the mock monitor that setMocks installed.
+ */
+function recordRegistrations(into: Registration[]): void {
+  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): Monitor | undefined };
+  const monitor = settings.getMonitor();
+  if (!monitor) throw new Error("no mock monitor");
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    const entry: { urn: string; parentUrn?: string; aliases: AliasRequest[] } = {
+      urn: "",
+      parentUrn: request.getParent() || undefined,
+      aliases: request.getAliasesList().map(aliasRequest),
+    };
+    into.push(entry);
+    register(request, (error, response) => {
+      if (response) entry.urn = response.getUrn();
+      callback(error, response);
+    });
+  };
 }
 
 /**

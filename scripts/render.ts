@@ -4,12 +4,15 @@
 //   out/<stack>/resources.json                 every other resource (providers, components, cloud)
 //   out/<stack>/outputs.json                   stack outputs
 //   out/<stack>/prometheus/jaeger-rules.yaml   the alert and recording rules as a plain rules file
+//   out/<stack>/registrations.json             each resource's URN, parent and aliases, in registration
+//                                              order (what render:diff matches against the base's state)
 // Usage: npm run render -- <stack> [--out <dir>]
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { CapturedResource, EvaluationFailed, ROOT, deployedRuleFile, evaluateStack } from "./evaluate";
+import { registrationsOf } from "./lib/upgrade";
 
 const USAGE = "usage: npm run render -- <stack> [--out <dir>]   (stacks: files Pulumi.<stack>.yaml)";
 
@@ -96,6 +99,10 @@ export async function render(stack: string, outDir: string): Promise<{ manifests
   fs.writeFileSync(
     path.join(outDir, "outputs.json"),
     JSON.stringify(await redactOutputs(evaluation.exports, evaluation.outputs), null, 2) + "\n",
+  );
+  fs.writeFileSync(
+    path.join(outDir, "registrations.json"),
+    JSON.stringify(registrationsOf(evaluation.resources), null, 1) + "\n",
   );
   const ruleFile = deployedRuleFile(evaluation);
   if (ruleFile) {

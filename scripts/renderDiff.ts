@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { Registration, UpgradePlan, planUpgrade, stateAfter } from "./lib/upgrade";
 
 const ROOT = path.resolve(__dirname, "..");
 const STARTUP = path.join(ROOT, "startup.js");
@@ -81,6 +82,26 @@ function render(checkout: string, stack: string, out: string): string | undefine
   return run.status === 0 ? undefined : (run.stderr || run.stdout).trim().slice(0, 2000);
 }
 
+/** What `pulumi up` would do to a stack deployed from the base: URNs matched, aliased, deleted, replaced. */
+export function upgradeSummary(plan: UpgradePlan): string {
+  const line = `\`pulumi up\` from the base: ${plan.same.length + plan.aliased.length} resources kept (${plan.aliased.length} through aliases), ${plan.created.length} created, ${plan.deleted.length} deleted, ${plan.replaced.length} replaced.`;
+  const list = (heading: string, urns: readonly string[]) =>
+    urns.length === 0 ? [] : [`${heading}:`, ...urns.map((u) => `- \`${u}\``)];
+  return [
+    line,
+    ...list("**Deleted**", plan.deleted),
+    ...list(
+      "**Replaced**",
+      plan.replaced.map((r) => r.urn),
+    ),
+  ].join("\n");
+}
+
+function readRegistrations(dir: string): Registration[] | undefined {
+  const file = path.join(dir, "registrations.json");
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Registration[]) : undefined;
+}
+
 export interface RenderDiffResult {
   /** The comment body, within GitHub's limit. */
   readonly markdown: string;
@@ -111,16 +132,21 @@ export function renderDiff(
         continue;
       }
       if (baseError) fs.mkdirSync(before, { recursive: true });
-      const diff = spawnSync("diff", ["-ruN", before, after], {
+      const diff = spawnSync("diff", ["-ruN", "-x", "registrations.json", before, after], {
         encoding: "utf8",
       });
       const text = diff.stdout.replaceAll(`${before}/`, "").replaceAll(`${after}/`, "");
       const files = (text.match(/^diff -ruN /gm) ?? []).length;
       const note = baseError ? ` (base ${sha}: ${baseError.split("\n")[0]})` : "";
+      const baseRegistrations = readRegistrations(before);
+      const headRegistrations = readRegistrations(after) ?? [];
+      const upgrade = baseRegistrations
+        ? upgradeSummary(planUpgrade(stateAfter(baseRegistrations), headRegistrations))
+        : "The base records no URNs: what `pulumi up` keeps, deletes or replaces is not compared.";
       sections.push(
         files === 0
-          ? { heading: `### ${stack}`, text: `No change to the rendered resources.${note}` }
-          : { heading: `### ${stack}: ${files} file(s) changed${note}`, diff: text },
+          ? { heading: `### ${stack}`, text: `No change to the rendered resources.${note}\n\n${upgrade}` }
+          : { heading: `### ${stack}: ${files} file(s) changed${note}`, text: upgrade, diff: text },
       );
       if (files > 0) fullDiffs.push(`# ${stack}\n${text}`);
     }
