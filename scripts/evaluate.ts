@@ -194,7 +194,7 @@ function dependencies(input: pulumi.CustomResourceOptions["dependsOn"]): pulumi.
 const ACCOUNT = "123456789012";
 
 /** Outputs a real provider computes that the program reads back (ARNs, generated values). */
-function computedOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+export function computedOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   switch (type) {
     case "random:index/randomPassword:RandomPassword":
       return { result: `mock-${name}` };

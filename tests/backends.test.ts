@@ -5,7 +5,15 @@ import { parseStackConfig } from "../config/load";
 import { indexCleanerImage } from "../components/elasticsearch/indexCleaner";
 import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
 import { parse } from "yaml";
-import { at, deploymentConfig, kubernetesObjects, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
+import {
+  at,
+  dependencyKey,
+  deploymentConfig,
+  kubernetesObjects,
+  objectNamed,
+  objectsOfKind,
+  resourceFor,
+} from "./support/objects";
 
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----";
 const PASSWORD = "s3cr3t-es-password";
@@ -394,7 +402,7 @@ describe("Elasticsearch / OpenSearch backend", () => {
         assert.deepEqual(secrets.sort(), ["jaeger-es-es-http-certs-public", `jaeger-es-${user}`]);
         assert.ok(
           resourceFor(prod, "Deployment", deployment).options.dependsOn.includes(
-            "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch::storage-elasticsearch",
+            dependencyKey(resourceFor(prod, "Elasticsearch", "jaeger-es")),
           ),
         );
       }
@@ -450,7 +458,7 @@ describe("Elasticsearch / OpenSearch backend", () => {
       assert.deepEqual(privileges.get("jaeger-snapshot-monitor"), ["monitor", "monitor_snapshot"]);
       assert.ok(
         resourceFor(prod, "Elasticsearch", "jaeger-es").options.dependsOn.includes(
-          "kubernetes:core/v1:Secret::storage-roles",
+          dependencyKey(resourceFor(prod, "Secret", "jaeger-es-jaeger-roles")),
         ),
         "the roles exist before the cluster reads them",
       );

@@ -14,7 +14,7 @@ import {
   stackConfig,
 } from "../scripts/evaluate";
 import { denyingStatements, identityAllows, list, policyGrammarErrors } from "./support/iamPolicy";
-import { at, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
+import { arnOf, at, dependencyKey, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
 import { validateVeleroObject } from "./support/veleroCrds";
 
 const ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
@@ -72,7 +72,7 @@ describe("backups to S3", () => {
       const sse = one(prod, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
       assert.deepEqual(at(sse.inputs, "rules.0.applyServerSideEncryptionByDefault"), {
         sseAlgorithm: "aws:kms",
-        kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/backup-key",
+        kmsMasterKeyId: arnOf(prod, "aws:kms/key:Key"),
       });
       assert.ok(
         ofType(prod, "aws:s3/bucketVersioning:BucketVersioning").every(
@@ -138,14 +138,14 @@ describe("backups to S3", () => {
 
     it("refuses uploads that ask for SSE-S3 or another KMS key; default-encrypted uploads pass", () => {
       const policy = JSON.parse(String(one(prod, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy)) as PolicyDocument;
-      const key = "arn:aws:kms:eu-west-1:123456789012:key/backup-key";
+      const key = arnOf(prod, "aws:kms/key:Key");
       // Evaluated with IAM's semantics: a negated operator matches a request that lacks the key.
       const denied = (headers: Record<string, string>) =>
         denyingStatements(policy, {
           action: "s3:PutObject",
           resource: "arn:aws:s3:::jaeger-backups-prod-0a1b2c3d/jaeger/prod/elasticsearch/index-0",
           context: {
-            "aws:PrincipalArn": "arn:aws:iam::123456789012:role/backup-elasticsearch-role",
+            "aws:PrincipalArn": arnOf(prod, "aws:iam/role:Role", "-elasticsearch-role"),
             "aws:SecureTransport": "true",
             ...headers,
           },
@@ -209,7 +209,7 @@ describe("backups to S3", () => {
       });
       const kms = policy.Statement.find((s) => list(s.Action).some((a) => a.startsWith("kms:")));
       assert.deepEqual(list(kms?.Action).sort(), ["kms:Decrypt", "kms:GenerateDataKey"]);
-      assert.deepEqual(kms?.Resource, "arn:aws:kms:eu-west-1:123456789012:key/backup-key");
+      assert.deepEqual(kms?.Resource, arnOf(prod, "aws:kms/key:Key"));
       // the key works only through S3 in the bucket's region, never called directly
       assert.deepEqual(kms?.Condition, { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } });
     });
@@ -218,7 +218,7 @@ describe("backups to S3", () => {
       const sa = objectNamed(prod, "ServiceAccount", "jaeger-es-snapshots");
       assert.equal(
         sa.metadata?.annotations?.["eks.amazonaws.com/role-arn"],
-        "arn:aws:iam::123456789012:role/backup-elasticsearch-role",
+        arnOf(prod, "aws:iam/role:Role", "-elasticsearch-role"),
       );
       const podSpec = at(
         resourceFor(prod, "Elasticsearch", "jaeger-es").inputs,
@@ -235,7 +235,9 @@ describe("backups to S3", () => {
 
     it("registers the snapshot repository and lifecycle policy with a Job after the cluster exists", () => {
       const job = resourceFor(prod, "Job", "jaeger-es-snapshots");
-      assert.ok(job.options.dependsOn.some((d) => d.endsWith("Elasticsearch::storage-elasticsearch")));
+      assert.ok(
+        job.options.dependsOn.some((d) => d === dependencyKey(resourceFor(prod, "Elasticsearch", "jaeger-es"))),
+      );
       const env = Object.fromEntries(
         ((at(job.inputs, "spec.template.spec.containers.0.env") ?? []) as { name: string; value: string }[]).map(
           (e) => [e.name, e.value],
@@ -280,7 +282,7 @@ describe("backups to S3", () => {
       assert.ok(can("s3:ListBucket", bucket, { "s3:prefix": "jaeger/prod/velero/backups/" }));
       assert.ok(!can("s3:ListBucket", bucket, { "s3:prefix": "jaeger/other-stack/" }), "listing another prefix");
       assert.ok(!can("s3:ListBucket", bucket), "listing the whole bucket");
-      const key = "arn:aws:kms:eu-west-1:123456789012:key/backup-key";
+      const key = arnOf(ev, "aws:kms/key:Key");
       assert.ok(can("kms:GenerateDataKey", key, { "kms:ViaService": "s3.eu-west-1.amazonaws.com" }));
       assert.ok(!can("kms:Decrypt", key), "the key directly");
       const trust = JSON.parse(String(one(ev, "aws:iam/role:Role").inputs.assumeRolePolicy)) as PolicyDocument;
@@ -303,7 +305,7 @@ describe("backups to S3", () => {
       assert.equal(
         at(values, "serviceAccount.server.annotations")?.valueOf() &&
           (at(values, "serviceAccount.server.annotations") as Record<string, string>)["eks.amazonaws.com/role-arn"],
-        "arn:aws:iam::123456789012:role/backup-velero-role",
+        arnOf(ev, "aws:iam/role:Role", "-velero-role"),
       );
       assert.match(String(at(values, "initContainers.0.image")), /velero-plugin-for-aws:v\d+\.\d+\.\d+$/);
       assert.equal(at(values, "deployNodeAgent"), true);
@@ -331,7 +333,7 @@ describe("backups to S3", () => {
       assert.deepEqual(location.spec, {
         provider: "aws",
         objectStorage: { bucket: "jaeger-backups-prod-0a1b2c3d", prefix: "jaeger/prod/velero" },
-        config: { region: "eu-west-1", kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/backup-key" },
+        config: { region: "eu-west-1", kmsKeyId: arnOf(ev, "aws:kms/key:Key") },
         accessMode: "ReadWrite",
       });
       assert.deepEqual(validateVeleroObject(location), []);
@@ -447,8 +449,8 @@ describe("backups to S3", () => {
     let withBreakGlass: Evaluation;
     const BUCKET = "arn:aws:s3:::jaeger-backups-prod-0a1b2c3d";
     const OBJECT = `${BUCKET}/jaeger/prod/elasticsearch/index-0`;
-    const KEY = "arn:aws:kms:eu-west-1:123456789012:key/backup-key";
-    const WRITER = "arn:aws:iam::123456789012:role/backup-elasticsearch-role";
+    let KEY: string;
+    let WRITER: string;
     const BREAK_GLASS = "arn:aws:iam::123456789012:role/break-glass";
     const DEPLOYER = MOCK_AWS_IDENTITY.deployerRoleArn;
     const S3 = { "kms:ViaService": "s3.eu-west-1.amazonaws.com" };
@@ -468,6 +470,8 @@ describe("backups to S3", () => {
       });
     before(async () => {
       prod = await evaluateStack("prod");
+      KEY = arnOf(prod, "aws:kms/key:Key");
+      WRITER = arnOf(prod, "aws:iam/role:Role", "-elasticsearch-role");
       withBreakGlass = await evaluateStack("prod", edits("prod", [["backup.administratorArns[0]", BREAK_GLASS]]));
     });
 
@@ -595,7 +599,7 @@ describe("backups to S3", () => {
       assert.equal(objectsOfKind(ev, "PersistentVolumeClaim").length, 0);
       const deployment = resourceFor(ev, "Deployment", "jaeger");
       assert.ok(
-        deployment.options.dependsOn.some((d) => d.endsWith("Restore::badger-backups-restore")),
+        deployment.options.dependsOn.includes(dependencyKey(one(ev, "kubernetes:velero.io/v1:Restore"))),
         deployment.options.dependsOn.join(", "),
       );
       const claim = (
@@ -620,9 +624,7 @@ describe("backups to S3", () => {
       const annotations = (location.inputs.metadata as { annotations: Record<string, string> }).annotations;
       assert.equal(annotations["pulumi.com/waitFor"], "jsonpath={.status.lastSyncedTime}");
       const [restore] = velero("Restore");
-      assert.ok(
-        restore.options.dependsOn.some((d) => d.endsWith("BackupStorageLocation::badger-backups-restore-location")),
-      );
+      assert.ok(restore.options.dependsOn.includes(dependencyKey(location)));
       const policy = JSON.parse(String(one(ev, "aws:iam/rolePolicy:RolePolicy").inputs.policy)) as PolicyDocument;
       const onSource = policy.Statement.filter((s) =>
         list(s.Resource).some((r) => r.includes("jaeger-backups-old-0f0f0f0f") || r === SOURCE_KEY),

@@ -266,7 +266,7 @@ describe("policy pack", () => {
       // The chart's own values.yaml (v2.16.0) sets no seccompProfile: restricted refuses that pod.
       const chartDefaults = { ...release, inputs: { ...release.inputs, values: {} } };
       assert.deepEqual(await violations("pod-security-restricted", [chartDefaults]), [
-        "kubernetes:helm.sh/v3:Release storage-eck-operator: manager: seccompProfile must be RuntimeDefault or Localhost",
+        `kubernetes:helm.sh/v3:Release ${release.name}: manager: seccompProfile must be RuntimeDefault or Localhost`,
       ]);
       assert.deepEqual(await violations("pinned-images", [chartDefaults]), []);
       assert.deepEqual(await violations("resources-set", [chartDefaults]), []);
@@ -361,13 +361,15 @@ describe("policy pack", () => {
       const bucket = { type: "aws:s3/bucket:Bucket", name: "b", inputs: { bucket: "b" } };
       const found = await violations("s3-bucket-controls", [bucket]);
       assert.equal(found.length, 8, found.join("\n"));
+      // Violations name the bucket resource by its logical name.
+      const bucketName = stacks.prod.resources.find((r) => r.type === "aws:s3/bucket:Bucket")?.name;
       const prod = stacks.prod.resources.map((r) =>
         r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
           ? { ...r, inputs: { ...r.inputs, restrictPublicBuckets: false } }
           : r,
       );
       assert.deepEqual(await violations("s3-bucket-controls", prod), [
-        `bucket backup-bucket lacks all four public access blocks (S3.8)`,
+        `bucket ${bucketName} lacks all four public access blocks (S3.8)`,
       ]);
       // A policy whose version-deletion deny lost its exemption list (or the deny) is refused.
       const withoutVersionDeny = stacks.prod.resources.map((r) => {
@@ -377,7 +379,7 @@ describe("policy pack", () => {
         return { ...r, inputs: { ...r.inputs, policy: JSON.stringify(doc) } };
       });
       assert.deepEqual(await violations("s3-bucket-controls", withoutVersionDeny), [
-        "bucket backup-bucket lacks a policy denying the deletion of object versions to all but named administrators",
+        `bucket ${bucketName} lacks a policy denying the deletion of object versions to all but named administrators`,
       ]);
     });
   });

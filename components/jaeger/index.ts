@@ -65,6 +65,11 @@ export type JaegerStorageArgs =
 export interface JaegerArgs {
   /** Namespace for every object (created by the caller). */
   namespace: pulumi.Input<string>;
+  /**
+   * The `app.kubernetes.io/instance` label of every object (default "jaeger"). Selectors use it, so
+   * it must stay the same for the life of a stack; the component's Pulumi name does not matter.
+   */
+  instance?: string;
   image: string;
   /** Resources of the all-in-one process or of each collector. */
   resources: Resources;
@@ -105,6 +110,14 @@ export const NAMES = {
   config: { "all-in-one": "jaeger-config", collector: "jaeger-collector-config", query: "jaeger-query-config" },
 } as const;
 
+/**
+ * The Badger shape's single-writer workload: its pods' labels and the claim holding the data (what
+ * volume backups select and restores fill).
+ */
+export function badgerWorkload(instance: string): { readonly pods: Record<string, string>; readonly claimName: string } {
+  return { pods: selectorLabels(instance, "all-in-one"), claimName: NAMES.claim };
+}
+
 /** A Service that exposes a role's own telemetry, and that role's memory limit (for alerts). */
 export interface TelemetryService {
   readonly service: string;
@@ -123,14 +136,28 @@ export class Jaeger extends pulumi.ComponentResource {
   public readonly roles: Role[];
   /** Ports the jaeger-collector Service serves (without the legacy receivers when TLS would not cover them). */
   public readonly ingestPorts: number[];
+  /** Labels of the pods that ingest spans (the all-in-one pod with Badger, else the collectors). */
+  public readonly ingestPods: Record<string, string>;
+  /** Labels of the pods that serve the query UI and APIs. */
+  public readonly queryPods: Record<string, string>;
+  /** The query UI/API ports (HTTP, gRPC). */
+  public readonly queryPorts: number[];
+  /** Ports Prometheus scrapes on the ingesting pods: Jaeger's own telemetry and the span metrics. */
+  public readonly metricsPorts: number[];
+  /** The `app.kubernetes.io/instance` label of every object. */
+  public readonly instance: string;
+  /** With Badger: the single-writer workload's pod labels and the claim holding the data. */
+  public readonly badger?: { readonly pods: Record<string, string>; readonly claimName: string };
 
   constructor(name: string, args: JaegerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jaeger-spm:jaeger:Jaeger", name, {}, opts);
     const namespace = args.namespace;
+    const instance = args.instance ?? "jaeger";
+    this.instance = instance;
     const meta = (objectName: string, role: Role) => ({
       name: objectName,
       namespace,
-      labels: commonLabels(name, role, args.image),
+      labels: commonLabels(instance, role, args.image),
     });
     const storage = args.storage;
     const single = storage.kind === "badger";
@@ -142,6 +169,11 @@ export class Jaeger extends pulumi.ComponentResource {
     const searchRole = (role: Role) => (role === "query" ? "query" : "collector");
     const queryRole: Role = single ? "all-in-one" : "query";
     this.roles = single ? ["all-in-one"] : ["collector", "query"];
+    this.ingestPods = selectorLabels(instance, ingestRole);
+    this.queryPods = selectorLabels(instance, queryRole);
+    this.queryPorts = [PORTS.queryHttp.port, PORTS.queryGrpc.port];
+    this.metricsPorts = [PORTS.metrics.port, PORTS.spanMetrics.port];
+    this.badger = single ? badgerWorkload(instance) : undefined;
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-sa`,
@@ -260,7 +292,7 @@ export class Jaeger extends pulumi.ComponentResource {
         { metadata: meta(NAMES.config[role], role), data: configFiles },
         { parent: this },
       );
-      const selector = selectorLabels(name, role);
+      const selector = selectorLabels(instance, role);
       const stateless = role !== "all-in-one";
       const deployment = new k8s.apps.v1.Deployment(
         `${name}-${role === "all-in-one" ? "deployment" : role}`,
@@ -278,7 +310,7 @@ export class Jaeger extends pulumi.ComponentResource {
             selector: { matchLabels: selector },
             template: {
               metadata: {
-                labels: commonLabels(name, role, args.image),
+                labels: commonLabels(instance, role, args.image),
                 annotations: {
                   [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(configFiles),
                   // The basicauth extension reads the htpasswd file only at start-up.
@@ -420,7 +452,7 @@ export class Jaeger extends pulumi.ComponentResource {
           legacyReceivers,
         }),
       );
-    this.serviceSelector = { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": name };
+    this.serviceSelector = { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": instance };
     this.registerOutputs({
       endpoints: this.endpoints,
       namespace: this.namespace,

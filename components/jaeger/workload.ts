@@ -51,6 +51,21 @@ export function commonLabels(instance: string, component: string, image: string)
   };
 }
 
+/**
+ * Maintenance workloads beside Jaeger (index cleaner, backups, snapshot exporter, TLS setup): their
+ * own app name, so that selectors of Jaeger's pods (Services, NetworkPolicies) never match them;
+ * one task a set, so that each task's NetworkPolicy allows only what that task calls.
+ * Without app.kubernetes.io/version: an upgrade changes it, and selectors must not.
+ */
+export function maintenanceSelector(instance: string, task: string): Record<string, string> {
+  return { ...selectorLabels(instance, task), "app.kubernetes.io/name": `jaeger-${task}` };
+}
+
+/** A maintenance workload's labels: its selector and the common labels. */
+export function maintenanceLabels(instance: string, task: string, image: string): Record<string, string> {
+  return { ...commonLabels(instance, task, image), ...maintenanceSelector(instance, task) };
+}
+
 /** sha256 over the rendered config files, in a fixed order. */
 export function configChecksum(files: Readonly<Record<string, string>>): string {
   const hash = createHash("sha256");

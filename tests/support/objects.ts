@@ -13,7 +13,7 @@ import type {
 import type { NetworkPolicy } from "kubernetes-types/networking/v1";
 import type { PodDisruptionBudget } from "kubernetes-types/policy/v1";
 import { parse } from "yaml";
-import type { CapturedResource, Evaluation } from "../../scripts/evaluate";
+import { CapturedResource, Evaluation, computedOutputs } from "../../scripts/evaluate";
 import type { KubernetesObject } from "./kubernetesSchema";
 
 export function isKubernetesObject(resource: CapturedResource): boolean {
@@ -76,4 +76,19 @@ export function at(document: unknown, dottedPath: string): unknown {
     if (node === null || typeof node !== "object") return undefined;
     return (node as Record<string, unknown>)[key];
   }, document);
+}
+
+/** `<type>::<name>`: how a resource appears in another's `options.dependsOn`. */
+export function dependencyKey(resource: CapturedResource): string {
+  return `${resource.type}::${resource.name}`;
+}
+
+/**
+ * The ARN the (mock) provider gives the one resource of `type` (whose logical name ends with
+ * `nameSuffix`, when several exist): tests compare with it rather than spell out logical names.
+ */
+export function arnOf(evaluation: Evaluation, type: string, nameSuffix = ""): string {
+  const found = evaluation.resources.filter((r) => r.type === type && r.name.endsWith(nameSuffix));
+  if (found.length !== 1) throw new Error(`${found.length} resources of ${type} named *${nameSuffix}`);
+  return String(computedOutputs(type, found[0].name, found[0].inputs).arn);
 }

@@ -1,0 +1,408 @@
+// The whole Jaeger SPM stack as one component: every component of the stack is created under it,
+// from planStack's decisions (./plan.ts); what is left here is handing one component's outputs
+// to the next. index.ts creates it for the project's own stacks; other programs create it with
+// their own config, namespace and Prometheus (examples/).
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../../config/load";
+import { ElasticsearchSnapshots } from "../backup/snapshots";
+import type { BackupStorage } from "../backup/storage";
+import { VeleroBackups, buildVeleroValues } from "../backup/velero";
+import { SearchBackend } from "../elasticsearch";
+import { jaegerSearchStorage } from "../elasticsearch/connection";
+import { GrafanaDashboards } from "../grafana";
+import { loadDashboard } from "../grafana/dashboards";
+import { Jaeger, JaegerStorageArgs, NAMES } from "../jaeger";
+import type { Role } from "../jaeger/jaegerConfig";
+import { PORTS } from "../jaeger/ports";
+import { JaegerMonitoring } from "../monitoring";
+import { BundledMonitoring } from "../monitoring/bundled";
+import { buildRuleFile } from "../monitoring/rules";
+import { scrapeAnnotations, usesAnnotations } from "../monitoring/scrape";
+import { tracingNamespace } from "../namespace";
+import { NetworkPolicies } from "../security";
+import { AccessControl } from "../security/access";
+import { OidcSignIn, SIGN_IN } from "../security/signIn";
+import { INSTANCE, SearchPlan, StackPlan, planStack } from "./plan";
+import { parseBytesQuantity } from "../../config/units";
+
+export { planStack } from "./plan";
+export type { StackPlan } from "./plan";
+
+/** The validated stack config, and the name of the stack (it goes into backup paths and tags). */
+export interface JaegerSpmStackArgs {
+  /** The validated config: `loadStackConfig()` for the stack's own config, or `parseStackConfig(...)`. */
+  readonly config: StackConfig;
+  /** The stack's name in backup prefixes and tags (default: the Pulumi stack's name). */
+  readonly stack?: string;
+}
+
+/** What the stack exports: where to send spans, where the UI is, where rules, dashboards and backups are. */
+export interface JaegerSpmOutputs {
+  readonly namespace: pulumi.Output<string>;
+  readonly storageBackend: "badger" | "elasticsearch";
+  readonly jaegerRoles: readonly Role[];
+  readonly uiUrl: pulumi.Input<string>;
+  readonly uiPortForward: pulumi.Input<string>;
+  readonly otlpGrpcEndpoint: pulumi.Output<string>;
+  readonly otlpHttpEndpoint: pulumi.Output<string>;
+  /** null when TLS is on without the legacy receivers. */
+  readonly jaegerGrpcEndpoint: pulumi.Output<string | null>;
+  readonly jaegerThriftHttpEndpoint: pulumi.Output<string | null>;
+  readonly zipkinEndpoint: pulumi.Output<string | null>;
+  readonly samplingEndpoint: pulumi.Output<string>;
+  readonly searchServerUrls: readonly string[];
+  readonly prometheusUrl: string;
+  /** Where the rules are and the groups with their rule counts (the file: `npm run render`). */
+  readonly prometheusRules: { objects: string[]; groups: { name: string; rules: number }[] };
+  /** null, not undefined, when monitoring is not bundled: Pulumi warns about undefined outputs. */
+  readonly grafanaAdminPassword: pulumi.Output<string> | null;
+  readonly grafanaPortForward: string | null;
+  readonly grafanaDashboardUids: readonly string[];
+  readonly backupBucket: pulumi.Output<string> | null;
+  readonly backupLocation: pulumi.Output<string> | null;
+}
+
+// Loaded only when needed: @pulumi/aws and its provider modules add several hundred
+// milliseconds to every preview of a stack that has no backups.
+const loadBackupStorage = () => (require("../backup/storage") as typeof import("../backup/storage")).BackupStorage;
+
+export class JaegerSpmStack extends pulumi.ComponentResource {
+  /** Every decision the stack was built from. */
+  public readonly plan: StackPlan;
+  public readonly jaeger: Jaeger;
+  public readonly outputs: JaegerSpmOutputs;
+
+  constructor(name: string, args: JaegerSpmStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("jaeger-spm:index:JaegerSpmStack", name, {}, opts);
+    const config = args.config;
+    const plan = planStack(config, args.stack ?? pulumi.getStack());
+    this.plan = plan;
+    // Until 0.1 the components hung off the stack itself: these aliases keep every resource of a
+    // stack deployed then (tests/upgrade.test.ts), and do nothing for a new stack.
+    const child: pulumi.ComponentResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
+    const monitoring = plan.monitoring;
+
+    const bundled = plan.bundledMonitoring && new BundledMonitoring("monitoring", plan.bundledMonitoring, child);
+    const namespace = tracingNamespace(plan.namespace, child);
+
+    // Backups to S3 (AWS): the bucket and one IRSA identity per writer, created before the
+    // storage so the in-cluster Elasticsearch can run under its snapshot identity.
+    const backupPlan = plan.backup;
+    const backup: BackupStorage | undefined =
+      backupPlan.kind === "none"
+        ? undefined
+        : new (loadBackupStorage())(
+            "backup",
+            {
+              stack: backupPlan.bucket.stack,
+              namespace,
+              namespaceName: backupPlan.bucket.namespaceName,
+              bucketName: backupPlan.bucket.bucketName,
+              lifecycle: backupPlan.bucket.lifecycle,
+              oidc: backupPlan.bucket.oidc,
+              writers: backupPlan.bucket.writers,
+              administratorArns: backupPlan.bucket.administratorArns,
+              protectData: plan.protectData,
+              tags: { ...backupPlan.bucket.tags },
+              labels: { ...backupPlan.bucket.labels },
+              region: backupPlan.bucket.region,
+            },
+            child,
+          );
+
+    // The trace storage with the component that serves it, so that the two cannot disagree.
+    const searchBackend = (searchPlan: SearchPlan) =>
+      new SearchBackend(
+        "storage",
+        {
+          flavor: searchPlan.flavor,
+          indexPrefix: searchPlan.indexPrefix,
+          spans: searchPlan.spans,
+          otherIndices: searchPlan.otherIndices,
+          indexCleaner: searchPlan.indexCleaner,
+          labels: { ...searchPlan.labels },
+          namespace,
+          namespaceName: plan.namespace.name,
+          connection:
+            searchPlan.connection.mode === "external"
+              ? {
+                  ...searchPlan.connection,
+                  password: pulumi.secret(config.elasticsearchPassword),
+                  apiKey: pulumi.secret(config.elasticsearchApiKey),
+                }
+              : searchPlan.connection,
+          protectData: plan.protectData,
+          s3Identity:
+            backup && backupPlan.kind === "snapshots"
+              ? {
+                  serviceAccountName: backupPlan.serviceAccountName,
+                  roleArn: backup.roleArns.elasticsearch,
+                  region: backupPlan.bucket.region,
+                }
+              : undefined,
+        },
+        child,
+      );
+    const traceStorage =
+      plan.storage.kind === "badger"
+        ? plan.storage
+        : {
+            kind: "search" as const,
+            backend: searchBackend(plan.storage.search),
+            jaegerOptions: plan.storage.search.jaegerOptions,
+          };
+    const search = traceStorage.kind === "search" ? traceStorage.backend : undefined;
+
+    // Badger volume backups by Velero, before Jaeger: a restore (backup.restore) creates the claim
+    // that Jaeger then opens.
+    const restore = backupPlan.kind === "velero" ? backupPlan.restore : undefined;
+    const velero =
+      backup && backupPlan.kind === "velero"
+        ? new VeleroBackups(
+            "badger-backups",
+            {
+              install: backupPlan.install,
+              namespace: backupPlan.namespace,
+              chartVersion: backupPlan.chartVersion,
+              values: backup.roleArns.velero.apply((roleArn) =>
+                buildVeleroValues({
+                  image: backupPlan.image,
+                  awsPluginImage: backupPlan.awsPluginImage,
+                  roleArn,
+                  mode: backupPlan.mode,
+                  serviceMonitorLabels: backupPlan.serviceMonitorLabels,
+                }),
+              ),
+              location: pulumi.all([backup.bucketName, backup.kmsKeyArn]).apply(([bucket, kmsKeyArn]) => ({
+                bucket,
+                kmsKeyArn,
+                region: backupPlan.bucket.region,
+                prefix: backupPlan.prefix,
+              })),
+              schedule: { ...backupPlan.schedule, jaegerNamespace: plan.namespace.name, mode: backupPlan.mode },
+              restore: restore && {
+                // Through the namespace's name, so the restore waits for the namespace it fills.
+                spec: pulumi.output(namespace).apply((targetNamespace) => ({
+                  backupName: restore.backupName,
+                  sourceNamespace: restore.sourceNamespace ?? targetNamespace,
+                  targetNamespace,
+                  selector: { ...backupPlan.schedule.selector },
+                })),
+                source: restore.source,
+                timeoutSeconds: restore.timeoutSeconds,
+              },
+              labels: { ...backupPlan.labels },
+            },
+            { ...child, dependsOn: [backup] },
+          )
+        : undefined;
+
+    const storage: JaegerStorageArgs =
+      traceStorage.kind === "search"
+        ? {
+            kind: "search",
+            roles: {
+              collector: jaegerSearchStorage(traceStorage.backend.connection, "collector", traceStorage.jaegerOptions),
+              query: jaegerSearchStorage(traceStorage.backend.connection, "query", traceStorage.jaegerOptions),
+            },
+          }
+        : {
+            ...traceStorage,
+            claimAnnotations: traceStorage.claimAnnotations && { ...traceStorage.claimAnnotations },
+            restoredBy: velero?.restore,
+          };
+
+    const access = new AccessControl(
+      "access",
+      {
+        namespace,
+        namespaceName: plan.namespace.name,
+        collectorService: NAMES.collectorService,
+        queryService: NAMES.queryService,
+        tls: plan.tls,
+        uiHtpasswd: config.security.uiBasicAuth ? pulumi.secret(config.uiHtpasswd) : undefined,
+        labels: plan.maintenanceLabels.security,
+      },
+      child,
+    );
+
+    const jaeger = new Jaeger(
+      "jaeger",
+      {
+        namespace,
+        instance: INSTANCE,
+        image: config.jaeger.image,
+        resources: config.jaeger.resources,
+        terminationGracePeriodSeconds: config.jaeger.terminationGracePeriodSeconds,
+        storage,
+        sampling: config.sampling,
+        spm: config.spm,
+        query: config.jaeger.query,
+        collector: config.jaeger.collector,
+        exporterQueue: config.jaeger.exporterQueue.enabled ? config.jaeger.exporterQueue : undefined,
+        serviceAnnotations: usesAnnotations(monitoring.scrape)
+          ? { metrics: scrapeAnnotations(PORTS.metrics), spanMetrics: scrapeAnnotations(PORTS.spanMetrics) }
+          : undefined,
+        tls: access.tlsSecretName
+          ? {
+              secretName: access.tlsSecretName,
+              clientCaSecret: config.security.tls.mtls ? config.security.tls.clientCaSecret : undefined,
+              legacyReceivers: config.security.tls.legacyReceivers,
+            }
+          : undefined,
+        uiAuth: access.uiAuth,
+        bearerTokenPropagation: config.security.bearerTokenPropagation,
+        protectData: plan.protectData,
+        dependsOn: [...(search?.ready ?? []), ...access.ready],
+      },
+      child,
+    );
+    this.jaeger = jaeger;
+
+    // OIDC sign-in: oauth2-proxy in front of the query Service, which then answers only to it.
+    const signInPlan = plan.signIn;
+    const signIn =
+      signInPlan &&
+      new OidcSignIn(
+        "sign-in",
+        {
+          image: signInPlan.image,
+          oidc: signInPlan.oidc,
+          clientSecretName: signInPlan.clientSecretName,
+          passAuthorization: signInPlan.passAuthorization,
+          replicas: signInPlan.replicas,
+          labels: { ...signInPlan.labels },
+          selector: { ...signInPlan.selector },
+          namespace,
+          upstream: `${access.tlsSecretName ? "https" : "http"}://${NAMES.queryService}.${plan.namespace.name}.svc:${PORTS.queryHttp.port}`,
+          upstreamCaSecret: access.tlsSecretName,
+        },
+        { ...child, dependsOn: [jaeger] },
+      );
+
+    if (backup && search && backupPlan.kind === "snapshots") {
+      new ElasticsearchSnapshots(
+        "es-snapshots",
+        {
+          image: backupPlan.image,
+          basePath: backupPlan.basePath,
+          schedule: backupPlan.schedule,
+          retentionDays: backupPlan.retentionDays,
+          labels: { ...backupPlan.labels },
+          namespace,
+          connection: search.connection,
+          bucket: backup.bucketName,
+          exporter: {
+            image: backupPlan.exporter.image,
+            labels: { ...backupPlan.exporter.labels },
+            scrape: monitoring.scrape,
+            selectorLabels: monitoring.selectorLabels,
+            scrapeInterval: monitoring.scrapeInterval,
+          },
+          dependsOn: search.ready,
+        },
+        { ...child, dependsOn: [backup] },
+      );
+    }
+
+    const policies = plan.networkPolicies;
+    if (policies) {
+      new NetworkPolicies(
+        "network-policies",
+        {
+          ...policies,
+          namespace,
+          ingestPods: jaeger.ingestPods,
+          queryPods: jaeger.queryPods,
+          allJaegerPods: jaeger.serviceSelector,
+          ingestPorts: jaeger.ingestPorts,
+          queryPorts: jaeger.queryPorts,
+          metricsPorts: jaeger.metricsPorts,
+          signIn:
+            signIn && signInPlan && policies.identityProvider
+              ? { pods: signInPlan.selector, port: SIGN_IN.port, identityProvider: policies.identityProvider }
+              : undefined,
+        },
+        child,
+      );
+    }
+
+    const rules = buildRuleFile({
+      namespace: plan.namespace.name,
+      telemetry: jaeger.telemetryServices.map((t) => ({
+        service: t.service,
+        memoryLimitBytes: parseBytesQuantity(t.memoryLimit) ?? 0,
+      })),
+      spanMetricsService: NAMES.spanMetricsService,
+      storage:
+        plan.storage.kind === "badger" ? { kind: "badger", volumeBytes: plan.storage.volumeBytes } : { kind: "search" },
+      veleroSchedule: monitoring.veleroSchedule,
+      snapshotRepository: monitoring.snapshotRepository,
+      runbookBaseUrl: monitoring.runbookBaseUrl,
+      exporterQueue: config.jaeger.exporterQueue.enabled,
+      thresholds: monitoring.thresholds,
+    });
+
+    const jaegerMonitoring = new JaegerMonitoring(
+      "jaeger-monitoring",
+      {
+        namespace,
+        namespaceName: plan.namespace.name,
+        scrape: monitoring.scrape,
+        selectorLabels: monitoring.selectorLabels,
+        serviceSelector: jaeger.serviceSelector,
+        metricsPorts: [PORTS.metrics, PORTS.spanMetrics],
+        scrapeInterval: monitoring.scrapeInterval,
+        rules,
+        dependsOn: bundled ? [bundled.release] : undefined,
+      },
+      child,
+    );
+
+    const dashboardsPlan = plan.dashboards;
+    const dashboards =
+      dashboardsPlan.mode === "none"
+        ? undefined
+        : new GrafanaDashboards(
+            "grafana-dashboards",
+            {
+              dashboards: dashboardsPlan.files.map(loadDashboard),
+              folder: dashboardsPlan.folder,
+              import:
+                dashboardsPlan.mode === "sidecar"
+                  ? { mode: "sidecar", namespace: dashboardsPlan.namespace ?? namespace }
+                  : { mode: "api", url: dashboardsPlan.url, token: pulumi.secret(config.grafanaApiToken) },
+            },
+            child,
+          );
+
+    const endpoints = jaeger.endpoints;
+    this.outputs = {
+      namespace: jaeger.namespace,
+      storageBackend: config.storage.backend,
+      jaegerRoles: jaeger.roles,
+      uiUrl: signInPlan ? signInPlan.uiUrl : endpoints.uiUrl,
+      uiPortForward: signInPlan ? signInPlan.portForward : endpoints.uiPortForward,
+      otlpGrpcEndpoint: endpoints.otlpGrpc,
+      otlpHttpEndpoint: endpoints.otlpHttp,
+      jaegerGrpcEndpoint: endpoints.jaegerGrpc,
+      jaegerThriftHttpEndpoint: endpoints.jaegerThriftHttp,
+      zipkinEndpoint: endpoints.zipkin,
+      samplingEndpoint: endpoints.samplingHttp,
+      searchServerUrls: search?.connection.serverUrls ?? [],
+      prometheusUrl: config.spm.prometheusUrl,
+      prometheusRules: {
+        objects: jaegerMonitoring.ruleObjects,
+        groups: rules.groups.map((g) => ({ name: g.name, rules: g.rules.length })),
+      },
+      grafanaAdminPassword: bundled?.grafanaAdminPassword ?? null,
+      grafanaPortForward: bundled?.grafanaPortForward ?? null,
+      grafanaDashboardUids: dashboards?.uids ?? [],
+      backupBucket: backup?.bucketName ?? null,
+      backupLocation: backup
+        ? pulumi.interpolate`s3://${backup.bucketName}/${backupPlan.kind === "none" ? "" : backupPlan.bucket.stackPrefix}`
+        : null,
+    };
+    this.registerOutputs({ ...this.outputs });
+  }
+}

@@ -1,0 +1,519 @@
+// The stack's decisions, as one pure function of the validated config: which components exist
+// and with what settings. JaegerSpmStack (./index.ts) only creates them and hands resource
+// outputs (the namespace, the bucket and its roles, the search connection, Jaeger's selectors)
+// from one to the next. Tested directly in tests/plan.test.ts, without mocks.
+import type { StackConfig } from "../../config/load";
+import { parseBytesQuantity, parseGoDurationSeconds } from "../../config/units";
+import { SNAPSHOT_REPOSITORY } from "../backup/jobs";
+import { SNAPSHOT_EXPORTER } from "../backup/snapshots";
+import type { LifecycleSettings } from "../backup/policies";
+import type { BackupWriter } from "../backup/storage";
+import {
+  VELERO_OBJECTS,
+  VELERO_SNAPSHOT_CLASS_ANNOTATION,
+  VeleroBackupMode,
+  maxCronGapSeconds,
+} from "../backup/velero";
+import type { IndexSettings } from "../jaeger/jaegerConfig";
+import { indexCleanerImage, retentionDays } from "../elasticsearch/indexCleaner";
+import type { InClusterElasticsearchInput } from "../elasticsearch/eck";
+import { ECK_OBJECTS } from "../elasticsearch/eck";
+import { dashboardFilesFor } from "../grafana/dashboards";
+import { badgerWorkload } from "../jaeger";
+import { commonLabels, maintenanceLabels, maintenanceSelector } from "../jaeger/workload";
+import type { AlertThresholds } from "../monitoring/rules";
+import { ScrapeMode, usesServiceMonitor } from "../monitoring/scrape";
+import type { Destination, Peer } from "../security/networkPolicies";
+import { destinationOf } from "../security/networkPolicies";
+import { SIGN_IN } from "../security/signIn";
+
+/** The `app.kubernetes.io/instance` of every workload: selectors depend on it, so it never changes. */
+export const INSTANCE = "jaeger";
+/** The `app.kubernetes.io/part-of` label of everything the stack creates. */
+export const PART_OF = "jaeger-spm";
+const MANAGED_LABELS = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" } as const;
+
+type Labels = Readonly<Record<string, string>>;
+
+/** The maintenance tasks beside Jaeger, each with its own pod labels and NetworkPolicy. */
+export type MaintenanceTask = "storage" | "backup" | "snapshots" | "snapshot-monitor" | "security";
+
+/** A location in S3 another stack's backups are read from (a restore), read-only. */
+export interface RestoreSource {
+  readonly bucket: string;
+  readonly bucketArn: string;
+  readonly prefix: string;
+  readonly kmsKeyArn: string;
+}
+
+/** Trace storage: Badger on a claim, or an Elasticsearch/OpenSearch cluster. */
+export type TraceStoragePlan =
+  | {
+      readonly kind: "badger";
+      readonly retention: string;
+      readonly volumeSize: string;
+      readonly volumeBytes: number;
+      readonly volumeDerived: boolean;
+      readonly storageClass?: string;
+      readonly claimAnnotations?: Labels;
+    }
+  | { readonly kind: "search"; readonly search: SearchPlan };
+
+export interface SearchPlan {
+  readonly flavor: "elasticsearch" | "opensearch";
+  readonly indexPrefix: string;
+  readonly spans: IndexSettings;
+  readonly otherIndices: IndexSettings;
+  readonly connection:
+    | {
+        readonly mode: "external";
+        readonly serverUrls: readonly string[];
+        readonly auth: "none" | "basic" | "apiKey";
+        readonly username?: string;
+        readonly caCert?: string;
+        readonly majorVersion?: number;
+      }
+    | ({
+        readonly mode: "inCluster";
+        readonly operatorChartVersion: string;
+        readonly operatorNamespace: string;
+        readonly volumeDerived: boolean;
+      } & Omit<InClusterElasticsearchInput, "namespace">);
+  readonly indexCleaner: { readonly image: string; readonly schedule: string; readonly days: number };
+  readonly labels: Labels;
+  /** Options of Jaeger's storage settings for both roles. */
+  readonly jaegerOptions: { readonly bearerTokenPropagation: boolean; readonly maxSpanAge: string };
+}
+
+/** The bucket, its key and one IRSA role per writer. */
+export interface BackupBucketPlan {
+  readonly stack: string;
+  readonly namespaceName: string;
+  readonly bucketName?: string;
+  readonly lifecycle: LifecycleSettings;
+  readonly oidc: { readonly providerArn: string; readonly issuer: string };
+  readonly writers: readonly BackupWriter[];
+  readonly administratorArns: readonly string[];
+  readonly tags: Labels;
+  readonly labels: Labels;
+  readonly region: string;
+  /** `s3://<bucket>/<this>`: where this stack's backups go. */
+  readonly stackPrefix: string;
+}
+
+/** Backups: Velero volume backups of Badger, or Elasticsearch snapshots, to the bucket. */
+export type BackupPlan =
+  | {
+      readonly kind: "velero";
+      readonly bucket: BackupBucketPlan;
+      readonly install: boolean;
+      readonly namespace: string;
+      readonly chartVersion: string;
+      readonly image: string;
+      readonly awsPluginImage: string;
+      readonly mode: VeleroBackupMode;
+      readonly prefix: string;
+      readonly schedule: { readonly schedule: string; readonly ttlHours: number; readonly selector: Labels };
+      readonly restore?: {
+        readonly backupName: string;
+        /** undefined: the stack's own namespace. */
+        readonly sourceNamespace?: string;
+        readonly source?: { readonly bucket: string; readonly prefix: string; readonly region: string };
+        readonly timeoutSeconds: number;
+      };
+      readonly labels: Labels;
+      readonly serviceMonitorLabels?: Labels;
+    }
+  | {
+      readonly kind: "snapshots";
+      readonly bucket: BackupBucketPlan;
+      /** The IRSA ServiceAccount the in-cluster Elasticsearch pods run under. */
+      readonly serviceAccountName: string;
+      readonly image: string;
+      readonly basePath: string;
+      readonly schedule: string;
+      readonly retentionDays: number;
+      readonly labels: Labels;
+      readonly exporter: { readonly image: string; readonly labels: Labels };
+    }
+  | {
+      /** An external Elasticsearch/OpenSearch: the bucket and its key, but no writer in this stack. */
+      readonly kind: "bucketOnly";
+      readonly bucket: BackupBucketPlan;
+    }
+  | { readonly kind: "none" };
+
+/** TLS on ingestion and the query APIs: a certificate from cert-manager or an existing Secret. */
+export type TlsPlan =
+  | { readonly source: "certManager"; readonly issuer: { kind: "Issuer" | "ClusterIssuer"; name: string } }
+  | { readonly source: "secret"; readonly secretName: string };
+
+export interface SignInPlan {
+  readonly image: string;
+  readonly oidc: {
+    readonly issuerUrl: string;
+    readonly clientId: string;
+    readonly redirectUrl: string;
+    readonly emailDomains: readonly string[];
+    readonly allowedGroups: readonly string[];
+  };
+  readonly clientSecretName: string;
+  readonly passAuthorization: boolean;
+  readonly replicas: number;
+  readonly labels: Labels;
+  readonly selector: Labels;
+  /** What the UI's address is with sign-in: the redirect URL's origin. */
+  readonly uiUrl: string;
+  readonly portForward: string;
+}
+
+/** How dashboards reach Grafana. */
+export type DashboardImportPlan =
+  | { readonly mode: "none" }
+  | {
+      readonly mode: "sidecar";
+      readonly namespace?: string;
+      readonly folder: string;
+      readonly files: readonly string[];
+    }
+  | { readonly mode: "api"; readonly url: string; readonly folder: string; readonly files: readonly string[] };
+
+export interface NetworkPoliciesPlan {
+  readonly labels: Labels;
+  readonly ingestFrom: readonly Peer[];
+  readonly queryFrom: readonly Peer[];
+  readonly prometheusNamespace: string;
+  readonly prometheus: Destination;
+  readonly identityProvider?: Destination;
+  /** Elasticsearch's pods and operator when it runs in the cluster, else where it is. */
+  readonly storage?: Destination;
+  readonly elasticsearch?: { readonly pods: Labels; readonly operatorNamespace: string };
+  readonly jobs: readonly { readonly name: string; readonly pods: Labels; readonly scrapedPort?: number }[];
+}
+
+export interface StackPlan {
+  readonly stack: string;
+  readonly namespace: { readonly name: string; readonly create: boolean; readonly protectData: boolean };
+  readonly protectData: boolean;
+  readonly bundledMonitoring?: {
+    readonly namespace: string;
+    readonly releaseName: string;
+    readonly chartVersion: string;
+    readonly selectorLabels: Labels;
+  };
+  readonly storage: TraceStoragePlan;
+  readonly backup: BackupPlan;
+  readonly tls?: TlsPlan;
+  readonly signIn?: SignInPlan;
+  readonly networkPolicies?: NetworkPoliciesPlan;
+  readonly monitoring: {
+    readonly scrape: ScrapeMode;
+    readonly selectorLabels: Labels;
+    readonly scrapeInterval: string;
+    readonly runbookBaseUrl?: string;
+    readonly thresholds: AlertThresholds;
+    readonly veleroSchedule?: { readonly name: string; readonly maxGapSeconds: number };
+    readonly snapshotRepository?: { readonly name: string; readonly maxGapSeconds: number };
+  };
+  readonly dashboards: DashboardImportPlan;
+  readonly maintenanceLabels: Readonly<Record<MaintenanceTask, Labels>>;
+  /** Labels of the stack's own objects that belong to no workload (Velero's schedule, policies). */
+  readonly labels: Labels;
+}
+
+const awsPartition = (region: string) =>
+  region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+
+/** Where each backup writer's objects go: `<backup.prefix>/<stack>/<writer>`. */
+export const backupPrefix = (prefix: string, stack: string, writer: string) => `${prefix}/${stack}/${writer}`;
+
+function planBackup(config: StackConfig, stack: string, labels: (task: MaintenanceTask) => Labels): BackupPlan {
+  const backup = config.backup;
+  // The config's check requires region and OIDC settings with backups; the types do not say so.
+  if (!backup.enabled || !backup.region || !backup.oidcProviderArn || !backup.oidcIssuer) return { kind: "none" };
+  const es = config.storage.elasticsearch;
+  const prefix = (writer: string) => backupPrefix(backup.prefix, stack, writer);
+  const restore = backup.restore;
+  const restoreSource: RestoreSource | undefined =
+    restore?.bucket && restore.prefix && restore.kmsKeyArn
+      ? {
+          bucket: restore.bucket,
+          bucketArn: `arn:${awsPartition(backup.region)}:s3:::${restore.bucket}`,
+          prefix: restore.prefix,
+          kmsKeyArn: restore.kmsKeyArn,
+        }
+      : undefined;
+  const bucket = (writers: BackupWriter[]): BackupBucketPlan => ({
+    stack,
+    namespaceName: config.namespace,
+    bucketName: backup.bucketName,
+    lifecycle: backup,
+    oidc: { providerArn: backup.oidcProviderArn ?? "", issuer: backup.oidcIssuer ?? "" },
+    writers,
+    administratorArns: backup.administratorArns,
+    tags: { "app.kubernetes.io/part-of": PART_OF, "pulumi:stack": stack },
+    labels: labels("backup"),
+    region: backup.region ?? "",
+    stackPrefix: `${backup.prefix}/${stack}/`,
+  });
+  if (config.storage.backend === "badger") {
+    const velero = backup.velero;
+    return {
+      kind: "velero",
+      // Velero deletes expired backups and its repository maintenance unused data.
+      bucket: bucket([
+        {
+          name: "velero",
+          namespace: velero.namespace,
+          serviceAccount: VELERO_OBJECTS.serviceAccount,
+          createServiceAccount: false,
+          prefix: prefix("velero"),
+          allowDelete: true,
+          content: "veleroRepository",
+          // A restore from another stack's backups reads them, and may do nothing else there.
+          readOnly: restoreSource ? [restoreSource] : undefined,
+        },
+      ]),
+      install: velero.install,
+      namespace: velero.namespace,
+      chartVersion: velero.chartVersion,
+      image: velero.image,
+      awsPluginImage: velero.awsPluginImage,
+      mode: backup.volumeSnapshotClass
+        ? { kind: "csiDataMover", volumeSnapshotClass: backup.volumeSnapshotClass }
+        : { kind: "fileSystem" },
+      prefix: prefix("velero"),
+      schedule: {
+        schedule: backup.schedule,
+        ttlHours: Math.round((parseGoDurationSeconds(velero.ttl) ?? 0) / 3600),
+        selector: badgerWorkload(INSTANCE).pods,
+      },
+      restore: restore && {
+        backupName: restore.backupName,
+        sourceNamespace: restore.sourceNamespace,
+        source: restoreSource && { bucket: restoreSource.bucket, prefix: restoreSource.prefix, region: backup.region },
+        timeoutSeconds: parseGoDurationSeconds(restore.timeout) ?? 0,
+      },
+      labels: MANAGED_LABELS,
+      serviceMonitorLabels: usesServiceMonitor(config.monitoring.scrape) ? config.monitoring.selectorLabels : undefined,
+    };
+  }
+  if (es.mode !== "inCluster") return { kind: "bucketOnly", bucket: bucket([]) };
+  const serviceAccountName = "jaeger-es-snapshots";
+  return {
+    kind: "snapshots",
+    // Snapshot retention (SLM) deletes expired snapshot files under its own prefix.
+    bucket: bucket([
+      {
+        name: "elasticsearch",
+        namespace: config.namespace,
+        serviceAccount: serviceAccountName,
+        createServiceAccount: true,
+        prefix: prefix("elasticsearch"),
+        allowDelete: true,
+        content: "snapshotRepository",
+      },
+    ]),
+    serviceAccountName,
+    image: backup.curlImage,
+    basePath: prefix("elasticsearch"),
+    schedule: backup.snapshotSchedule,
+    retentionDays: backup.snapshotRetentionDays,
+    labels: labels("snapshots"),
+    exporter: { image: backup.snapshotExporterImage, labels: labels("snapshot-monitor") },
+  };
+}
+
+function planStorage(config: StackConfig, labels: (task: MaintenanceTask) => Labels): TraceStoragePlan {
+  const storage = config.storage;
+  if (storage.backend === "badger") {
+    const backup = config.backup;
+    return {
+      kind: "badger",
+      retention: storage.retention,
+      volumeSize: storage.badger.volumeSize,
+      volumeBytes: parseBytesQuantity(storage.badger.volumeSize) ?? 0,
+      volumeDerived: storage.badger.volumeDerived,
+      storageClass: storage.badger.storageClass,
+      // Velero (v1.14+) snapshots a claim with the class its annotation names.
+      claimAnnotations:
+        backup.enabled && backup.volumeSnapshotClass
+          ? { [VELERO_SNAPSHOT_CLASS_ANNOTATION]: backup.volumeSnapshotClass }
+          : undefined,
+    };
+  }
+  const es = storage.elasticsearch;
+  return {
+    kind: "search",
+    search: {
+      flavor: es.flavor,
+      indexPrefix: es.indexPrefix,
+      spans: es.spans,
+      otherIndices: es.otherIndices,
+      connection:
+        es.mode === "external"
+          ? {
+              mode: "external",
+              serverUrls: es.serverUrls,
+              auth: es.auth,
+              username: es.username,
+              caCert: es.caCert,
+              majorVersion: es.majorVersion,
+            }
+          : { mode: "inCluster", ...es.inCluster },
+      indexCleaner: {
+        image: es.indexCleaner.image ?? indexCleanerImage(config.jaeger.image),
+        schedule: es.indexCleaner.schedule,
+        days: retentionDays(storage.retentionSeconds),
+      },
+      labels: labels("storage"),
+      jaegerOptions: { bearerTokenPropagation: config.security.bearerTokenPropagation, maxSpanAge: storage.retention },
+    },
+  };
+}
+
+function planTls(config: StackConfig): TlsPlan | undefined {
+  const tls = config.security.tls;
+  if (!tls.enabled) return undefined;
+  if (tls.source === "certManager" && tls.issuer) return { source: "certManager", issuer: tls.issuer };
+  return { source: "secret", secretName: tls.secretName ?? "" };
+}
+
+function planSignIn(config: StackConfig): SignInPlan | undefined {
+  const oidc = config.security.oidc;
+  if (!oidc.enabled || !oidc.issuerUrl || !oidc.clientId || !oidc.redirectUrl) return undefined;
+  const selector = {
+    "app.kubernetes.io/name": "oauth2-proxy",
+    "app.kubernetes.io/instance": INSTANCE,
+    "app.kubernetes.io/component": "sign-in",
+  };
+  return {
+    image: oidc.image,
+    oidc: {
+      issuerUrl: oidc.issuerUrl,
+      clientId: oidc.clientId,
+      redirectUrl: oidc.redirectUrl,
+      emailDomains: oidc.emailDomains,
+      allowedGroups: oidc.allowedGroups,
+    },
+    clientSecretName: oidc.clientSecretName,
+    passAuthorization: config.security.bearerTokenPropagation,
+    replicas: oidc.replicas,
+    labels: { ...selector, ...MANAGED_LABELS },
+    selector,
+    // With OIDC the UI is reached through sign-in, at the address the identity provider redirects to.
+    uiUrl: new URL(oidc.redirectUrl).origin,
+    portForward: `kubectl -n ${config.namespace} port-forward svc/${SIGN_IN.service} ${SIGN_IN.port}:${SIGN_IN.port}`,
+  };
+}
+
+function planNetworkPolicies(
+  config: StackConfig,
+  backup: BackupPlan,
+  identityProvider: string | undefined,
+): NetworkPoliciesPlan | undefined {
+  const security = config.security;
+  if (!security.networkPolicies) return undefined;
+  const monitoring = config.monitoring;
+  const es = config.storage.elasticsearch;
+  const search = config.storage.backend === "elasticsearch";
+  const inCluster = search && es.mode === "inCluster";
+  const storageUrl = search && es.mode === "external" ? es.serverUrls[0] : undefined;
+  return {
+    labels: commonLabels(INSTANCE, "security", config.jaeger.image),
+    ingestFrom: security.ingestFrom,
+    queryFrom: security.queryFrom,
+    prometheusNamespace:
+      security.prometheusNamespace ?? (monitoring.bundled.enabled ? monitoring.bundled.namespace : "monitoring"),
+    prometheus: destinationOf(config.spm.prometheusUrl),
+    identityProvider: identityProvider === undefined ? undefined : destinationOf(identityProvider),
+    storage: inCluster
+      ? { namespace: config.namespace, podLabels: ECK_OBJECTS.podLabels, ports: [9200] }
+      : storageUrl
+        ? destinationOf(storageUrl)
+        : undefined,
+    elasticsearch: inCluster
+      ? { pods: ECK_OBJECTS.podLabels, operatorNamespace: es.inCluster.operatorNamespace }
+      : undefined,
+    jobs: [
+      ...(search
+        ? [
+            {
+              name: "index-cleaner",
+              pods: { ...maintenanceSelector(INSTANCE, "storage"), "app.kubernetes.io/component": "index-cleaner" },
+            },
+          ]
+        : []),
+      // The snapshot setup Job only calls Elasticsearch, which itself writes to S3.
+      ...(backup.kind === "snapshots"
+        ? [
+            { name: "es-snapshots", pods: maintenanceSelector(INSTANCE, "snapshots") },
+            // The exporter behind the snapshot alerts: reads Elasticsearch, scraped by Prometheus.
+            {
+              name: "es-snapshot-monitor",
+              pods: maintenanceSelector(INSTANCE, "snapshot-monitor"),
+              scrapedPort: SNAPSHOT_EXPORTER.port.port,
+            },
+          ]
+        : []),
+    ],
+  };
+}
+
+function planDashboards(config: StackConfig): DashboardImportPlan {
+  const grafana = config.grafana;
+  const files = dashboardFilesFor(config.storage.backend);
+  switch (grafana.import) {
+    case "none":
+      return { mode: "none" };
+    case "sidecar":
+      return { mode: "sidecar", namespace: grafana.namespace, folder: grafana.folder, files };
+    case "api":
+      return { mode: "api", url: grafana.url ?? "", folder: grafana.folder, files };
+  }
+}
+
+/** Every decision of the stack, from its validated config; `stack` names the Pulumi stack. */
+export function planStack(config: StackConfig, stack: string): StackPlan {
+  const labels = (task: MaintenanceTask) => maintenanceLabels(INSTANCE, task, config.jaeger.image);
+  const tasks: readonly MaintenanceTask[] = ["storage", "backup", "snapshots", "snapshot-monitor", "security"];
+  const monitoring = config.monitoring;
+  const backup = planBackup(config, stack, labels);
+  const signIn = planSignIn(config);
+  return {
+    stack,
+    namespace: { name: config.namespace, create: config.createNamespace, protectData: config.protectData },
+    protectData: config.protectData,
+    bundledMonitoring: monitoring.bundled.enabled
+      ? {
+          namespace: monitoring.bundled.namespace,
+          releaseName: monitoring.bundled.releaseName,
+          chartVersion: monitoring.bundled.chartVersion,
+          selectorLabels: monitoring.selectorLabels,
+        }
+      : undefined,
+    storage: planStorage(config, labels),
+    backup,
+    tls: planTls(config),
+    signIn,
+    networkPolicies: planNetworkPolicies(config, backup, signIn?.oidc.issuerUrl),
+    monitoring: {
+      scrape: monitoring.scrape,
+      selectorLabels: monitoring.selectorLabels,
+      scrapeInterval: monitoring.scrapeInterval,
+      runbookBaseUrl: monitoring.runbookBaseUrl,
+      thresholds: monitoring.alerts,
+      veleroSchedule:
+        backup.kind === "velero"
+          ? { name: VELERO_OBJECTS.schedule, maxGapSeconds: maxCronGapSeconds(config.backup.schedule) }
+          : undefined,
+      snapshotRepository:
+        backup.kind === "snapshots"
+          ? { name: SNAPSHOT_REPOSITORY, maxGapSeconds: maxCronGapSeconds(config.backup.snapshotSchedule) }
+          : undefined,
+    },
+    dashboards: planDashboards(config),
+    maintenanceLabels: Object.fromEntries(tasks.map((t) => [t, labels(t)])) as Record<MaintenanceTask, Labels>,
+    labels: MANAGED_LABELS,
+  };
+}
