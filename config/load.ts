@@ -601,6 +601,27 @@ function deepFreeze<T>(value: T): DeepReadonly<T> {
 // config store and exposes the check only as an internal function.
 const { isConfigSecret } = runtimeConfig as unknown as { isConfigSecret(key: string): boolean };
 
+/** The stack config as a program states it: the same keys and shapes as `jaeger-spm:*` stack config. */
+export type StackSettings = z.input<typeof stackConfigSchema>;
+
+/**
+ * Validates settings a program states itself (a library user's own config) exactly as stack config
+ * is validated; every default applies. Secrets (passwords, tokens) given here are the program's to
+ * guard: pass them from `pulumi.Config.requireSecret` values you unwrap, or leave them unset.
+ * Throws StackConfigError listing every problem; returns the warnings preview would print.
+ */
+export function stackConfigFrom(settings: StackSettings): { config: StackConfig; warnings: string[] } {
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined) continue;
+    raw[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  const secrets = new Set([...SECRET_KEYS].map((key) => `${PROJECT}:${key}`));
+  const result = parseStackConfig(raw, secrets);
+  if (!result.ok) throw new StackConfigError(result.problems);
+  return { config: result.config, warnings: result.warnings };
+}
+
 /** Reads this stack's config from the engine and validates it; throws StackConfigError listing every problem. */
 export function loadStackConfig(): StackConfig {
   const raw = pulumi.runtime.allConfig();

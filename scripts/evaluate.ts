@@ -228,13 +228,14 @@ export const MOCK_AWS_IDENTITY = {
 } as const;
 
 /**
- * Runs index.ts for a stack under Pulumi's mocks and returns every registered
+ * Runs index.ts (or another program, such as an example) for a stack under Pulumi's mocks and returns every registered
  * resource with its inputs and the resource options that guard data.
  */
 export async function evaluateStack(
   stack: string,
   config: RawConfig = stackConfig(stack),
   secretKeys: readonly string[] = stackSecretKeys(stack),
+  program: string = PROGRAM,
 ): Promise<Evaluation> {
   const registered: Omit<CapturedResource, "options" | keyof Registration>[] = [];
   const registrations: Registration[] = [];
@@ -294,8 +295,8 @@ export async function evaluateStack(
         });
         return undefined;
       });
-      delete require.cache[require.resolve(PROGRAM)];
-      programExports = { ...(require(PROGRAM) as Record<string, unknown>) };
+      delete require.cache[require.resolve(program)];
+      programExports = { ...(require(program) as Record<string, unknown>) };
       return programExports;
     });
   } catch (error) {
