@@ -114,7 +114,10 @@ export const NAMES = {
  * The Badger shape's single-writer workload: its pods' labels and the claim holding the data (what
  * volume backups select and restores fill).
  */
-export function badgerWorkload(instance: string): { readonly pods: Record<string, string>; readonly claimName: string } {
+export function badgerWorkload(instance: string): {
+  readonly pods: Record<string, string>;
+  readonly claimName: string;
+} {
   return { pods: selectorLabels(instance, "all-in-one"), claimName: NAMES.claim };
 }
 

@@ -34,7 +34,15 @@ export interface JaegerSpmStackArgs {
   readonly config: StackConfig;
   /** The stack's name in backup prefixes and tags (default: the Pulumi stack's name). */
   readonly stack?: string;
+  /**
+   * Secrets as Pulumi inputs (e.g. `config.requireSecret(...)`), used instead of the config's own
+   * values; the config then needs only a placeholder for each, so that its checks see it set.
+   */
+  readonly secrets?: Partial<Record<SecretKey, pulumi.Input<string>>>;
 }
+
+/** The config keys that hold secrets. */
+export type SecretKey = "grafanaApiToken" | "elasticsearchPassword" | "elasticsearchApiKey" | "uiHtpasswd";
 
 /** What the stack exports: where to send spans, where the UI is, where rules, dashboards and backups are. */
 export interface JaegerSpmOutputs {
@@ -75,6 +83,7 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
   constructor(name: string, args: JaegerSpmStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jaeger-spm:index:JaegerSpmStack", name, {}, opts);
     const config = args.config;
+    const secret = (key: SecretKey) => pulumi.secret(args.secrets?.[key] ?? config[key]);
     const plan = planStack(config, args.stack ?? pulumi.getStack());
     this.plan = plan;
     // Until 0.1 the components hung off the stack itself: these aliases keep every resource of a
@@ -127,8 +136,8 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
             searchPlan.connection.mode === "external"
               ? {
                   ...searchPlan.connection,
-                  password: pulumi.secret(config.elasticsearchPassword),
-                  apiKey: pulumi.secret(config.elasticsearchApiKey),
+                  password: secret("elasticsearchPassword"),
+                  apiKey: secret("elasticsearchApiKey"),
                 }
               : searchPlan.connection,
           protectData: plan.protectData,
@@ -220,7 +229,7 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
         collectorService: NAMES.collectorService,
         queryService: NAMES.queryService,
         tls: plan.tls,
-        uiHtpasswd: config.security.uiBasicAuth ? pulumi.secret(config.uiHtpasswd) : undefined,
+        uiHtpasswd: config.security.uiBasicAuth ? secret("uiHtpasswd") : undefined,
         labels: plan.maintenanceLabels.security,
       },
       child,
@@ -371,7 +380,7 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
               import:
                 dashboardsPlan.mode === "sidecar"
                   ? { mode: "sidecar", namespace: dashboardsPlan.namespace ?? namespace }
-                  : { mode: "api", url: dashboardsPlan.url, token: pulumi.secret(config.grafanaApiToken) },
+                  : { mode: "api", url: dashboardsPlan.url, token: secret("grafanaApiToken") },
             },
             child,
           );
