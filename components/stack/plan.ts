@@ -230,7 +230,8 @@ export const backupPrefix = (prefix: string, stack: string, writer: string) => `
 function planBackup(config: StackConfig, stack: string, labels: (task: MaintenanceTask) => Labels): BackupPlan {
   const backup = config.backup;
   // The config's check requires region and OIDC settings with backups; the types do not say so.
-  if (!backup.enabled || !backup.region || !backup.oidcProviderArn || !backup.oidcIssuer) return { kind: "none" };
+  const { region, oidcProviderArn, oidcIssuer } = backup;
+  if (!backup.enabled || !region || !oidcProviderArn || !oidcIssuer) return { kind: "none" };
   const es = config.storage.elasticsearch;
   const prefix = (writer: string) => backupPrefix(backup.prefix, stack, writer);
   const restore = backup.restore;
@@ -238,7 +239,7 @@ function planBackup(config: StackConfig, stack: string, labels: (task: Maintenan
     restore?.bucket && restore.prefix && restore.kmsKeyArn
       ? {
           bucket: restore.bucket,
-          bucketArn: `arn:${awsPartition(backup.region)}:s3:::${restore.bucket}`,
+          bucketArn: `arn:${awsPartition(region)}:s3:::${restore.bucket}`,
           prefix: restore.prefix,
           kmsKeyArn: restore.kmsKeyArn,
         }
@@ -248,12 +249,12 @@ function planBackup(config: StackConfig, stack: string, labels: (task: Maintenan
     namespaceName: config.namespace,
     bucketName: backup.bucketName,
     lifecycle: backup,
-    oidc: { providerArn: backup.oidcProviderArn ?? "", issuer: backup.oidcIssuer ?? "" },
+    oidc: { providerArn: oidcProviderArn, issuer: oidcIssuer },
     writers,
     administratorArns: backup.administratorArns,
     tags: { "app.kubernetes.io/part-of": PART_OF, "pulumi:stack": stack },
     labels: labels("backup"),
-    region: backup.region ?? "",
+    region,
     stackPrefix: `${backup.prefix}/${stack}/`,
   });
   if (config.storage.backend === "badger") {
@@ -291,7 +292,7 @@ function planBackup(config: StackConfig, stack: string, labels: (task: Maintenan
       restore: restore && {
         backupName: restore.backupName,
         sourceNamespace: restore.sourceNamespace,
-        source: restoreSource && { bucket: restoreSource.bucket, prefix: restoreSource.prefix, region: backup.region },
+        source: restoreSource && { bucket: restoreSource.bucket, prefix: restoreSource.prefix, region },
         timeoutSeconds: parseGoDurationSeconds(restore.timeout) ?? 0,
       },
       labels: MANAGED_LABELS,
