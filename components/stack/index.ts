@@ -122,7 +122,7 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
     // The trace storage with the component that serves it, so that the two cannot disagree.
     const searchBackend = (searchPlan: SearchPlan) =>
       new SearchBackend(
-        "storage",
+        "search",
         {
           flavor: searchPlan.flavor,
           indexPrefix: searchPlan.indexPrefix,
@@ -150,7 +150,8 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
                 }
               : undefined,
         },
-        child,
+        // Named "storage" until 0.1 ("storage" now means trace storage in general).
+        { ...child, aliases: [{ name: "storage", parent: pulumi.rootStackResource }] },
       );
     const traceStorage =
       plan.storage.kind === "badger"
