@@ -2,6 +2,7 @@
 // enforced) unless the stack says it already exists.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { MANAGED_LABELS } from "./labels";
 
 export interface NamespaceArgs {
   name: string;
@@ -25,8 +26,7 @@ export function tracingNamespace(args: NamespaceArgs, opts: pulumi.CustomResourc
         name: args.name,
         labels: {
           ...POD_SECURITY_LABELS,
-          "app.kubernetes.io/part-of": "jaeger-spm",
-          "app.kubernetes.io/managed-by": "pulumi",
+          ...MANAGED_LABELS,
         },
       },
     },

@@ -949,12 +949,15 @@ export const stackConfigSchema = z.strictObject({
 });
 
 /** Keys whose value must be a Pulumi secret when set. */
-export const SECRET_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>([
+export const SECRET_KEY_NAMES = [
   "grafanaApiToken",
   "elasticsearchPassword",
   "elasticsearchApiKey",
   "uiHtpasswd",
-]);
+] as const;
+/** A config key whose value must be a Pulumi secret. */
+export type SecretKey = (typeof SECRET_KEY_NAMES)[number];
+export const SECRET_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>(SECRET_KEY_NAMES);
 
 /** Where SPM queries go when neither spm.prometheusUrl nor bundled monitoring says otherwise. */
 export const DEFAULT_PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090";

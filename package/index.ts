@@ -5,15 +5,10 @@
 // below (args.ts is generated from the stack config schema). Only the component may be exported.
 import * as pulumi from "@pulumi/pulumi";
 import { stackConfigFrom } from "../config/load";
-import { JaegerSpmStack, SecretKey } from "../components/stack";
+import { SECRET_KEY_NAMES, SecretKey } from "../config/schema";
+import { JaegerSpmStack } from "../components/stack";
 import type { JaegerSpmArgs } from "./args";
 
-const SECRET_INPUTS: readonly SecretKey[] = [
-  "grafanaApiToken",
-  "elasticsearchPassword",
-  "elasticsearchApiKey",
-  "uiHtpasswd",
-];
 /** What the config checks see for a secret given as an input: set, never its value. */
 const SECRET_PLACEHOLDER = "(secret input)";
 
@@ -79,7 +74,7 @@ export class JaegerSpm extends pulumi.ComponentResource {
     // Validated before anything is registered: a bad setting fails with every problem at once.
     const settings: Record<string, unknown> = { ...args };
     const secrets: Partial<Record<SecretKey, pulumi.Input<string>>> = {};
-    for (const key of SECRET_INPUTS) {
+    for (const key of SECRET_KEY_NAMES) {
       const value = args[key];
       if (value === undefined) continue;
       secrets[key] = value;
@@ -112,8 +107,23 @@ export class JaegerSpm extends pulumi.ComponentResource {
     this.backupLocation = optional(o.backupLocation);
     this.registerOutputs({
       namespace: this.namespace,
-      otlpGrpcEndpoint: this.otlpGrpcEndpoint,
+      storageBackend: this.storageBackend,
+      jaegerRoles: this.jaegerRoles,
       uiUrl: this.uiUrl,
+      uiPortForward: this.uiPortForward,
+      otlpGrpcEndpoint: this.otlpGrpcEndpoint,
+      otlpHttpEndpoint: this.otlpHttpEndpoint,
+      jaegerGrpcEndpoint: this.jaegerGrpcEndpoint,
+      jaegerThriftHttpEndpoint: this.jaegerThriftHttpEndpoint,
+      zipkinEndpoint: this.zipkinEndpoint,
+      samplingEndpoint: this.samplingEndpoint,
+      searchServerUrls: this.searchServerUrls,
+      prometheusUrl: this.prometheusUrl,
+      prometheusRules: this.prometheusRules,
+      grafanaAdminPassword: this.grafanaAdminPassword,
+      grafanaPortForward: this.grafanaPortForward,
+      grafanaDashboardUids: this.grafanaDashboardUids,
+      backupBucket: this.backupBucket,
       backupLocation: this.backupLocation,
     });
   }

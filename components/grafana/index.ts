@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
 import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION } from "../monitoring/kubePrometheusStack";
 import type { DashboardDocument } from "./dashboards";
+import { PART_OF } from "../labels";
 
 export interface GrafanaDashboardsArgs {
   dashboards: readonly DashboardDocument[];
@@ -31,7 +32,7 @@ export class GrafanaDashboards extends pulumi.ComponentResource {
             metadata: {
               name: `grafana-dashboard-${dashboard.uid}`,
               namespace: target.namespace,
-              labels: { ...GRAFANA_DASHBOARD_LABEL, "app.kubernetes.io/part-of": "jaeger-spm" },
+              labels: { ...GRAFANA_DASHBOARD_LABEL, "app.kubernetes.io/part-of": PART_OF },
               annotations: { [GRAFANA_FOLDER_ANNOTATION]: args.folder },
             },
             data: { [`${dashboard.uid}.json`]: dashboard.json },

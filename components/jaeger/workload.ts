@@ -7,6 +7,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { parseBytesQuantity } from "../../config/units";
 import { GO_MEMORY_LIMIT_RATIO, Role, rolePorts } from "./jaegerConfig";
 import { HEALTH_PATH, JaegerPort, PORTS } from "./ports";
+import { MANAGED_LABELS } from "../labels";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type ServicePort = k8s.types.input.core.v1.ServicePort;
@@ -45,8 +46,7 @@ export function imageVersion(image: string): string {
 export function commonLabels(instance: string, component: string, image: string): Record<string, string> {
   return {
     ...selectorLabels(instance, component),
-    "app.kubernetes.io/part-of": "jaeger-spm",
-    "app.kubernetes.io/managed-by": "pulumi",
+    ...MANAGED_LABELS,
     "app.kubernetes.io/version": imageVersion(image),
   };
 }

@@ -10,6 +10,7 @@ import {
   nodeExporterNamespace,
 } from "./kubePrometheusStack";
 import { podSecurityLevel } from "../podSecurity";
+import { PART_OF } from "../labels";
 
 export interface BundledMonitoringArgs {
   namespace: string;
@@ -35,7 +36,7 @@ export class BundledMonitoring extends pulumi.ComponentResource {
       {
         metadata: {
           name: args.namespace,
-          labels: { ...podSecurityLevel("baseline"), "app.kubernetes.io/part-of": "jaeger-spm" },
+          labels: { ...podSecurityLevel("baseline"), "app.kubernetes.io/part-of": PART_OF },
         },
       },
       { parent: this },
@@ -45,7 +46,7 @@ export class BundledMonitoring extends pulumi.ComponentResource {
       {
         metadata: {
           name: nodeExporterNamespace(args.namespace),
-          labels: { "pod-security.kubernetes.io/enforce": "privileged", "app.kubernetes.io/part-of": "jaeger-spm" },
+          labels: { "pod-security.kubernetes.io/enforce": "privileged", "app.kubernetes.io/part-of": PART_OF },
         },
       },
       { parent: this },

@@ -9,6 +9,7 @@ import { stringify } from "yaml";
 import type { JaegerPort } from "../jaeger/ports";
 import type { RuleFile } from "./rules";
 import { ScrapeMode, buildServiceMonitorSpec, usesAnnotations, usesServiceMonitor } from "./scrape";
+import { MANAGED_LABELS } from "../labels";
 
 export interface JaegerMonitoringArgs {
   namespace: pulumi.Input<string>;
@@ -45,7 +46,7 @@ export class JaegerMonitoring extends pulumi.ComponentResource {
           metadata: {
             name: RULES_CONFIG_MAP.name,
             namespace: args.namespace,
-            labels: { "app.kubernetes.io/part-of": "jaeger-spm", "app.kubernetes.io/managed-by": "pulumi" },
+            labels: { ...MANAGED_LABELS },
           },
           data: { [RULES_CONFIG_MAP.key]: stringify(args.rules, { lineWidth: 0 }) },
         },
@@ -59,8 +60,7 @@ export class JaegerMonitoring extends pulumi.ComponentResource {
         namespace: args.namespace,
         labels: {
           ...args.selectorLabels,
-          "app.kubernetes.io/part-of": "jaeger-spm",
-          "app.kubernetes.io/managed-by": "pulumi",
+          ...MANAGED_LABELS,
         },
       });
       const childOpts = { parent: this, dependsOn: args.dependsOn };

@@ -4,6 +4,7 @@
 // their own config, namespace and Prometheus (examples/).
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../config/load";
+import type { SecretKey } from "../../config/schema";
 import { ElasticsearchSnapshots } from "../backup/snapshots";
 import type { BackupStorage } from "../backup/storage";
 import { VeleroBackups, buildVeleroValues } from "../backup/velero";
@@ -21,8 +22,8 @@ import { scrapeAnnotations, usesAnnotations } from "../monitoring/scrape";
 import { tracingNamespace } from "../namespace";
 import { NetworkPolicies } from "../security";
 import { AccessControl } from "../security/access";
-import { OidcSignIn, SIGN_IN } from "../security/signIn";
-import { INSTANCE, SearchPlan, StackPlan, planStack } from "./plan";
+import { OidcSignIn } from "../security/signIn";
+import { BackupBucketPlan, INSTANCE, SearchPlan, StackPlan, planStack } from "./plan";
 import { parseBytesQuantity } from "../../config/units";
 
 export { planStack } from "./plan";
@@ -30,7 +31,7 @@ export type { StackPlan } from "./plan";
 
 /** The validated stack config, and the name of the stack (it goes into backup paths and tags). */
 export interface JaegerSpmStackArgs {
-  /** The validated config: `loadStackConfig()` for the stack's own config, or `parseStackConfig(...)`. */
+  /** The validated config: `loadStackConfig()` for the stack's own config, or `stackConfigFrom(...)`. */
   readonly config: StackConfig;
   /** The stack's name in backup prefixes and tags (default: the Pulumi stack's name). */
   readonly stack?: string;
@@ -40,9 +41,6 @@ export interface JaegerSpmStackArgs {
    */
   readonly secrets?: Partial<Record<SecretKey, pulumi.Input<string>>>;
 }
-
-/** The config keys that hold secrets. */
-export type SecretKey = "grafanaApiToken" | "elasticsearchPassword" | "elasticsearchApiKey" | "uiHtpasswd";
 
 /** What the stack exports: where to send spans, where the UI is, where rules, dashboards and backups are. */
 export interface JaegerSpmOutputs {
@@ -74,6 +72,9 @@ export interface JaegerSpmOutputs {
 // milliseconds to every preview of a stack that has no backups.
 const loadBackupStorage = () => (require("../backup/storage") as typeof import("../backup/storage")).BackupStorage;
 
+/** The bucket component's args in the plan (the stack prefix is what the outputs point at). */
+const bucketArgs = ({ stackPrefix: _, ...args }: BackupBucketPlan) => args;
+
 export class JaegerSpmStack extends pulumi.ComponentResource {
   /** Every decision the stack was built from. */
   public readonly plan: StackPlan;
@@ -102,34 +103,16 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
         ? undefined
         : new (loadBackupStorage())(
             "backup",
-            {
-              stack: backupPlan.bucket.stack,
-              namespace,
-              namespaceName: backupPlan.bucket.namespaceName,
-              bucketName: backupPlan.bucket.bucketName,
-              lifecycle: backupPlan.bucket.lifecycle,
-              oidc: backupPlan.bucket.oidc,
-              writers: backupPlan.bucket.writers,
-              administratorArns: backupPlan.bucket.administratorArns,
-              protectData: plan.protectData,
-              tags: { ...backupPlan.bucket.tags },
-              labels: { ...backupPlan.bucket.labels },
-              region: backupPlan.bucket.region,
-            },
+            { ...bucketArgs(backupPlan.bucket), namespace, protectData: plan.protectData },
             child,
           );
 
     // The trace storage with the component that serves it, so that the two cannot disagree.
-    const searchBackend = (searchPlan: SearchPlan) =>
+    const searchBackend = ({ jaegerOptions: _, ...searchPlan }: SearchPlan) =>
       new SearchBackend(
         "search",
         {
-          flavor: searchPlan.flavor,
-          indexPrefix: searchPlan.indexPrefix,
-          spans: searchPlan.spans,
-          otherIndices: searchPlan.otherIndices,
-          indexCleaner: searchPlan.indexCleaner,
-          labels: { ...searchPlan.labels },
+          ...searchPlan,
           namespace,
           namespaceName: plan.namespace.name,
           connection:
@@ -196,12 +179,12 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
                   backupName: restore.backupName,
                   sourceNamespace: restore.sourceNamespace ?? targetNamespace,
                   targetNamespace,
-                  selector: { ...backupPlan.schedule.selector },
+                  selector: backupPlan.schedule.selector,
                 })),
                 source: restore.source,
                 timeoutSeconds: restore.timeoutSeconds,
               },
-              labels: { ...backupPlan.labels },
+              labels: backupPlan.labels,
             },
             { ...child, dependsOn: [backup] },
           )
@@ -216,11 +199,7 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
               query: jaegerSearchStorage(traceStorage.backend.connection, "query", traceStorage.jaegerOptions),
             },
           }
-        : {
-            ...traceStorage,
-            claimAnnotations: traceStorage.claimAnnotations && { ...traceStorage.claimAnnotations },
-            restoredBy: velero?.restore,
-          };
+        : { ...traceStorage, restoredBy: velero?.restore };
 
     const access = new AccessControl(
       "access",
@@ -271,8 +250,7 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
 
     // OIDC sign-in: oauth2-proxy in front of the query Service, which then answers only to it.
     const signInPlan = plan.signIn;
-    const signIn =
-      signInPlan &&
+    if (signInPlan) {
       new OidcSignIn(
         "sign-in",
         {
@@ -281,14 +259,15 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
           clientSecretName: signInPlan.clientSecretName,
           passAuthorization: signInPlan.passAuthorization,
           replicas: signInPlan.replicas,
-          labels: { ...signInPlan.labels },
-          selector: { ...signInPlan.selector },
+          labels: signInPlan.labels,
+          selector: signInPlan.selector,
           namespace,
           upstream: `${access.tlsSecretName ? "https" : "http"}://${NAMES.queryService}.${plan.namespace.name}.svc:${PORTS.queryHttp.port}`,
           upstreamCaSecret: access.tlsSecretName,
         },
         { ...child, dependsOn: [jaeger] },
       );
+    }
 
     if (backup && search && backupPlan.kind === "snapshots") {
       new ElasticsearchSnapshots(
@@ -298,13 +277,13 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
           basePath: backupPlan.basePath,
           schedule: backupPlan.schedule,
           retentionDays: backupPlan.retentionDays,
-          labels: { ...backupPlan.labels },
+          labels: backupPlan.labels,
           namespace,
           connection: search.connection,
           bucket: backup.bucketName,
           exporter: {
             image: backupPlan.exporter.image,
-            labels: { ...backupPlan.exporter.labels },
+            labels: backupPlan.exporter.labels,
             scrape: monitoring.scrape,
             selectorLabels: monitoring.selectorLabels,
             scrapeInterval: monitoring.scrapeInterval,
@@ -328,10 +307,6 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
           ingestPorts: jaeger.ingestPorts,
           queryPorts: jaeger.queryPorts,
           metricsPorts: jaeger.metricsPorts,
-          signIn:
-            signIn && signInPlan && policies.identityProvider
-              ? { pods: signInPlan.selector, port: SIGN_IN.port, identityProvider: policies.identityProvider }
-              : undefined,
         },
         child,
       );

@@ -6,32 +6,32 @@ import type { StackConfig } from "../../config/load";
 import { parseBytesQuantity, parseGoDurationSeconds } from "../../config/units";
 import { SNAPSHOT_REPOSITORY } from "../backup/jobs";
 import { SNAPSHOT_EXPORTER } from "../backup/snapshots";
-import type { LifecycleSettings } from "../backup/policies";
-import type { BackupWriter } from "../backup/storage";
+import type { ElasticsearchSnapshotsArgs } from "../backup/snapshots";
+import type { BackupStorageArgs, BackupWriter } from "../backup/storage";
+import type { SearchBackendArgs } from "../elasticsearch";
+import type { NetworkPoliciesArgs } from "../security";
+import type { AccessControlArgs } from "../security/access";
+import type { OidcSignInArgs } from "../security/signIn";
 import {
   VELERO_OBJECTS,
   VELERO_SNAPSHOT_CLASS_ANNOTATION,
   VeleroBackupMode,
   maxCronGapSeconds,
 } from "../backup/velero";
-import type { IndexSettings } from "../jaeger/jaegerConfig";
 import { indexCleanerImage, retentionDays } from "../elasticsearch/indexCleaner";
-import type { InClusterElasticsearchInput } from "../elasticsearch/eck";
 import { ECK_OBJECTS } from "../elasticsearch/eck";
 import { dashboardFilesFor } from "../grafana/dashboards";
 import { badgerWorkload } from "../jaeger";
+import { MANAGED_LABELS, PART_OF } from "../labels";
 import { commonLabels, maintenanceLabels, maintenanceSelector } from "../jaeger/workload";
 import type { AlertThresholds } from "../monitoring/rules";
+import type { BundledMonitoringArgs } from "../monitoring/bundled";
 import { ScrapeMode, usesServiceMonitor } from "../monitoring/scrape";
-import type { Destination, Peer } from "../security/networkPolicies";
 import { destinationOf } from "../security/networkPolicies";
 import { SIGN_IN } from "../security/signIn";
 
 /** The `app.kubernetes.io/instance` of every workload: selectors depend on it, so it never changes. */
 export const INSTANCE = "jaeger";
-/** The `app.kubernetes.io/part-of` label of everything the stack creates. */
-export const PART_OF = "jaeger-spm";
-const MANAGED_LABELS = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" } as const;
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -59,47 +59,24 @@ export type TraceStoragePlan =
     }
   | { readonly kind: "search"; readonly search: SearchPlan };
 
-export interface SearchPlan {
-  readonly flavor: "elasticsearch" | "opensearch";
-  readonly indexPrefix: string;
-  readonly spans: IndexSettings;
-  readonly otherIndices: IndexSettings;
-  readonly connection:
-    | {
-        readonly mode: "external";
-        readonly serverUrls: readonly string[];
-        readonly auth: "none" | "basic" | "apiKey";
-        readonly username?: string;
-        readonly caCert?: string;
-        readonly majorVersion?: number;
-      }
-    | ({
-        readonly mode: "inCluster";
-        readonly operatorChartVersion: string;
-        readonly operatorNamespace: string;
-        readonly volumeDerived: boolean;
-      } & Omit<InClusterElasticsearchInput, "namespace">);
-  readonly indexCleaner: { readonly image: string; readonly schedule: string; readonly days: number };
-  readonly labels: Labels;
+/** Omits keys from each member of a union. */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The search backend's settings; the stack adds the namespace, the secrets and the S3 identity. */
+export type SearchPlan = Omit<
+  SearchBackendArgs,
+  "namespace" | "namespaceName" | "connection" | "s3Identity" | "protectData"
+> & {
+  readonly connection: OmitEach<SearchBackendArgs["connection"], "password" | "apiKey">;
   /** Options of Jaeger's storage settings for both roles. */
   readonly jaegerOptions: { readonly bearerTokenPropagation: boolean; readonly maxSpanAge: string };
-}
+};
 
-/** The bucket, its key and one IRSA role per writer. */
-export interface BackupBucketPlan {
-  readonly stack: string;
-  readonly namespaceName: string;
-  readonly bucketName?: string;
-  readonly lifecycle: LifecycleSettings;
-  readonly oidc: { readonly providerArn: string; readonly issuer: string };
-  readonly writers: readonly BackupWriter[];
-  readonly administratorArns: readonly string[];
-  readonly tags: Labels;
-  readonly labels: Labels;
-  readonly region: string;
+/** The bucket, its key and one IRSA role per writer; the stack adds the namespace and protection. */
+export type BackupBucketPlan = Omit<BackupStorageArgs, "namespace" | "protectData"> & {
   /** `s3://<bucket>/<this>`: where this stack's backups go. */
   readonly stackPrefix: string;
-}
+};
 
 /** Backups: Velero volume backups of Badger, or Elasticsearch snapshots, to the bucket. */
 export type BackupPlan =
@@ -124,18 +101,13 @@ export type BackupPlan =
       readonly labels: Labels;
       readonly serviceMonitorLabels?: Labels;
     }
-  | {
+  | (Omit<ElasticsearchSnapshotsArgs, "namespace" | "connection" | "bucket" | "exporter" | "dependsOn"> & {
       readonly kind: "snapshots";
       readonly bucket: BackupBucketPlan;
       /** The IRSA ServiceAccount the in-cluster Elasticsearch pods run under. */
       readonly serviceAccountName: string;
-      readonly image: string;
-      readonly basePath: string;
-      readonly schedule: string;
-      readonly retentionDays: number;
-      readonly labels: Labels;
-      readonly exporter: { readonly image: string; readonly labels: Labels };
-    }
+      readonly exporter: Pick<ElasticsearchSnapshotsArgs["exporter"], "image" | "labels">;
+    })
   | {
       /** An external Elasticsearch/OpenSearch: the bucket and its key, but no writer in this stack. */
       readonly kind: "bucketOnly";
@@ -144,28 +116,14 @@ export type BackupPlan =
   | { readonly kind: "none" };
 
 /** TLS on ingestion and the query APIs: a certificate from cert-manager or an existing Secret. */
-export type TlsPlan =
-  | { readonly source: "certManager"; readonly issuer: { kind: "Issuer" | "ClusterIssuer"; name: string } }
-  | { readonly source: "secret"; readonly secretName: string };
+export type TlsPlan = NonNullable<AccessControlArgs["tls"]>;
 
-export interface SignInPlan {
-  readonly image: string;
-  readonly oidc: {
-    readonly issuerUrl: string;
-    readonly clientId: string;
-    readonly redirectUrl: string;
-    readonly emailDomains: readonly string[];
-    readonly allowedGroups: readonly string[];
-  };
-  readonly clientSecretName: string;
-  readonly passAuthorization: boolean;
-  readonly replicas: number;
-  readonly labels: Labels;
-  readonly selector: Labels;
+/** oauth2-proxy's settings (the stack adds the upstream), and where the UI is with it. */
+export type SignInPlan = Omit<OidcSignInArgs, "namespace" | "upstream" | "upstreamCaSecret"> & {
   /** What the UI's address is with sign-in: the redirect URL's origin. */
   readonly uiUrl: string;
   readonly portForward: string;
-}
+};
 
 /** How dashboards reach Grafana. */
 export type DashboardImportPlan =
@@ -178,29 +136,17 @@ export type DashboardImportPlan =
     }
   | { readonly mode: "api"; readonly url: string; readonly folder: string; readonly files: readonly string[] };
 
-export interface NetworkPoliciesPlan {
-  readonly labels: Labels;
-  readonly ingestFrom: readonly Peer[];
-  readonly queryFrom: readonly Peer[];
-  readonly prometheusNamespace: string;
-  readonly prometheus: Destination;
-  readonly identityProvider?: Destination;
-  /** Elasticsearch's pods and operator when it runs in the cluster, else where it is. */
-  readonly storage?: Destination;
-  readonly elasticsearch?: { readonly pods: Labels; readonly operatorNamespace: string };
-  readonly jobs: readonly { readonly name: string; readonly pods: Labels; readonly scrapedPort?: number }[];
-}
+/** The NetworkPolicies' settings; Jaeger's own pods and ports come from the Jaeger component. */
+export type NetworkPoliciesPlan = Omit<
+  NetworkPoliciesArgs,
+  "namespace" | "ingestPods" | "queryPods" | "allJaegerPods" | "ingestPorts" | "queryPorts" | "metricsPorts"
+>;
 
 export interface StackPlan {
   readonly stack: string;
   readonly namespace: { readonly name: string; readonly create: boolean; readonly protectData: boolean };
   readonly protectData: boolean;
-  readonly bundledMonitoring?: {
-    readonly namespace: string;
-    readonly releaseName: string;
-    readonly chartVersion: string;
-    readonly selectorLabels: Labels;
-  };
+  readonly bundledMonitoring?: BundledMonitoringArgs;
   readonly storage: TraceStoragePlan;
   readonly backup: BackupPlan;
   readonly tls?: TlsPlan;
@@ -411,7 +357,7 @@ function planSignIn(config: StackConfig): SignInPlan | undefined {
 function planNetworkPolicies(
   config: StackConfig,
   backup: BackupPlan,
-  identityProvider: string | undefined,
+  signIn: SignInPlan | undefined,
 ): NetworkPoliciesPlan | undefined {
   const security = config.security;
   if (!security.networkPolicies) return undefined;
@@ -427,7 +373,11 @@ function planNetworkPolicies(
     prometheusNamespace:
       security.prometheusNamespace ?? (monitoring.bundled.enabled ? monitoring.bundled.namespace : "monitoring"),
     prometheus: destinationOf(config.spm.prometheusUrl),
-    identityProvider: identityProvider === undefined ? undefined : destinationOf(identityProvider),
+    signIn: signIn && {
+      pods: signIn.selector,
+      port: SIGN_IN.port,
+      identityProvider: destinationOf(signIn.oidc.issuerUrl),
+    },
     storage: inCluster
       ? { namespace: config.namespace, podLabels: ECK_OBJECTS.podLabels, ports: [9200] }
       : storageUrl
@@ -497,7 +447,7 @@ export function planStack(config: StackConfig, stack: string): StackPlan {
     backup,
     tls: planTls(config),
     signIn,
-    networkPolicies: planNetworkPolicies(config, backup, signIn?.oidc.issuerUrl),
+    networkPolicies: planNetworkPolicies(config, backup, signIn),
     monitoring: {
       scrape: monitoring.scrape,
       selectorLabels: monitoring.selectorLabels,

@@ -96,18 +96,21 @@ export function planUpgrade(olds: readonly StateEntry[], registrations: readonly
     const urn = urns.get(r.urn) ?? r.urn;
     const { stack, project } = parseUrn(urn);
     const parent = r.parentUrn === undefined ? undefined : (urns.get(r.parentUrn) ?? r.parentUrn);
+    // An alias's parent: the resource's own, none, or the one it names (that parent's old URN
+    // when the parent matched through an alias).
+    const aliasParent = (specParent: string | undefined) => {
+      if (specParent === undefined) return parent;
+      if (specParent === "none") return undefined;
+      const engineParent = urns.get(specParent) ?? specParent;
+      return matchedAlias.get(engineParent) ?? engineParent;
+    };
     const collapse = (alias: AliasRequest): string => {
       if ("urn" in alias) return alias.urn;
       const spec = alias.spec;
-      let aliasParent = spec.parent === undefined ? parent : spec.parent === "none" ? undefined : spec.parent;
-      if (spec.parent !== undefined && spec.parent !== "none") {
-        const engineParent = urns.get(spec.parent) ?? spec.parent;
-        aliasParent = matchedAlias.get(engineParent) ?? engineParent;
-      }
       return createUrn(
         spec.name ?? r.name,
         spec.type ?? r.type,
-        aliasParent,
+        aliasParent(spec.parent),
         spec.project ?? project,
         spec.stack ?? stack,
       );
@@ -166,9 +169,9 @@ export function replacementIdentity(
 ): string | undefined {
   const { type, inputs } = resource;
   if (!resource.custom || type.startsWith("pulumi:providers:")) return undefined;
-  const pick = (paths: readonly string[]) =>
-    JSON.stringify(Object.fromEntries(paths.map((p) => [p, get(inputs, p.split("."))] as const)));
-  if (type.startsWith("kubernetes:helm.sh/")) return pick(["name", "namespace"]);
+  const fields = (paths: readonly string[]) =>
+    Object.fromEntries(paths.map((p) => [p, get(inputs, p.split("."))] as const));
+  if (type.startsWith("kubernetes:helm.sh/")) return JSON.stringify(fields(["name", "namespace"]));
   if (type.startsWith("kubernetes:")) {
     const apiVersion = String(get(inputs, ["apiVersion"]) ?? "");
     const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
@@ -185,10 +188,10 @@ export function replacementIdentity(
       kind,
       namespace: get(inputs, ["metadata", "namespace"]),
       name: get(inputs, ["metadata", "name"]),
-      ...JSON.parse(pick(immutable[kind] ?? [])),
+      ...fields(immutable[kind] ?? []),
     });
   }
-  if (type.startsWith("aws:")) return pick(["bucket", "name", "namePrefix"]);
+  if (type.startsWith("aws:")) return JSON.stringify(fields(["bucket", "name", "namePrefix"]));
   if (type.startsWith("random:")) return JSON.stringify(inputs);
   return undefined;
 }
