@@ -228,8 +228,8 @@ export const MOCK_AWS_IDENTITY = {
 } as const;
 
 /**
- * Runs index.ts (or another program, such as an example) for a stack under Pulumi's mocks and returns every registered
- * resource with its inputs and the resource options that guard data.
+ * Runs index.ts (or another program, such as an example) for a stack under Pulumi's mocks and
+ * returns every registered resource with its inputs and the resource options that guard data.
  */
 export async function evaluateStack(
   stack: string,
@@ -316,11 +316,11 @@ export async function evaluateStack(
   const resources: CapturedResource[] = [];
   // The mock monitor answers registrations in the order it receives them, as `registered` is filled.
   if (registrations.length !== registered.length) throw new Error("registrations and mock calls differ in number");
-  registered.forEach((r, i) => Object.assign(r, registrations[i]));
-  for (const r of registered.filter((r) => r.type !== "pulumi:pulumi:Stack")) {
+  const complete = registered.map((r, i) => ({ ...r, ...registrations[i] }));
+  for (const r of complete.filter((r) => r.type !== "pulumi:pulumi:Stack")) {
     const opts = options.get(`${r.type}::${r.name}`);
     const dependsOn = await Promise.all((opts?.dependsOn ?? []).map(urnName));
-    resources.push({ ...(r as Omit<CapturedResource, "options">), options: { ...opts, dependsOn } });
+    resources.push({ ...r, options: { ...opts, dependsOn } });
   }
   return { stack, config, resources, outputs: outputs ?? {}, exports: programExports, warnings };
 }
