@@ -11,8 +11,8 @@ export type { StackConfig, StackSettings } from "./config/load";
 // Building blocks, each a ComponentResource with typed args.
 export { Jaeger, badgerWorkload } from "./components/jaeger";
 export type { JaegerArgs, JaegerStorageArgs } from "./components/jaeger";
-export { SearchBackend } from "./components/elasticsearch";
-export type { SearchBackendArgs } from "./components/elasticsearch";
+export { SearchBackend } from "./components/search";
+export type { SearchBackendArgs } from "./components/search";
 export { JaegerMonitoring } from "./components/monitoring";
 export type { JaegerMonitoringArgs } from "./components/monitoring";
 export { BundledMonitoring } from "./components/monitoring/bundled";
@@ -30,4 +30,4 @@ export { VeleroBackups } from "./components/backup/velero";
 export type { VeleroBackupsArgs } from "./components/backup/velero";
 export { ElasticsearchSnapshots } from "./components/backup/snapshots";
 export type { ElasticsearchSnapshotsArgs } from "./components/backup/snapshots";
-export type { BackupStorage, BackupStorageArgs } from "./components/backup/storage";
+export type { BackupBucket, BackupBucketArgs } from "./components/backup/bucket";

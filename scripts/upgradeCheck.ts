@@ -1,47 +1,64 @@
-// Whether `pulumi up` of this program keeps every resource of a stack deployed from the recorded
-// baseline (tests/fixtures/upgrade/<stack>.json: the URNs main's program made before the stack
-// component): what it would keep (by URN or alias), create, delete and replace.
-// Usage: npm run upgrade:check -- <stack> [--record]
-//   --record  write the current program's state as the stack's new baseline (after a release
-//             that deliberately deletes or replaces resources, say so in its notes).
+// Whether `pulumi up` of this program keeps every resource of a stack deployed from an earlier
+// program: what it would keep (by URN or alias), create, delete and replace, against each baseline
+// in tests/fixtures/upgrade/<stack>/ (the URNs main's program made before a change of URNs:
+// before-stack-component.json, before-type-renames.json).
+// Usage: npm run upgrade:check -- <stack> [--record <baseline>]
+//   --record <baseline>  write the current program's state as tests/fixtures/upgrade/<stack>/<baseline>.json:
+//                        before a change of URNs, so that the change is checked against it.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT, evaluateStack } from "./evaluate";
 import { StateEntry, UpgradePlan, planUpgrade, registrationsOf, stateAfter } from "./lib/upgrade";
 
-export const baselineFile = (stack: string) => path.join(ROOT, "tests", "fixtures", "upgrade", `${stack}.json`);
+const baselineDir = (stack: string) => path.join(ROOT, "tests", "fixtures", "upgrade", stack);
 
-export function readBaseline(stack: string): StateEntry[] {
-  return JSON.parse(fs.readFileSync(baselineFile(stack), "utf8")) as StateEntry[];
+/** The stack's recorded baselines, by name. */
+export function baselines(stack: string): string[] {
+  return fs
+    .readdirSync(baselineDir(stack))
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.slice(0, -".json".length))
+    .sort();
 }
 
-/** Evaluates the stack and plans its upgrade from the baseline. */
-export async function checkUpgrade(stack: string): Promise<UpgradePlan> {
-  const evaluation = await evaluateStack(stack);
-  return planUpgrade(readBaseline(stack), registrationsOf(evaluation.resources));
+function readBaseline(stack: string, baseline: string): StateEntry[] {
+  return JSON.parse(fs.readFileSync(path.join(baselineDir(stack), `${baseline}.json`), "utf8")) as StateEntry[];
+}
+
+/** Evaluates the stack once and plans its upgrade from each baseline. */
+export async function checkUpgrade(stack: string): Promise<Map<string, UpgradePlan>> {
+  const registrations = registrationsOf((await evaluateStack(stack)).resources);
+  return new Map(baselines(stack).map((b) => [b, planUpgrade(readBaseline(stack, b), registrations)]));
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const stack = argv.find((a) => !a.startsWith("-"));
-  if (!stack) {
-    console.error("usage: npm run upgrade:check -- <stack> [--record]");
+  const usage = "usage: npm run upgrade:check -- <stack> [--record <baseline>]";
+  const recordAt = argv.indexOf("--record");
+  const record = recordAt >= 0 ? argv[recordAt + 1] : undefined;
+  const stack = argv.find((a, i) => !a.startsWith("-") && (recordAt < 0 || i !== recordAt + 1));
+  if (!stack || (recordAt >= 0 && !record?.match(/^[\w.-]+$/))) {
+    console.error(usage);
     return 2;
   }
-  if (argv.includes("--record")) {
+  if (record) {
     const state = stateAfter(registrationsOf((await evaluateStack(stack)).resources));
-    fs.mkdirSync(path.dirname(baselineFile(stack)), { recursive: true });
-    fs.writeFileSync(baselineFile(stack), JSON.stringify(state, null, 1) + "\n");
-    console.log(`recorded ${state.length} resources of ${stack} -> ${path.relative(ROOT, baselineFile(stack))}`);
+    const file = path.join(baselineDir(stack), `${record}.json`);
+    fs.mkdirSync(baselineDir(stack), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(state, null, 1) + "\n");
+    console.log(`recorded ${state.length} resources of ${stack} -> ${path.relative(ROOT, file)}`);
     return 0;
   }
-  const plan = await checkUpgrade(stack);
-  console.log(
-    `${stack}: ${plan.same.length} kept, ${plan.aliased.length} kept through aliases, ${plan.created.length} created, ${plan.deleted.length} deleted, ${plan.replaced.length} replaced`,
-  );
-  for (const urn of plan.deleted) console.log(`  delete  ${urn}`);
-  for (const r of plan.replaced) console.log(`  replace ${r.urn}\n    before ${r.before}\n    after  ${r.after}`);
-  for (const urn of plan.created) console.log(`  create  ${urn}`);
-  return plan.deleted.length + plan.replaced.length === 0 ? 0 : 1;
+  let failed = false;
+  for (const [baseline, plan] of await checkUpgrade(stack)) {
+    console.log(
+      `${stack} from ${baseline}: ${plan.same.length} kept, ${plan.aliased.length} kept through aliases, ${plan.created.length} created, ${plan.deleted.length} deleted, ${plan.replaced.length} replaced`,
+    );
+    for (const urn of plan.deleted) console.log(`  delete  ${urn}`);
+    for (const r of plan.replaced) console.log(`  replace ${r.urn}\n    before ${r.before}\n    after  ${r.after}`);
+    for (const urn of plan.created) console.log(`  create  ${urn}`);
+    failed ||= plan.deleted.length + plan.replaced.length > 0;
+  }
+  return failed ? 1 : 0;
 }
 
 if (require.main === module) {

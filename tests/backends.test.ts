@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import type { Deployment } from "kubernetes-types/apps/v1";
 import type { Container, PodSpec } from "kubernetes-types/core/v1";
 import { parseStackConfig } from "../config/load";
-import { indexCleanerImage } from "../components/elasticsearch/indexCleaner";
+import { indexCleanerImage } from "../components/search/indexCleaner";
 import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
 import { parse } from "yaml";
 import {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
-import { Registration, createUrn, planUpgrade, stateAfter } from "../scripts/lib/upgrade";
-import { checkUpgrade } from "../scripts/upgradeCheck";
+import { Registration, UpgradePlan, createUrn, planUpgrade, stateAfter } from "../scripts/lib/upgrade";
+import { baselines, checkUpgrade } from "../scripts/upgradeCheck";
 
 const STACK_URN = "urn:pulumi:prod::jaeger-spm::pulumi:pulumi:Stack::jaeger-spm-prod";
 /** A registration as the mock monitor records it (its URNs keep the stack's type in front). */
@@ -92,17 +92,26 @@ describe("upgrade plan (the engine's URN and alias rules)", () => {
   });
 });
 
-describe("upgrading deployed stacks (against tests/fixtures/upgrade/<stack>.json)", function () {
+describe("upgrading deployed stacks (against tests/fixtures/upgrade/<stack>/*.json)", function () {
   this.timeout(60000);
   for (const stack of ["dev", "prod"]) {
-    it(`${stack}: \`pulumi up\` deletes and replaces nothing it deployed before`, async () => {
-      const plan = await checkUpgrade(stack);
-      assert.deepEqual(plan.deleted, [], `would delete:\n${plan.deleted.join("\n")}`);
-      assert.deepEqual(
-        plan.replaced.map((r) => r.urn),
-        [],
-        `would replace:\n${plan.replaced.map((r) => `${r.urn}\n  ${r.before}\n  ${r.after}`).join("\n")}`,
-      );
+    describe(stack, () => {
+      let plans: Map<string, UpgradePlan>;
+      before(async () => {
+        plans = await checkUpgrade(stack);
+      });
+      for (const baseline of baselines(stack)) {
+        it(`\`pulumi up\` on a stack deployed ${baseline} deletes and replaces nothing`, () => {
+          const plan = plans.get(baseline);
+          assert.ok(plan, `no plan from ${baseline}`);
+          assert.deepEqual(plan.deleted, [], `would delete:\n${plan.deleted.join("\n")}`);
+          assert.deepEqual(
+            plan.replaced.map((r) => r.urn),
+            [],
+            `would replace:\n${plan.replaced.map((r) => `${r.urn}\n  ${r.before}\n  ${r.after}`).join("\n")}`,
+          );
+        });
+      }
     });
   }
 });

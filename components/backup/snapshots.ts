@@ -4,7 +4,7 @@
 // snapshot alerts watch (components/monitoring/rules.ts).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { SearchConnection, SearchCredentials, SecretKeyRef } from "../elasticsearch/connection";
+import type { SearchConnection, SearchCredentials, SecretKeyRef } from "../search/connection";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../podSecurity";
 import { METRICS_PATH } from "../jaeger/ports";
 import {

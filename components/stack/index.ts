@@ -5,11 +5,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../config/load";
 import type { SecretKey } from "../../config/schema";
+import { TYPES_UNTIL_0_1 } from "../aliases";
 import { ElasticsearchSnapshots } from "../backup/snapshots";
-import type { BackupStorage } from "../backup/storage";
+import type { BackupBucket } from "../backup/bucket";
 import { VeleroBackups, buildVeleroValues } from "../backup/velero";
-import { SearchBackend } from "../elasticsearch";
-import { jaegerSearchStorage } from "../elasticsearch/connection";
+import { SearchBackend } from "../search";
+import { jaegerSearchStorage } from "../search/connection";
 import { GrafanaDashboards } from "../grafana";
 import { loadDashboard } from "../grafana/dashboards";
 import { Jaeger, JaegerStorageArgs, NAMES } from "../jaeger";
@@ -70,7 +71,7 @@ export interface JaegerSpmOutputs {
 
 // Loaded only when needed: @pulumi/aws and its provider modules add several hundred
 // milliseconds to every preview of a stack that has no backups.
-const loadBackupStorage = () => (require("../backup/storage") as typeof import("../backup/storage")).BackupStorage;
+const loadBackupBucket = () => (require("../backup/bucket") as typeof import("../backup/bucket")).BackupBucket;
 
 /** The bucket component's args in the plan (the stack prefix is what the outputs point at). */
 const bucketArgs = ({ stackPrefix: _, ...args }: BackupBucketPlan) => args;
@@ -89,7 +90,11 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
     this.plan = plan;
     // Until 0.1 the components hung off the stack itself: these aliases keep every resource of a
     // stack deployed then (tests/upgrade.test.ts), and do nothing for a new stack.
-    const child: pulumi.ComponentResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
+    const childOptions = (former: Pick<pulumi.Alias, "name" | "type"> = {}): pulumi.ComponentResourceOptions => ({
+      parent: this,
+      aliases: [{ parent: pulumi.rootStackResource, ...former }],
+    });
+    const child = childOptions();
     const monitoring = plan.monitoring;
 
     const bundled = plan.bundledMonitoring && new BundledMonitoring("monitoring", plan.bundledMonitoring, child);
@@ -98,13 +103,13 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
     // Backups to S3 (AWS): the bucket and one IRSA identity per writer, created before the
     // storage so the in-cluster Elasticsearch can run under its snapshot identity.
     const backupPlan = plan.backup;
-    const backup: BackupStorage | undefined =
+    const backup: BackupBucket | undefined =
       backupPlan.kind === "none"
         ? undefined
-        : new (loadBackupStorage())(
+        : new (loadBackupBucket())(
             "backup",
             { ...bucketArgs(backupPlan.bucket), namespace, protectData: plan.protectData },
-            child,
+            childOptions({ type: TYPES_UNTIL_0_1.backupBucket }),
           );
 
     // The trace storage with the component that serves it, so that the two cannot disagree.
@@ -134,7 +139,7 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
               : undefined,
         },
         // Named "storage" until 0.1 ("storage" now means trace storage in general).
-        { ...child, aliases: [{ name: "storage", parent: pulumi.rootStackResource }] },
+        childOptions({ name: "storage", type: TYPES_UNTIL_0_1.searchBackend }),
       );
     const traceStorage =
       plan.storage.kind === "badger"

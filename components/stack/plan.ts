@@ -7,8 +7,8 @@ import { parseBytesQuantity, parseGoDurationSeconds } from "../../config/units";
 import { SNAPSHOT_REPOSITORY } from "../backup/jobs";
 import { SNAPSHOT_EXPORTER } from "../backup/snapshots";
 import type { ElasticsearchSnapshotsArgs } from "../backup/snapshots";
-import type { BackupStorageArgs, BackupWriter } from "../backup/storage";
-import type { SearchBackendArgs } from "../elasticsearch";
+import type { BackupBucketArgs, BackupWriter } from "../backup/bucket";
+import type { SearchBackendArgs } from "../search";
 import type { NetworkPoliciesArgs } from "../security";
 import type { AccessControlArgs } from "../security/access";
 import type { OidcSignInArgs } from "../security/signIn";
@@ -18,8 +18,8 @@ import {
   VeleroBackupMode,
   maxCronGapSeconds,
 } from "../backup/velero";
-import { indexCleanerImage, retentionDays } from "../elasticsearch/indexCleaner";
-import { ECK_OBJECTS } from "../elasticsearch/eck";
+import { indexCleanerImage, retentionDays } from "../search/indexCleaner";
+import { ECK_OBJECTS } from "../search/eck";
 import { dashboardFilesFor } from "../grafana/dashboards";
 import { badgerWorkload } from "../jaeger";
 import { MANAGED_LABELS, PART_OF } from "../labels";
@@ -73,7 +73,7 @@ export type SearchPlan = Omit<
 };
 
 /** The bucket, its key and one IRSA role per writer; the stack adds the namespace and protection. */
-export type BackupBucketPlan = Omit<BackupStorageArgs, "namespace" | "protectData"> & {
+export type BackupBucketPlan = Omit<BackupBucketArgs, "namespace" | "protectData"> & {
   /** `s3://<bucket>/<this>`: where this stack's backups go. */
   readonly stackPrefix: string;
 };

@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IndexSettings } from "../jaeger/jaegerConfig";
 import { stringify } from "yaml";
+import { TYPES_UNTIL_0_1, withTypeAlias } from "../aliases";
 import { SearchConnection, SearchCredentials, sharedCredentials } from "./connection";
 import {
   ECK_CHART,
@@ -66,7 +67,7 @@ export class SearchBackend extends pulumi.ComponentResource {
   public readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: SearchBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("jaeger-spm:storage:SearchBackend", name, {}, opts);
+    super("jaeger-spm:search:SearchBackend", name, {}, withTypeAlias(opts, TYPES_UNTIL_0_1.searchBackend));
     const indices = { indexPrefix: args.indexPrefix, spans: args.spans, otherIndices: args.otherIndices };
     const meta = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: args.labels });
     const ready: pulumi.Resource[] = [];

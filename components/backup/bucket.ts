@@ -23,6 +23,7 @@ import {
   lifecycleRules,
   prefixAccessPolicy,
 } from "./policies";
+import { TYPES_UNTIL_0_1, withTypeAlias } from "../aliases";
 
 export interface BackupWriter {
   /** Logical name (resource names, outputs). */
@@ -41,7 +42,7 @@ export interface BackupWriter {
   readonly readOnly?: PrefixAccessInput["readOnly"];
 }
 
-export interface BackupStorageArgs {
+export interface BackupBucketArgs {
   stack: string;
   namespace: pulumi.Input<string>;
   namespaceName: string;
@@ -62,7 +63,7 @@ export interface BackupStorageArgs {
   region: string;
 }
 
-export class BackupStorage extends pulumi.ComponentResource {
+export class BackupBucket extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
   public readonly bucketArn: pulumi.Output<string>;
   public readonly kmsKeyArn: pulumi.Output<string>;
@@ -70,8 +71,8 @@ export class BackupStorage extends pulumi.ComponentResource {
   /** Who may delete object versions and change the bucket's or key's protection. */
   public readonly administratorArns: pulumi.Output<string[]>;
 
-  constructor(name: string, args: BackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("jaeger-spm:backup:BackupStorage", name, {}, opts);
+  constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("jaeger-spm:backup:BackupBucket", name, {}, withTypeAlias(opts, TYPES_UNTIL_0_1.backupBucket));
     const provider = new AwsProvider(`${name}-aws`, { region: args.region as Region }, { parent: this });
     const awsOpts = { parent: this, provider };
     const keep = { protect: args.protectData, retainOnDelete: args.protectData };
