@@ -17,7 +17,7 @@ export { JaegerMonitoring } from "./components/monitoring";
 export type { JaegerMonitoringArgs } from "./components/monitoring";
 export { BundledMonitoring } from "./components/monitoring/bundled";
 export type { BundledMonitoringArgs } from "./components/monitoring/bundled";
-export { buildRuleFile } from "./components/monitoring/rules";
+export { buildRuleFile } from "./components/monitoring/prometheusRules";
 export { GrafanaDashboards } from "./components/grafana";
 export type { GrafanaDashboardsArgs } from "./components/grafana";
 export { NetworkPolicies } from "./components/security";

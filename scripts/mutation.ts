@@ -26,10 +26,12 @@ const base = JSON.parse(fs.readFileSync(path.join(ROOT, "stryker.config.json"), 
 };
 const mutate = files.length > 0 ? files : base.mutate;
 const REAL_ENGINE_SUITES = ["snapshotExporter", "badgerCrashCopy"];
-const skipped = [
-  ...REAL_ENGINE_SUITES,
-  ...(mutate.includes("components/monitoring/rules.ts") ? [] : ["prometheusRules"]),
+const RULE_BUILDERS = [
+  "components/monitoring/prometheusRules.ts",
+  "components/jaeger/alerts.ts",
+  "components/backup/alerts.ts",
 ];
+const skipped = [...REAL_ENGINE_SUITES, ...(mutate.some((f) => RULE_BUILDERS.includes(f)) ? [] : ["prometheusRules"])];
 const config = {
   ...base,
   mutate,

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import type { AlertingRule, RecordingRule, RuleFile } from "../components/monitoring/rules";
+import type { AlertingRule, RecordingRule, RuleFile } from "../components/monitoring/prometheusRules";
 import { DASHBOARD_BUILDERS, DashboardFile } from "../dashboards/builders";
 import { ROOT, configSet, deployedRuleFile, evaluateStack, stackConfig } from "../scripts/evaluate";
 

@@ -5,7 +5,7 @@ import { Evaluation, RawConfig, configSet, deployedRuleFile, evaluateStack, stac
 import { parse } from "yaml";
 import { at, jaegerConfigDocument, objectNamed, objectsOfKind } from "./support/objects";
 import type { ServiceMonitorSpec } from "../components/monitoring/scrape";
-import type { RuleFile } from "../components/monitoring/rules";
+import type { RuleFile } from "../components/monitoring/prometheusRules";
 
 interface CustomResource {
   kind: string;
@@ -281,6 +281,18 @@ describe("bundled monitoring", () => {
 });
 
 describe("alert rules", () => {
+  it("come in one group per owner: the backups' only with backups on", async () => {
+    const groups = (ev: Evaluation) => (deployedRuleFile(ev) as RuleFile).groups.map((g) => g.name);
+    assert.deepEqual(groups(await evaluateStack("dev")), ["jaeger-spm-recording", "jaeger-alerts"]);
+    const prod = await evaluateStack("prod");
+    assert.deepEqual(groups(prod), ["jaeger-spm-recording", "jaeger-alerts", "jaeger-backup-alerts"]);
+    const backup = (deployedRuleFile(prod) as RuleFile).groups[2].rules;
+    assert.ok(
+      backup.every((r) => "alert" in r && r.alert.startsWith("JaegerSnapshot")),
+      "prod's snapshots are watched",
+    );
+  });
+
   it("include the exporter-queue alert only when the queue is configured", async () => {
     const names = (ev: Evaluation) =>
       (deployedRuleFile(ev) as RuleFile).groups.flatMap((g) => g.rules).map((r) => ("alert" in r ? r.alert : r.record));

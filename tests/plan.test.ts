@@ -71,8 +71,9 @@ describe("stack plan (planStack)", () => {
       );
       assert.equal(p.backup.bucket.stackPrefix, "jaeger/prod-eu/");
       assert.equal(p.backup.bucket.tags["pulumi:stack"], "prod-eu");
-      assert.deepEqual(p.monitoring.snapshotRepository?.maxGapSeconds, 24 * 3600);
-      assert.equal(p.monitoring.veleroSchedule, undefined);
+      const alerts = p.monitoring.backupAlerts;
+      assert.equal(alerts?.kind, "snapshots", "the snapshot repository is watched");
+      assert.equal(alerts.kind === "snapshots" && alerts.repository.maxGapSeconds, 24 * 3600);
     });
 
     it("prod on Badger: Velero backs up Jaeger's Badger pod, keeping backups for backup.velero.ttl", () => {
@@ -83,8 +84,9 @@ describe("stack plan (planStack)", () => {
       assert.deepEqual(p.backup.schedule.selector, badgerWorkload("jaeger").pods);
       assert.equal(p.backup.prefix, "jaeger/prod/velero");
       assert.deepEqual(p.backup.mode, { kind: "fileSystem" });
-      assert.equal(p.monitoring.veleroSchedule?.maxGapSeconds, 6 * 3600);
-      assert.equal(p.monitoring.snapshotRepository, undefined);
+      const alerts = p.monitoring.backupAlerts;
+      assert.equal(alerts?.kind, "velero", "Velero's schedule is watched");
+      assert.equal(alerts.kind === "velero" && alerts.schedule.maxGapSeconds, 6 * 3600);
       assert.equal(p.backup.bucket.writers[0].readOnly, undefined, "nothing to read without a restore source");
     });
 
@@ -127,7 +129,7 @@ describe("stack plan (planStack)", () => {
     it("no backups: nothing planned and no backup alerts", () => {
       const p = plan("dev");
       assert.deepEqual(p.backup, { kind: "none" });
-      assert.equal(p.monitoring.veleroSchedule, undefined);
+      assert.equal(p.monitoring.backupAlerts, undefined);
     });
   });
 

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import type { AlertingRule, RecordingRule, RuleFile } from "../components/monitoring/rules";
+import type { AlertingRule, RecordingRule, RuleFile } from "../components/monitoring/prometheusRules";
 import { ROOT, RawConfig, configSet, deployedRuleFile, evaluateStack, stackConfig } from "../scripts/evaluate";
 import { promtool } from "./support/promtool";
 

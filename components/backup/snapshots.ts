@@ -1,7 +1,7 @@
 // Elasticsearch snapshots to the backup bucket: a Job registers the S3 repository and
 // a snapshot lifecycle policy (schedule, retention) through the cluster's REST API, and the
 // Prometheus community's Elasticsearch exporter reports the repository's snapshots, which the
-// snapshot alerts watch (components/monitoring/rules.ts).
+// snapshot alerts watch (components/backup/alerts.ts).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SearchConnection, SearchCredentials, SecretKeyRef } from "../search/connection";

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import type { JaegerPort } from "../jaeger/ports";
-import type { RuleFile } from "./rules";
+import type { RuleFile } from "./prometheusRules";
 import { ScrapeMode, buildServiceMonitorSpec, usesAnnotations, usesServiceMonitor } from "./scrape";
 import { MANAGED_LABELS } from "../labels";
 

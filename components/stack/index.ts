@@ -18,7 +18,9 @@ import type { Role } from "../jaeger/jaegerConfig";
 import { PORTS } from "../jaeger/ports";
 import { JaegerMonitoring } from "../monitoring";
 import { BundledMonitoring } from "../monitoring/bundled";
-import { buildRuleFile } from "../monitoring/rules";
+import { buildRuleFile } from "../monitoring/prometheusRules";
+import { jaegerAlerts } from "../jaeger/alerts";
+import { backupAlerts } from "../backup/alerts";
 import { scrapeAnnotations, usesAnnotations } from "../monitoring/scrape";
 import { tracingNamespace } from "../namespace";
 import { NetworkPolicies } from "../security";
@@ -317,21 +319,25 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
       );
     }
 
-    const rules = buildRuleFile({
-      namespace: plan.namespace.name,
-      telemetry: jaeger.telemetryServices.map((t) => ({
-        service: t.service,
-        memoryLimitBytes: parseBytesQuantity(t.memoryLimit) ?? 0,
-      })),
-      spanMetricsService: NAMES.spanMetricsService,
-      storage:
-        plan.storage.kind === "badger" ? { kind: "badger", volumeBytes: plan.storage.volumeBytes } : { kind: "search" },
-      veleroSchedule: monitoring.veleroSchedule,
-      snapshotRepository: monitoring.snapshotRepository,
-      runbookBaseUrl: monitoring.runbookBaseUrl,
-      exporterQueue: config.jaeger.exporterQueue.enabled,
-      thresholds: monitoring.thresholds,
-    });
+    // Each owner's alerts, next to the SPM recording rules.
+    const rules = buildRuleFile([
+      jaegerAlerts({
+        namespace: plan.namespace.name,
+        telemetry: jaeger.telemetryServices.map((t) => ({
+          service: t.service,
+          memoryLimitBytes: parseBytesQuantity(t.memoryLimit) ?? 0,
+        })),
+        spanMetricsService: NAMES.spanMetricsService,
+        storage:
+          plan.storage.kind === "badger"
+            ? { kind: "badger", volumeBytes: plan.storage.volumeBytes }
+            : { kind: "search" },
+        exporterQueue: config.jaeger.exporterQueue.enabled,
+        thresholds: monitoring.thresholds,
+        runbookBaseUrl: monitoring.runbookBaseUrl,
+      }),
+      ...(monitoring.backupAlerts ? [backupAlerts(monitoring.backupAlerts)] : []),
+    ]);
 
     const jaegerMonitoring = new JaegerMonitoring(
       "jaeger-monitoring",

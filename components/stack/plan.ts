@@ -24,7 +24,8 @@ import { dashboardFilesFor } from "../grafana/dashboards";
 import { badgerWorkload } from "../jaeger";
 import { MANAGED_LABELS, PART_OF } from "../labels";
 import { commonLabels, maintenanceLabels, maintenanceSelector } from "../jaeger/workload";
-import type { AlertThresholds } from "../monitoring/rules";
+import type { AlertThresholds } from "../jaeger/alerts";
+import type { BackupAlertsInput } from "../backup/alerts";
 import type { BundledMonitoringArgs } from "../monitoring/bundled";
 import { ScrapeMode, usesServiceMonitor } from "../monitoring/scrape";
 import { destinationOf } from "../security/networkPolicies";
@@ -158,8 +159,8 @@ export interface StackPlan {
     readonly scrapeInterval: string;
     readonly runbookBaseUrl?: string;
     readonly thresholds: AlertThresholds;
-    readonly veleroSchedule?: { readonly name: string; readonly maxGapSeconds: number };
-    readonly snapshotRepository?: { readonly name: string; readonly maxGapSeconds: number };
+    /** What the backups' alerts watch, when backups are on. */
+    readonly backupAlerts?: BackupAlertsInput;
   };
   readonly dashboards: DashboardImportPlan;
   readonly maintenanceLabels: Readonly<Record<MaintenanceTask, Labels>>;
@@ -454,14 +455,24 @@ export function planStack(config: StackConfig, stack: string): StackPlan {
       scrapeInterval: monitoring.scrapeInterval,
       runbookBaseUrl: monitoring.runbookBaseUrl,
       thresholds: monitoring.alerts,
-      veleroSchedule:
+      backupAlerts:
         backup.kind === "velero"
-          ? { name: VELERO_OBJECTS.schedule, maxGapSeconds: maxCronGapSeconds(config.backup.schedule) }
-          : undefined,
-      snapshotRepository:
-        backup.kind === "snapshots"
-          ? { name: SNAPSHOT_REPOSITORY, maxGapSeconds: maxCronGapSeconds(config.backup.snapshotSchedule) }
-          : undefined,
+          ? {
+              kind: "velero",
+              schedule: { name: VELERO_OBJECTS.schedule, maxGapSeconds: maxCronGapSeconds(config.backup.schedule) },
+              runbookBaseUrl: monitoring.runbookBaseUrl,
+            }
+          : backup.kind === "snapshots"
+            ? {
+                kind: "snapshots",
+                repository: {
+                  name: SNAPSHOT_REPOSITORY,
+                  maxGapSeconds: maxCronGapSeconds(config.backup.snapshotSchedule),
+                },
+                namespace: config.namespace,
+                runbookBaseUrl: monitoring.runbookBaseUrl,
+              }
+            : undefined,
     },
     dashboards: planDashboards(config),
     maintenanceLabels: Object.fromEntries(tasks.map((t) => [t, labels(t)])) as Record<MaintenanceTask, Labels>,

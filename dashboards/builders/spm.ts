@@ -1,6 +1,6 @@
 // "Jaeger SPM (RED)": request rate, error rate and latency per service and per
 // operation, plus the busiest and slowest operations. Server spans only, as in
-// Jaeger's Monitor tab; built on the recording rules of components/monitoring/rules.ts.
+// Jaeger's Monitor tab; built on the recording rules of components/monitoring/prometheusRules.ts.
 import {
   DashboardBuilder,
   QueryVariableBuilder,
@@ -10,7 +10,7 @@ import {
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as TableBuilder } from "@grafana/grafana-foundation-sdk/table";
 import * as units from "@grafana/grafana-foundation-sdk/units";
-import { CALLS, QUANTILES, recordName } from "../../components/monitoring/rules";
+import { CALLS, QUANTILES, recordName } from "../../components/monitoring/prometheusRules";
 import { DATASOURCE, datasourceVariable, instantQuery, queries, timeseriesPanel } from "./common";
 
 export const SPM_DASHBOARD_UID = "jaeger-spm-red";

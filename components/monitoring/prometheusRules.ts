@@ -1,0 +1,111 @@
+// Prometheus rules: the SPM recording rules (the exact metric names and labels Jaeger's Monitor tab
+// and the SPM dashboard query), the rule and alert types, and the rule file the groups go into. The
+// alerts are defined beside what they watch, as mixins do: Jaeger's in components/jaeger/alerts.ts,
+// the backups' in components/backup/alerts.ts. Rendered as a PrometheusRule for prometheus-operator
+// and as a plain rules file.
+import { stringify } from "yaml";
+
+export interface RecordingRule {
+  record: string;
+  expr: string;
+}
+
+export interface AlertingRule {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: { severity: Severity };
+  annotations: { summary: string; description: string; runbook_url?: string };
+}
+
+export type Severity = "warning" | "critical";
+
+export interface RuleGroup {
+  name: string;
+  rules: (RecordingRule | AlertingRule)[];
+}
+
+export interface RuleFile {
+  groups: RuleGroup[];
+}
+
+/** An alert as its owner writes it; `alertingRule` turns it into Prometheus' shape. */
+export interface Alert {
+  /** The alert's name, also the README runbook heading (`#### <name>`). */
+  readonly name: string;
+  readonly severity: Severity;
+  readonly expr: string;
+  /** How long the condition holds before the alert fires (a Prometheus duration). */
+  readonly for: string;
+  readonly summary: string;
+  readonly description: string;
+}
+
+/** GitHub-style anchor of the README heading `#### <alert>`. */
+export const runbookAnchor = (alert: string) => alert.toLowerCase();
+
+/** The alert as a Prometheus rule, linked to its runbook section when the README's URL is known. */
+export function alertingRule(alert: Alert, runbookBaseUrl?: string): AlertingRule {
+  return {
+    alert: alert.name,
+    expr: alert.expr,
+    for: alert.for,
+    labels: { severity: alert.severity },
+    annotations: {
+      summary: alert.summary,
+      description: alert.description,
+      ...(runbookBaseUrl && { runbook_url: `${runbookBaseUrl}#${runbookAnchor(alert.name)}` }),
+    },
+  };
+}
+
+/** A ratio as a percentage for alert descriptions (at most two decimals). */
+export const percent = (ratio: number) => `${+(ratio * 100).toFixed(2)}%`;
+
+/** The rate window of every rule and alert. */
+export const WINDOW = "5m";
+
+export const CALLS = "traces_span_metrics_calls_total";
+export const DURATION_BUCKET = "traces_span_metrics_duration_milliseconds_bucket";
+export const SERVER = 'span_kind="SPAN_KIND_SERVER"';
+export const ERROR = 'status_code="STATUS_CODE_ERROR"';
+export const QUANTILES = [0.5, 0.95, 0.99] as const;
+/** Recording-rule names, by aggregation level. */
+export function recordName(level: "service" | "operation", measure: string): string {
+  const by = level === "service" ? "service_name" : "service_name_span_name";
+  return `${by}:traces_span_metrics_${measure}`;
+}
+
+export function spmRecordingRules(): RecordingRule[] {
+  const rules: RecordingRule[] = [];
+  const levels = [
+    { level: "service" as const, by: "service_name" },
+    { level: "operation" as const, by: "service_name, span_name" },
+  ];
+  for (const { level, by } of levels) {
+    const calls = `sum by (${by}) (rate(${CALLS}{${SERVER}}[${WINDOW}]))`;
+    const errors = `sum by (${by}) (rate(${CALLS}{${SERVER}, ${ERROR}}[${WINDOW}]))`;
+    rules.push({ record: recordName(level, `calls:rate${WINDOW}`), expr: calls });
+    // "or calls * 0": a service without any error series reports 0, as Jaeger's Monitor tab does.
+    rules.push({
+      record: recordName(level, `errors:ratio_rate${WINDOW}`),
+      expr: `(${errors} or ${calls} * 0) / ${calls}`,
+    });
+    for (const q of QUANTILES) {
+      rules.push({
+        record: recordName(level, `duration_milliseconds:p${Math.round(q * 100)}_rate${WINDOW}`),
+        expr: `histogram_quantile(${q}, sum by (${by}, le) (rate(${DURATION_BUCKET}{${SERVER}}[${WINDOW}])))`,
+      });
+    }
+  }
+  return rules;
+}
+
+/** The SPM recording rules, then each owner's groups, in one rule file. */
+export function buildRuleFile(groups: readonly RuleGroup[]): RuleFile {
+  return { groups: [{ name: "jaeger-spm-recording", rules: spmRecordingRules() }, ...groups] };
+}
+
+export function renderRuleFile(file: RuleFile): string {
+  return stringify(file, { lineWidth: 0 });
+}
