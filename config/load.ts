@@ -6,6 +6,8 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import {
   DEFAULT_PROMETHEUS_URL,
+  OBJECT_EXPECTED_MESSAGE,
+  prometheusOperatedUrl,
   OBJECT_KEYS,
   PROJECT,
   SECRET_KEYS,
@@ -141,7 +143,10 @@ function describeIssue(section: TopLevelKey, issue: z.core.$ZodIssue, input: unk
       );
     });
   }
-  return [`${keyName(path)} = ${show(valueAt(input, path))}: expected ${issue.message}`];
+  // zod's own wording for a nested object given as something else ("Invalid input: …") reads as ours.
+  const expected =
+    issue.code === "invalid_type" && issue.expected === "object" ? OBJECT_EXPECTED_MESSAGE : issue.message;
+  return [`${keyName(path)} = ${show(valueAt(input, path))}: expected ${expected}`];
 }
 
 /**
@@ -259,7 +264,7 @@ export function parseStackConfig(
       ...shape.spm,
       prometheusUrl:
         shape.spm.prometheusUrl ??
-        (bundled.enabled ? `http://prometheus-operated.${bundled.namespace}.svc:9090` : DEFAULT_PROMETHEUS_URL),
+        (bundled.enabled ? prometheusOperatedUrl(bundled.namespace) : DEFAULT_PROMETHEUS_URL),
     },
     jaeger: {
       ...shape.jaeger,
@@ -419,6 +424,11 @@ function crossChecks(shape: Partial<Shape>): string[] {
   if (sec.uiBasicAuth && !sec.tls.enabled) {
     problems.push(
       `${PROJECT}:security.uiBasicAuth = true: expected security.tls.enabled true as well (basic auth sends the password with every request; without TLS it crosses the network in clear)`,
+    );
+  }
+  if (sec.oidc.enabled && sec.uiBasicAuth) {
+    problems.push(
+      `${PROJECT}:security.uiBasicAuth = true: expected false when security.oidc.enabled is true (one sign-in for the UI)`,
     );
   }
   if (sec.bearerTokenPropagation && sec.uiBasicAuth) {

@@ -32,7 +32,10 @@ function text(expected: string) {
   return z.string({ error: expected });
 }
 
-const OBJECT_EXPECTED = { error: "an object; set its fields with `pulumi config set --path <key>.<field> <value>`" };
+/** What every structured key expects (load.ts also uses it for nested objects zod reports itself). */
+export const OBJECT_EXPECTED_MESSAGE =
+  "an object; set its fields with `pulumi config set --path <key>.<field> <value>`";
+const OBJECT_EXPECTED = { error: OBJECT_EXPECTED_MESSAGE };
 
 const DURATION_EXPECTED =
   "a positive Go duration such as 168h, 72h, 90m or 30s (units ns, us, ms, s, m, h; days are not a unit: 7 days = 168h)";
@@ -603,14 +606,19 @@ const grafanaSchema = z
     },
     OBJECT_EXPECTED,
   )
-  .superRefine((g, ctx) => {
-    if (g.import === "api" && g.url === undefined) {
-      ctx.addIssue({
+  // Checked and narrowed in one step: "api" always comes with its URL.
+  .transform((g, ctx) => {
+    if (g.import !== "api") return { ...g, import: g.import };
+    if (g.url === undefined) {
+      ctx.issues.push({
         code: "custom",
+        input: g,
         path: ["url"],
         message: 'the Grafana base URL (e.g. https://grafana.example.com) when grafana.import is "api"',
       });
+      return z.NEVER;
     }
+    return { ...g, import: g.import, url: g.url };
   });
 
 const BUCKET_EXPECTED =
@@ -834,95 +842,109 @@ const networkPeer = z
 const PEERS_EXPECTED =
   "a list of sources: {namespace} or {namespace, podLabels} for pods ({} = every pod in the cluster) or {cidr}";
 
-const securitySchema = z
-  .strictObject(
-    {
-      networkPolicies: boolean().default(true),
-      ingestFrom: z.array(networkPeer, { error: PEERS_EXPECTED }).default([{}]),
-      queryFrom: z.array(networkPeer, { error: PEERS_EXPECTED }).default([{}]),
-      // Where Prometheus runs (scrapes and SPM queries); default: the bundled namespace.
-      prometheusNamespace: dnsLabel().optional(),
-      allowPublicServices: boolean().default(false),
-      tls: z
-        .strictObject({
-          enabled: boolean().default(false),
-          source: z.enum(["secret", "certManager"], { error: 'one of "secret" or "certManager"' }).optional(),
-          secretName: dnsLabel().optional(),
-          issuer: z
-            .strictObject({
-              kind: z
-                .enum(["Issuer", "ClusterIssuer"], { error: 'one of "Issuer" or "ClusterIssuer"' })
-                .default("ClusterIssuer"),
-              name: dnsLabel(),
-            })
-            .optional(),
-          clientCaSecret: dnsLabel().optional(),
-          mtls: boolean().default(false),
-          legacyReceivers: boolean().default(false),
-        })
-        .prefault({}),
-      uiBasicAuth: boolean().default(false),
-      // Sign-in through OpenID Connect: oauth2-proxy in front of the query UI/API.
-      oidc: z
-        .strictObject({
-          enabled: boolean().default(false),
-          issuerUrl: httpsUrl("the OpenID Connect issuer").optional(),
-          clientId: text("the OAuth client ID").min(1, { error: "a non-empty OAuth client ID" }).optional(),
-          // An existing Secret in Jaeger's namespace with the client secret under the key client-secret.
-          clientSecretName: dnsLabel().default("jaeger-oidc-client"),
-          redirectUrl: httpsUrl("the public sign-in callback, https://<host>/oauth2/callback").optional(),
-          emailDomains: z
-            .array(text("an email domain, or * for any"), { error: "a list of email domains" })
-            .default([]),
-          allowedGroups: z.array(text("a group name"), { error: "a list of group names" }).default([]),
-          image: pinnedImage("an oauth2-proxy image").default("quay.io/oauth2-proxy/oauth2-proxy:v7.15.3"),
-          replicas: integer("a whole number of replicas, 1 to 10", 1, 10).default(2),
-        })
-        .prefault({}),
-      bearerTokenPropagation: boolean().default(false),
-    },
-    OBJECT_EXPECTED,
-  )
-  .superRefine((sec, ctx) => {
-    const t = sec.tls;
-    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
-    if (t.enabled && t.source === undefined) {
-      issue(
-        ["tls", "source"],
-        '"secret" (an existing kubernetes.io/tls Secret) or "certManager" when security.tls.enabled is true',
-      );
-    }
-    if (t.enabled && t.source === "secret" && t.secretName === undefined) {
-      issue(
-        ["tls", "secretName"],
-        "the name of a kubernetes.io/tls Secret in Jaeger's namespace when security.tls.source is secret",
-      );
-    }
-    if (t.enabled && t.source === "certManager" && t.issuer === undefined) {
-      issue(["tls", "issuer"], "a cert-manager issuer {kind, name} when security.tls.source is certManager");
-    }
-    const o = sec.oidc;
-    if (o.enabled) {
-      for (const key of ["issuerUrl", "clientId", "redirectUrl"] as const) {
-        if (o[key] === undefined) issue(["oidc", key], `set when security.oidc.enabled is true`);
-      }
-      if (o.emailDomains.length === 0 && o.allowedGroups.length === 0) {
-        issue(
-          ["oidc", "allowedGroups"],
-          'at least one group (or security.oidc.emailDomains, "*" for any account of the issuer) when security.oidc.enabled is true',
-        );
-      }
-      if (sec.uiBasicAuth) {
-        issue(["uiBasicAuth"], "false when security.oidc.enabled is true (one sign-in for the UI)");
-      }
-    }
-    if (t.mtls && !t.enabled) {
-      issue(["tls", "mtls"], "false unless security.tls.enabled is true (mTLS needs TLS)");
-    }
-    if (t.mtls && t.clientCaSecret === undefined) {
-      issue(["tls", "clientCaSecret"], "a Secret holding the client CA (key ca.crt) when security.tls.mtls is true");
-    }
-  });
+const securitySchema = z.strictObject(
+  {
+    networkPolicies: boolean().default(true),
+    ingestFrom: z.array(networkPeer, { error: PEERS_EXPECTED }).default([{}]),
+    queryFrom: z.array(networkPeer, { error: PEERS_EXPECTED }).default([{}]),
+    // Where Prometheus runs (scrapes and SPM queries); default: the bundled namespace.
+    prometheusNamespace: dnsLabel().optional(),
+    allowPublicServices: boolean().default(false),
+    tls: z
+      .strictObject({
+        enabled: boolean().default(false),
+        source: z.enum(["secret", "certManager"], { error: 'one of "secret" or "certManager"' }).optional(),
+        secretName: dnsLabel().optional(),
+        issuer: z
+          .strictObject({
+            kind: z
+              .enum(["Issuer", "ClusterIssuer"], { error: 'one of "Issuer" or "ClusterIssuer"' })
+              .default("ClusterIssuer"),
+            name: dnsLabel(),
+          })
+          .optional(),
+        clientCaSecret: dnsLabel().optional(),
+        mtls: boolean().default(false),
+        legacyReceivers: boolean().default(false),
+      })
+      // Checked and narrowed in one step: TLS that is on comes with its source and what it needs.
+      .transform((t, ctx) => {
+        const problems = ctx.issues.length;
+        const issue = (key: string, message: string) =>
+          ctx.issues.push({ code: "custom", input: t, path: [key], message });
+        const narrowed = (() => {
+          if (!t.enabled) return { ...t, enabled: false as const };
+          switch (t.source) {
+            case undefined:
+              issue(
+                "source",
+                '"secret" (an existing kubernetes.io/tls Secret) or "certManager" when security.tls.enabled is true',
+              );
+              return undefined;
+            case "secret":
+              if (t.secretName !== undefined)
+                return { ...t, enabled: true as const, source: t.source, secretName: t.secretName };
+              issue(
+                "secretName",
+                "the name of a kubernetes.io/tls Secret in Jaeger's namespace when security.tls.source is secret",
+              );
+              return undefined;
+            case "certManager":
+              if (t.issuer !== undefined) return { ...t, enabled: true as const, source: t.source, issuer: t.issuer };
+              issue("issuer", "a cert-manager issuer {kind, name} when security.tls.source is certManager");
+              return undefined;
+          }
+        })();
+        if (t.mtls && !t.enabled) issue("mtls", "false unless security.tls.enabled is true (mTLS needs TLS)");
+        if (t.mtls && t.clientCaSecret === undefined) {
+          issue("clientCaSecret", "a Secret holding the client CA (key ca.crt) when security.tls.mtls is true");
+        }
+        return narrowed === undefined || ctx.issues.length > problems ? z.NEVER : narrowed;
+      })
+      .prefault({}),
+    uiBasicAuth: boolean().default(false),
+    // Sign-in through OpenID Connect: oauth2-proxy in front of the query UI/API.
+    oidc: z
+      .strictObject({
+        enabled: boolean().default(false),
+        issuerUrl: httpsUrl("the OpenID Connect issuer").optional(),
+        clientId: text("the OAuth client ID").min(1, { error: "a non-empty OAuth client ID" }).optional(),
+        // An existing Secret in Jaeger's namespace with the client secret under the key client-secret.
+        clientSecretName: dnsLabel().default("jaeger-oidc-client"),
+        redirectUrl: httpsUrl("the public sign-in callback, https://<host>/oauth2/callback").optional(),
+        emailDomains: z.array(text("an email domain, or * for any"), { error: "a list of email domains" }).default([]),
+        allowedGroups: z.array(text("a group name"), { error: "a list of group names" }).default([]),
+        image: pinnedImage("an oauth2-proxy image").default("quay.io/oauth2-proxy/oauth2-proxy:v7.15.3"),
+        replicas: integer("a whole number of replicas, 1 to 10", 1, 10).default(2),
+      })
+      // Checked and narrowed in one step: sign-in that is on has its issuer, client and callback.
+      .transform((o, ctx) => {
+        if (!o.enabled) return { ...o, enabled: false as const };
+        const problems = ctx.issues.length;
+        const issue = (key: string, message: string) =>
+          ctx.issues.push({ code: "custom", input: o, path: [key], message });
+        const { issuerUrl, clientId, redirectUrl } = o;
+        if (issuerUrl === undefined) issue("issuerUrl", "set when security.oidc.enabled is true");
+        if (clientId === undefined) issue("clientId", "set when security.oidc.enabled is true");
+        if (redirectUrl === undefined) issue("redirectUrl", "set when security.oidc.enabled is true");
+        if (o.emailDomains.length === 0 && o.allowedGroups.length === 0) {
+          issue(
+            "allowedGroups",
+            'at least one group (or security.oidc.emailDomains, "*" for any account of the issuer) when security.oidc.enabled is true',
+          );
+        }
+        return issuerUrl === undefined ||
+          clientId === undefined ||
+          redirectUrl === undefined ||
+          ctx.issues.length > problems
+          ? z.NEVER
+          : { ...o, enabled: true as const, issuerUrl, clientId, redirectUrl };
+      })
+      .prefault({}),
+    bearerTokenPropagation: boolean().default(false),
+  },
+  OBJECT_EXPECTED,
+);
 
 /**
  * Top-level keys, each a `jaeger-spm:<key>` stack config entry. Pulumi.yaml declares
@@ -959,8 +981,10 @@ export const SECRET_KEY_NAMES = [
 export type SecretKey = (typeof SECRET_KEY_NAMES)[number];
 export const SECRET_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>(SECRET_KEY_NAMES);
 
+/** The Service prometheus-operator gives the Prometheus servers of a namespace (port 9090). */
+export const prometheusOperatedUrl = (namespace: string) => `http://prometheus-operated.${namespace}.svc:9090`;
 /** Where SPM queries go when neither spm.prometheusUrl nor bundled monitoring says otherwise. */
-export const DEFAULT_PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090";
+export const DEFAULT_PROMETHEUS_URL = prometheusOperatedUrl("monitoring");
 
 export type StackConfigShape = z.output<typeof stackConfigSchema>;
 export type TopLevelKey = keyof typeof stackConfigSchema.shape;

@@ -156,6 +156,55 @@ describe("stack config", () => {
       );
     });
 
+    it("reports TLS and sign-in problems together, and both sign-ins at once once the sign-in is complete", () => {
+      const problems = (edits: [string, string][]) => {
+        const result = parseStackConfig(sets(dev(), edits), new Set(["jaeger-spm:uiHtpasswd"]));
+        return result.ok ? [] : result.problems;
+      };
+      const incomplete = problems([
+        ["security.tls.enabled", "true"],
+        ["security.oidc.enabled", "true"],
+        ["security.oidc.allowedGroups[0]", "sre"],
+      ]);
+      assert.ok(
+        incomplete.some((p) => p.startsWith("jaeger-spm:security.tls.source = (not set): expected ")),
+        incomplete.join("\n"),
+      );
+      for (const key of ["issuerUrl", "clientId", "redirectUrl"]) {
+        assert.ok(
+          incomplete.includes(
+            `jaeger-spm:security.oidc.${key} = (not set): expected set when security.oidc.enabled is true`,
+          ),
+          `${key}:\n${incomplete.join("\n")}`,
+        );
+      }
+      const both = problems([
+        ["security.tls.enabled", "true"],
+        ["security.tls.source", "secret"],
+        ["security.tls.secretName", "jaeger-tls"],
+        ["security.oidc.enabled", "true"],
+        ["security.oidc.issuerUrl", "https://login.example.com"],
+        ["security.oidc.clientId", "jaeger"],
+        ["security.oidc.redirectUrl", "https://jaeger.example.com/oauth2/callback"],
+        ["security.oidc.allowedGroups[0]", "sre"],
+        ["security.uiBasicAuth", "true"],
+      ]);
+      assert.ok(
+        both.includes(
+          "jaeger-spm:security.uiBasicAuth = true: expected false when security.oidc.enabled is true (one sign-in for the UI)",
+        ),
+        both.join("\n"),
+      );
+    });
+
+    it("says a nested section given as a plain value expects an object, as for top-level sections", () => {
+      const result = parseStackConfig(sets(dev(), [["security.tls", "7"]]));
+      assert.ok(!result.ok);
+      assert.deepEqual(result.problems, [
+        "jaeger-spm:security.tls = 7: expected an object; set its fields with `pulumi config set --path <key>.<field> <value>`",
+      ]);
+    });
+
     it("accepts CPU and memory quantities typed as bare integers (the CLI stores them as numbers)", () => {
       const config = valid(
         sets(dev(), [

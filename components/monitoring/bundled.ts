@@ -11,6 +11,7 @@ import {
 } from "./kubePrometheusStack";
 import { podSecurityLevel } from "../podSecurity";
 import { PART_OF } from "../labels";
+import { prometheusOperatedUrl } from "../../config/schema";
 
 export interface BundledMonitoringArgs {
   namespace: string;
@@ -85,7 +86,7 @@ export class BundledMonitoring extends pulumi.ComponentResource {
       { parent: this, dependsOn: [adminSecret, hostNamespace] },
     );
 
-    this.prometheusUrl = `http://prometheus-operated.${args.namespace}.svc:9090`;
+    this.prometheusUrl = prometheusOperatedUrl(args.namespace);
     this.grafanaAdminPassword = pulumi.secret(password.result);
     this.grafanaPortForward = `kubectl -n ${args.namespace} port-forward svc/${args.releaseName}-grafana 3000:80`;
     this.registerOutputs({

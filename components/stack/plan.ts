@@ -323,13 +323,14 @@ function planStorage(config: StackConfig, labels: (task: MaintenanceTask) => Lab
 function planTls(config: StackConfig): TlsPlan | undefined {
   const tls = config.security.tls;
   if (!tls.enabled) return undefined;
-  if (tls.source === "certManager" && tls.issuer) return { source: "certManager", issuer: tls.issuer };
-  return { source: "secret", secretName: tls.secretName ?? "" };
+  return tls.source === "certManager"
+    ? { source: "certManager", issuer: tls.issuer }
+    : { source: "secret", secretName: tls.secretName };
 }
 
 function planSignIn(config: StackConfig): SignInPlan | undefined {
   const oidc = config.security.oidc;
-  if (!oidc.enabled || !oidc.issuerUrl || !oidc.clientId || !oidc.redirectUrl) return undefined;
+  if (!oidc.enabled) return undefined;
   const selector = {
     "app.kubernetes.io/name": "oauth2-proxy",
     "app.kubernetes.io/instance": INSTANCE,
@@ -421,7 +422,7 @@ function planDashboards(config: StackConfig): DashboardImportPlan {
     case "sidecar":
       return { mode: "sidecar", namespace: grafana.namespace, folder: grafana.folder, files };
     case "api":
-      return { mode: "api", url: grafana.url ?? "", folder: grafana.folder, files };
+      return { mode: "api", url: grafana.url, folder: grafana.folder, files };
   }
 }
 
