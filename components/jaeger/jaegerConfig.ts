@@ -161,7 +161,7 @@ export function legacyReceiversEnabled(tls: { readonly legacyReceivers: boolean 
 }
 
 /** Ports each role listens on. */
-export function rolePorts(role: Role, legacyReceivers = true): JaegerPort[] {
+export function rolePorts(role: Role, legacyReceivers: boolean): JaegerPort[] {
   const ingest = [...ingestPorts(legacyReceivers), PORTS.spanMetrics];
   const query = [PORTS.queryHttp, PORTS.queryGrpc];
   const always = [PORTS.metrics, PORTS.health];
