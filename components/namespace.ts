@@ -5,7 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { MANAGED_LABELS } from "./labels";
 
 export interface NamespaceArgs {
+  /** The namespace's name (`namespace`, default "observability"). */
   name: string;
+  /** Create it (`createNamespace`, default true), or use one that exists. */
   create: boolean;
   /** Deleting a namespace deletes the trace data in it: protect it with the data. */
   protectData: boolean;

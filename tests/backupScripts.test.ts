@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { SCRIPTS_DIR } from "../components/backup/jobs";
+import { JOB_SCRIPTS_DIR } from "../components/backup/jobs";
 
 interface Run {
   status: number;
@@ -39,7 +39,7 @@ echo '{"acknowledged":true}'`,
 
   run(script: string, env: Record<string, string>): Run {
     fs.writeFileSync(this.log, "");
-    const result = spawnSync("/bin/sh", [path.join(SCRIPTS_DIR, script)], {
+    const result = spawnSync("/bin/sh", [path.join(JOB_SCRIPTS_DIR, script)], {
       encoding: "utf8",
       env: { PATH: `${this.bin}:/usr/bin:/bin`, CALLS: this.log, ...env },
     });
@@ -56,9 +56,9 @@ const execFileAsync = promisify(execFile);
 
 describe("backup scripts", () => {
   it("pass shellcheck as POSIX sh", () => {
-    const files = fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh"));
+    const files = fs.readdirSync(JOB_SCRIPTS_DIR).filter((f) => f.endsWith(".sh"));
     assert.ok(files.length >= 1);
-    const run = spawnSync("shellcheck", ["-s", "sh", ...files], { cwd: SCRIPTS_DIR, encoding: "utf8" });
+    const run = spawnSync("shellcheck", ["-s", "sh", ...files], { cwd: JOB_SCRIPTS_DIR, encoding: "utf8" });
     if (run.error) assert.fail(`shellcheck is required (Debian package; .ci/run installs it): ${run.error.message}`);
     assert.equal(run.status, 0, run.stdout);
   });
@@ -130,7 +130,7 @@ describe("backup scripts", () => {
       try {
         const { port } = server.address() as AddressInfo;
         const run = (extra: Record<string, string>) =>
-          execFileAsync("/bin/sh", [path.join(SCRIPTS_DIR, "es-snapshots.sh")], {
+          execFileAsync("/bin/sh", [path.join(JOB_SCRIPTS_DIR, "es-snapshots.sh")], {
             env: { PATH: "/usr/bin:/bin", ...env, ES_URL: `http://127.0.0.1:${port}`, ...extra },
             timeout: 20_000,
           });

@@ -28,13 +28,17 @@ import { TYPES_UNTIL_0_1, withTypeAlias } from "../aliases";
 export interface BackupWriter {
   /** Logical name (resource names, outputs). */
   readonly name: string;
-  /** The IRSA subject: namespace and ServiceAccount the role trusts. */
+  /** The IRSA subject: the namespace and ServiceAccount the role trusts. */
   readonly namespace: string;
   readonly serviceAccount: string;
   /** Create the annotated ServiceAccount (false: a chart creates it with the role's ARN). */
   readonly createServiceAccount: boolean;
   /** Key prefix (no leading/trailing slash) the writer may use. */
   readonly prefix: string;
+  /**
+   * Whether it may delete objects under its prefix (Velero and SLM remove expired backups);
+   * versioning keeps them until the lifecycle rule expires them.
+   */
   readonly allowDelete: boolean;
   /** What the writer stores under its prefix (decides the lifecycle rule). */
   readonly content: BackupContent;
@@ -43,12 +47,17 @@ export interface BackupWriter {
 }
 
 export interface BackupBucketArgs {
+  /** The stack's name: in the bucket's generated name, the key's alias and description. */
   stack: string;
+  /** Where the writers' ServiceAccounts go (Jaeger's namespace; an output, so they wait for it). */
   namespace: pulumi.Input<string>;
-  namespaceName: string;
+  /** The bucket's name (default: `jaeger-backups-<stack>-<random hex>`, which AWS keeps unique). */
   bucketName?: string;
+  /** How long noncurrent versions and incomplete uploads are kept, per kind of content. */
   lifecycle: LifecycleSettings;
+  /** The cluster's IAM OIDC provider (EKS IRSA): its ARN and issuer host/path, which the roles trust. */
   oidc: { providerArn: string; issuer: string };
+  /** One IRSA role each, limited to its prefix (none: a bucket kept with no writer). */
   writers: readonly BackupWriter[];
   /**
    * Who may delete object versions and change the bucket's or the key's protection, besides the
@@ -57,16 +66,26 @@ export interface BackupBucketArgs {
   administratorArns: readonly string[];
   /** protect + retainOnDelete on the bucket and its key (prod). */
   protectData: boolean;
+  /** AWS tags on the bucket, the key and the roles. */
   tags: Record<string, string>;
+  /** Kubernetes labels on the ServiceAccounts it creates. */
   labels: Record<string, string>;
   /** AWS region of the bucket (an explicit provider, so no ambient aws:region is needed). */
   region: string;
 }
 
+/**
+ * The hardened S3 bucket backups go to: versioned, encrypted with its own rotating KMS key,
+ * public access blocked, TLS only, and one IRSA role per writer limited to its prefix.
+ */
 export class BackupBucket extends pulumi.ComponentResource {
+  /** The bucket's name (generated unless `bucketName` is given). */
   public readonly bucketName: pulumi.Output<string>;
+  /** The bucket's ARN (for policies elsewhere that grant access to it). */
   public readonly bucketArn: pulumi.Output<string>;
+  /** The key every object is encrypted with (writers must name it, e.g. Velero's location). */
   public readonly kmsKeyArn: pulumi.Output<string>;
+  /** Each writer's IRSA role, by writer name. */
   public readonly roleArns: Record<string, pulumi.Output<string>>;
   /** Who may delete object versions and change the bucket's or key's protection. */
   public readonly administratorArns: pulumi.Output<string[]>;

@@ -1,4 +1,4 @@
-// The Elasticsearch snapshot-setup Job. Its shell script lives in ./scripts (tested on its
+// The Elasticsearch snapshot-setup Job. Its shell script lives in ./jobScripts (tested on its
 // own) and reaches the pod through a ConfigMap mounted read-only. Badger volumes are backed up
 // by Velero (./velero.ts).
 import * as fs from "node:fs";
@@ -8,15 +8,15 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
-export const SCRIPTS_DIR = path.join(__dirname, "scripts");
+/** Shell scripts the backup Jobs run in their pods (not the project's own scripts/). */
+export const JOB_SCRIPTS_DIR = path.join(__dirname, "jobScripts");
 export const SCRIPT_FILES = ["es-snapshots.sh"] as const;
 export type ScriptFile = (typeof SCRIPT_FILES)[number];
 
 export function loadScripts(): Record<ScriptFile, string> {
-  return Object.fromEntries(SCRIPT_FILES.map((f) => [f, fs.readFileSync(path.join(SCRIPTS_DIR, f), "utf8")])) as Record<
-    ScriptFile,
-    string
-  >;
+  return Object.fromEntries(
+    SCRIPT_FILES.map((f) => [f, fs.readFileSync(path.join(JOB_SCRIPTS_DIR, f), "utf8")]),
+  ) as Record<ScriptFile, string>;
 }
 
 const SCRIPTS_MOUNT = "/opt/jaeger-backup";

@@ -101,13 +101,21 @@ export function buildSnapshotExporterPodSpec(input: SnapshotExporterInput): k8s.
 }
 
 export interface ElasticsearchSnapshotsArgs {
+  /** Jaeger's namespace: the setup Job, its script and the exporter run there. */
   namespace: pulumi.Input<string>;
+  /** The setup Job's image (curl and a POSIX shell; `backup.curlImage`). */
   image: string;
+  /** The in-cluster Elasticsearch: URL, CA and the snapshot user's credentials (as Secret references). */
   connection: SearchConnection;
+  /** The backup bucket the S3 repository points at. */
   bucket: pulumi.Input<string>;
+  /** The repository's key prefix in the bucket (`<prefix>/<stack>/elasticsearch`). */
   basePath: string;
+  /** When SLM takes a snapshot: Elasticsearch's cron syntax (`backup.snapshotSchedule`). */
   schedule: string;
+  /** How long SLM keeps snapshots (`backup.snapshotRetentionDays`). */
   retentionDays: number;
+  /** Labels of the Job, its ConfigMap and the exporter's objects. */
   labels: Record<string, string>;
   /** The snapshot exporter: its image, its pods' labels, and how Prometheus finds it. */
   exporter: {
@@ -118,9 +126,14 @@ export interface ElasticsearchSnapshotsArgs {
     selectorLabels: Record<string, string>;
     scrapeInterval: string;
   };
+  /** What the setup Job waits for (the cluster and its users). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
+/**
+ * Snapshots of Jaeger's indices to the backup bucket: a Job registers the S3 repository and the
+ * SLM policy through the cluster's API, and the snapshot exporter reports what SLM did.
+ */
 export class ElasticsearchSnapshots extends pulumi.ComponentResource {
   constructor(name: string, args: ElasticsearchSnapshotsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jaeger-spm:backup:ElasticsearchSnapshots", name, {}, opts);

@@ -229,10 +229,15 @@ export function buildVeleroValues(input: VeleroValuesInput) {
 export interface VeleroBackupsArgs {
   /** Install Velero (chart) in `namespace`, or use the Velero already running there. */
   install: boolean;
+  /** Velero's namespace (`backup.velero.namespace`); its location, schedule and restores go there. */
   namespace: string;
+  /** The pinned vmware-tanzu velero chart version, when installing. */
   chartVersion: string;
+  /** The chart's values (buildVeleroValues): images, the IRSA role, the node agent for file-system backups. */
   values: pulumi.Input<ReturnType<typeof buildVeleroValues>>;
+  /** Our BackupStorageLocation: the bucket, its KMS key, region and prefix. */
   location: pulumi.Input<StorageLocationInput>;
+  /** The Schedule that backs up the Badger pod's volume: cron, TTL, selector and mode. */
   schedule: BadgerScheduleInput;
   /**
    * Restore the Badger claim from a backup before Jaeger starts: from our own location, or from a
@@ -243,9 +248,14 @@ export interface VeleroBackupsArgs {
     readonly source?: Omit<StorageLocationInput, "kmsKeyArn">;
     readonly timeoutSeconds: number;
   };
+  /** Labels of the location, schedule and restore objects. */
   labels: Record<string, string>;
 }
 
+/**
+ * Velero backups of the Badger volume: Velero itself (or the one already running), our backup
+ * location on the hardened bucket, the schedule, and an optional restore before Jaeger starts.
+ */
 export class VeleroBackups extends pulumi.ComponentResource {
   /** The Restore that creates the Badger claim (Jaeger waits for it), when restoring. */
   public readonly restore?: pulumi.Resource;

@@ -9,14 +9,21 @@ import type { DashboardDocument } from "./dashboards";
 import { PART_OF } from "../labels";
 
 export interface GrafanaDashboardsArgs {
+  /** The dashboards as JSON with their uids (the committed files under dashboards/). */
   dashboards: readonly DashboardDocument[];
+  /** The Grafana folder they go into (`grafana.folder`, default "Jaeger"). */
   folder: string;
+  /**
+   * How they reach Grafana: ConfigMaps in `namespace` for the dashboard sidecar to pick up, or
+   * Grafana's HTTP API at `url` with a service-account token (a secret).
+   */
   import:
     { mode: "sidecar"; namespace: pulumi.Input<string> } | { mode: "api"; url: string; token: pulumi.Input<string> };
 }
 
 export const FOLDER_UID = "jaeger";
 
+/** Our Grafana dashboards, imported through the dashboard sidecar or Grafana's API. */
 export class GrafanaDashboards extends pulumi.ComponentResource {
   /** Dashboard uids imported. */
   public readonly uids: string[];
@@ -68,3 +75,6 @@ export class GrafanaDashboards extends pulumi.ComponentResource {
     this.registerOutputs({ uids: this.uids });
   }
 }
+
+export { loadDashboard } from "./dashboards";
+export type { DashboardDocument } from "./dashboards";

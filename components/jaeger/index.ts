@@ -70,15 +70,26 @@ export interface JaegerArgs {
    * it must stay the same for the life of a stack; the component's Pulumi name does not matter.
    */
   instance?: string;
+  /** A pinned Jaeger v2 image (`jaeger.image`); every role runs it. */
   image: string;
   /** Resources of the all-in-one process or of each collector. */
   resources: Resources;
+  /** How long a stopping pod has to flush to storage and, on Badger, release its lock (`jaeger.terminationGracePeriodSeconds`). */
   terminationGracePeriodSeconds: number;
+  /**
+   * Where spans go: Badger on a claim in one all-in-one pod (single writer), or a search backend
+   * with separately scaled collectors and query servers.
+   */
   storage: JaegerStorageArgs;
+  /** The default and per-service sampling strategies, served to SDKs and re-read without a restart. */
   sampling: DeepReadonly<SamplingConfig>;
+  /** The Prometheus the Monitor tab queries, and how often span metrics are flushed. */
   spm: { prometheusUrl: string; metricsFlushInterval: string };
+  /** The query servers (search backends; with Badger only `serviceType` and `nodePort` apply). */
   query: { serviceType: "ClusterIP" | "NodePort"; nodePort: number; replicas: number; resources: Resources };
+  /** The collectors' autoscaling (search backends only). */
   collector: { minReplicas: number; maxReplicas: number; targetCpuUtilizationPercent: number };
+  /** An in-memory queue in front of the storage writer (default: none, as upstream). */
   exporterQueue?: { queueSize: number; numConsumers: number };
   /** Extra annotations for the Services of each metrics endpoint (e.g. prometheus.io/* scrape annotations). */
   serviceAnnotations?: { metrics?: Record<string, string>; spanMetrics?: Record<string, string> };
@@ -89,6 +100,7 @@ export interface JaegerArgs {
   tls?: { secretName: string; clientCaSecret?: string; legacyReceivers: boolean };
   /** Basic auth for the query UI/API from a Secret holding an htpasswd file. */
   uiAuth?: { secretName: string; key: string; checksum: pulumi.Input<string> };
+  /** Forward the caller's bearer token to Elasticsearch/OpenSearch on queries (default false). */
   bearerTokenPropagation?: boolean;
   /** Protect the Badger claim from deletion (prod). */
   protectData: boolean;
@@ -127,15 +139,24 @@ export interface TelemetryService {
   readonly memoryLimit: string;
 }
 
+/**
+ * Jaeger v2 with SPM: one all-in-one pod on Badger, or collectors and query servers on a search
+ * backend; their config, sampling strategies, Services and, for collectors, autoscaling.
+ */
 export class Jaeger extends pulumi.ComponentResource {
+  /** The namespace, once the objects in it exist. */
   public readonly namespace: pulumi.Output<string>;
+  /** The Service of the query UI and APIs. */
   public readonly queryServiceName: pulumi.Output<string>;
+  /** The Service clients send spans to and read sampling strategies from. */
   public readonly collectorServiceName: pulumi.Output<string>;
+  /** In-cluster URLs of every ingestion, sampling and query endpoint. */
   public readonly endpoints: pulumi.Output<JaegerEndpoints>;
   /** Labels every Jaeger Service carries (for ServiceMonitors). */
   public readonly serviceSelector: Record<string, string>;
   /** Services serving :8888 telemetry, one per role. */
   public readonly telemetryServices: TelemetryService[];
+  /** The roles the stack runs: all-in-one, or collector and query. */
   public readonly roles: Role[];
   /** Ports the jaeger-collector Service serves (without the legacy receivers when TLS would not cover them). */
   public readonly ingestPorts: number[];
@@ -464,3 +485,8 @@ export class Jaeger extends pulumi.ComponentResource {
     });
   }
 }
+
+export { jaegerAlerts } from "./alerts";
+export type { AlertThresholds, JaegerAlertsInput } from "./alerts";
+export { PORTS } from "./ports";
+export type { Role } from "./jaegerConfig";

@@ -14,16 +14,28 @@ import { PART_OF } from "../labels";
 import { prometheusOperatedUrl } from "../../config/schema";
 
 export interface BundledMonitoringArgs {
+  /** The namespace it creates and runs in (`monitoring.bundled.namespace`, default "monitoring"). */
   namespace: string;
+  /** The Helm release's name (default "kube-prometheus-stack"). */
   releaseName: string;
+  /** The pinned kube-prometheus-stack chart version. */
   chartVersion: string;
+  /** Labels its Prometheus selects ServiceMonitors and PrometheusRules by. */
   selectorLabels: Readonly<Record<string, string>>;
 }
 
+/**
+ * A kube-prometheus-stack for clusters without Prometheus (dev): Prometheus, Grafana with the
+ * dashboard sidecar, and the node exporter alone in a privileged namespace.
+ */
 export class BundledMonitoring extends pulumi.ComponentResource {
+  /** The Helm release: what needs its CRDs (ServiceMonitor, PrometheusRule) waits for it. */
   public readonly release: k8s.helm.v3.Release;
+  /** Where its Prometheus answers queries (the Monitor tab's default). */
   public readonly prometheusUrl: string;
+  /** Grafana's generated admin password (a secret). */
   public readonly grafanaAdminPassword: pulumi.Output<string>;
+  /** The command that reaches its Grafana on localhost:3000. */
   public readonly grafanaPortForward: string;
 
   constructor(name: string, args: BundledMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -1,5 +1,5 @@
 // Prometheus integration for Jaeger: a ServiceMonitor for both metrics endpoints
-// and a PrometheusRule with the SPM recording rules and Jaeger alerts (when the
+// and a PrometheusRule with the SPM recording rules and the alerts of Jaeger and its backups (when the
 // prometheus-operator convention is in use). Annotation-based scraping is applied
 // to the Jaeger Services by the Jaeger component (see scrapeAnnotations); the rules then
 // come as a rule file in a ConfigMap.
@@ -12,15 +12,24 @@ import { ScrapeMode, buildServiceMonitorSpec, usesAnnotations, usesServiceMonito
 import { MANAGED_LABELS } from "../labels";
 
 export interface JaegerMonitoringArgs {
+  /** Jaeger's namespace: the ServiceMonitor, PrometheusRule and rule-file ConfigMap go there. */
   namespace: pulumi.Input<string>;
+  /** The same namespace by name (the ServiceMonitor selects Services in it). */
   namespaceName: string;
+  /**
+   * How Prometheus finds Jaeger (`monitoring.scrape`): a ServiceMonitor and PrometheusRule
+   * (prometheus-operator), scrape annotations and a rule file, or both.
+   */
   scrape: ScrapeMode;
   /** Labels the Prometheus CR selects ServiceMonitors and PrometheusRules by. */
   selectorLabels: Readonly<Record<string, string>>;
   /** Labels of the Jaeger Services. */
   serviceSelector: Readonly<Record<string, string>>;
+  /** The ports scraped: Jaeger's own telemetry and the span metrics. */
   metricsPorts: readonly JaegerPort[];
+  /** The ServiceMonitor's scrape interval (`monitoring.scrapeInterval`). */
   scrapeInterval: string;
+  /** The recording rules and every owner's alerts (buildRuleFile). */
   rules: RuleFile;
   /** Resources that must exist first (e.g. the chart that installs the CRDs). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -29,8 +38,11 @@ export interface JaegerMonitoringArgs {
 /** Where the rule file lives for a Prometheus that reads rule files (annotation scraping). */
 export const RULES_CONFIG_MAP = { name: "jaeger-prometheus-rules", key: "jaeger-rules.yaml" } as const;
 
+/** How Prometheus scrapes Jaeger and which rules it evaluates for it, in either scrape convention. */
 export class JaegerMonitoring extends pulumi.ComponentResource {
+  /** The ServiceMonitor, when prometheus-operator scrapes. */
   public readonly serviceMonitorName?: pulumi.Output<string>;
+  /** The PrometheusRule, when prometheus-operator evaluates the rules. */
   public readonly prometheusRuleName?: pulumi.Output<string>;
   /** Where the rules were put: the PrometheusRule and/or the rule-file ConfigMap, as namespace/name. */
   public readonly ruleObjects: string[] = [];
@@ -96,3 +108,10 @@ export class JaegerMonitoring extends pulumi.ComponentResource {
     this.registerOutputs({ serviceMonitorName: this.serviceMonitorName, prometheusRuleName: this.prometheusRuleName });
   }
 }
+
+export { BundledMonitoring } from "./bundled";
+export type { BundledMonitoringArgs } from "./bundled";
+export { buildRuleFile } from "./prometheusRules";
+export type { Alert, AlertingRule, RecordingRule, RuleFile, RuleGroup } from "./prometheusRules";
+export { scrapeAnnotations, usesAnnotations } from "./scrape";
+export type { ScrapeMode } from "./scrape";

@@ -24,12 +24,22 @@ import {
 import { buildIndexCleanerSpec } from "./indexCleaner";
 
 export interface SearchBackendArgs {
+  /** Jaeger's namespace: the credentials, CA and index cleaner go there, and the in-cluster cluster. */
   namespace: pulumi.Input<string>;
+  /** The same namespace by name (in the in-cluster cluster's URL). */
   namespaceName: string;
+  /** Elasticsearch or OpenSearch (`storage.elasticsearch.flavor`). */
   flavor: "elasticsearch" | "opensearch";
+  /** Prefix of Jaeger's index names (empty: Jaeger's own names, jaeger-span-YYYY-MM-DD, …). */
   indexPrefix: string;
+  /** Shards and replicas of the daily span indices. */
   spans: IndexSettings;
+  /** Shards and replicas of the service, dependency and sampling indices. */
   otherIndices: IndexSettings;
+  /**
+   * An external cluster (its URLs, auth, CA and, when stated, major version) or one run in the
+   * cluster by the ECK operator.
+   */
   connection:
     | {
         mode: "external";
@@ -50,16 +60,22 @@ export interface SearchBackendArgs {
         /** The volume size was derived from the load: applied at creation only. */
         volumeDerived: boolean;
       } & Omit<InClusterElasticsearchInput, "namespace">);
+  /** The CronJob that deletes indices older than the retention: its image, schedule and days kept. */
   indexCleaner: { image: string; schedule: string; days: number };
   /** IRSA identity of the in-cluster Elasticsearch pods, for snapshots to S3. */
   s3Identity?: { serviceAccountName: string; roleArn: pulumi.Input<string>; region: string };
   /** Protect the in-cluster Elasticsearch (its data) from deletion. */
   protectData: boolean;
+  /** Labels of every object it creates. */
   labels: Record<string, string>;
 }
 
 export const STORAGE_SECRETS = { credentials: "jaeger-storage-credentials", ca: "jaeger-storage-ca" } as const;
 
+/**
+ * Jaeger's Elasticsearch/OpenSearch trace storage: an external cluster's connection (credentials
+ * and CA as Secrets) or an in-cluster cluster run by ECK, and retention by the index cleaner.
+ */
 export class SearchBackend extends pulumi.ComponentResource {
   /** How Jaeger connects (server URLs, Secret references for credentials and CA). */
   public readonly connection: SearchConnection;
@@ -218,3 +234,6 @@ export class SearchBackend extends pulumi.ComponentResource {
     this.registerOutputs({ serverUrls: this.connection.serverUrls });
   }
 }
+
+export { jaegerSearchStorage } from "./connection";
+export type { SearchConnection } from "./connection";

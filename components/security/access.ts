@@ -35,17 +35,25 @@ export function buildCertificateSpec(input: {
 }
 
 export interface AccessControlArgs {
+  /** Jaeger's namespace: the certificate and the htpasswd Secret go there. */
   namespace: pulumi.Input<string>;
+  /** The same namespace by name (in the certificate's DNS names). */
   namespaceName: string;
+  /** The ingestion Service (the certificate covers its names). */
   collectorService: string;
+  /** The query Service (the certificate covers its names too). */
   queryService: string;
+  /** TLS (default off): a certificate cert-manager issues, or an existing kubernetes.io/tls Secret. */
   tls?:
     | { source: "secret"; secretName: string }
     | { source: "certManager"; issuer: { kind: "Issuer" | "ClusterIssuer"; name: string } };
+  /** htpasswd lines (a Pulumi secret) for basic auth on the query UI/API (default: none). */
   uiHtpasswd?: pulumi.Output<string>;
+  /** Labels of the objects it creates. */
   labels: Record<string, string>;
 }
 
+/** Who may talk to Jaeger: the ingestion and query certificate, and the UI's basic-auth credentials. */
 export class AccessControl extends pulumi.ComponentResource {
   /** The kubernetes.io/tls Secret Jaeger's receivers use, if TLS is on. */
   public readonly tlsSecretName?: string;
@@ -54,6 +62,7 @@ export class AccessControl extends pulumi.ComponentResource {
    * extension reads the file only when it starts, so a new password needs a new pod.
    */
   public readonly uiAuth?: { secretName: string; key: string; checksum: pulumi.Output<string> };
+  /** What Jaeger's pods wait for (the certificate, whose Secret they mount). */
   public readonly ready: pulumi.Resource[] = [];
 
   constructor(name: string, args: AccessControlArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -3,12 +3,17 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NetworkPolicyInput, buildNetworkPolicies } from "./networkPolicies";
 
+/** Who may reach each Jaeger port and where Jaeger's pods may connect (NetworkPolicyInput). */
 export interface NetworkPoliciesArgs extends NetworkPolicyInput {
+  /** Jaeger's namespace: the policies select pods there. */
   namespace: pulumi.Input<string>;
+  /** Labels of the policies. */
   labels: Record<string, string>;
 }
 
+/** The namespace's NetworkPolicies: deny by default, then each flow the stack needs. */
 export class NetworkPolicies extends pulumi.ComponentResource {
+  /** The policies' names, `jaeger-<flow>`. */
   public readonly names: string[];
 
   constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -28,3 +33,8 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     this.registerOutputs({ names: this.names });
   }
 }
+
+export { AccessControl } from "./access";
+export type { AccessControlArgs } from "./access";
+export { OidcSignIn } from "./signIn";
+export type { OidcSignInArgs } from "./signIn";

@@ -54,21 +54,31 @@ export function buildOAuth2ProxyArgs(input: OAuth2ProxyArgsInput): string[] {
 }
 
 export interface OidcSignInArgs {
+  /** Jaeger's namespace: oauth2-proxy runs beside the query servers. */
   namespace: pulumi.Input<string>;
+  /** A pinned oauth2-proxy image (`security.oidc.image`). */
   image: string;
+  /** The identity provider, the client, the callback and who may sign in. */
   oidc: OidcSettings;
   /** An existing Secret in the namespace holding the client secret under the key `client-secret`. */
   clientSecretName: string;
+  /** The query Service's HTTP API it forwards to, http(s)://host:port. */
   upstream: string;
   /** The query certificate's Secret, whose `ca.crt` signs the query APIs' certificate (TLS on). */
   upstreamCaSecret?: string;
+  /** Forward the ID token as the Authorization header (bearer token propagation to storage). */
   passAuthorization: boolean;
+  /** oauth2-proxy replicas (`security.oidc.replicas`, default 2). */
   replicas: number;
+  /** Labels of its objects. */
   labels: Record<string, string>;
+  /** The labels its Deployment and Service select pods by (a subset of `labels`). */
   selector: Record<string, string>;
 }
 
+/** OpenID Connect sign-in for the UI: oauth2-proxy in front of the query Service. */
 export class OidcSignIn extends pulumi.ComponentResource {
+  /** The Service users reach the UI through (instead of the query Service). */
   public readonly serviceName: string = SIGN_IN.service;
 
   constructor(name: string, args: OidcSignInArgs, opts?: pulumi.ComponentResourceOptions) {

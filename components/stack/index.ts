@@ -5,29 +5,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../config/load";
 import type { SecretKey } from "../../config/schema";
-import { TYPES_UNTIL_0_1 } from "../aliases";
-import { ElasticsearchSnapshots } from "../backup/snapshots";
-import type { BackupBucket } from "../backup/bucket";
-import { VeleroBackups, buildVeleroValues } from "../backup/velero";
-import { SearchBackend } from "../search";
-import { jaegerSearchStorage } from "../search/connection";
-import { GrafanaDashboards } from "../grafana";
-import { loadDashboard } from "../grafana/dashboards";
-import { Jaeger, JaegerStorageArgs, NAMES } from "../jaeger";
-import type { Role } from "../jaeger/jaegerConfig";
-import { PORTS } from "../jaeger/ports";
-import { JaegerMonitoring } from "../monitoring";
-import { BundledMonitoring } from "../monitoring/bundled";
-import { buildRuleFile } from "../monitoring/prometheusRules";
-import { jaegerAlerts } from "../jaeger/alerts";
-import { backupAlerts } from "../backup/alerts";
-import { scrapeAnnotations, usesAnnotations } from "../monitoring/scrape";
-import { tracingNamespace } from "../namespace";
-import { NetworkPolicies } from "../security";
-import { AccessControl } from "../security/access";
-import { OidcSignIn } from "../security/signIn";
-import { BackupBucketPlan, INSTANCE, SearchPlan, StackPlan, planStack } from "./plan";
 import { parseBytesQuantity } from "../../config/units";
+import { TYPES_UNTIL_0_1 } from "../aliases";
+import { type BackupBucket, ElasticsearchSnapshots, VeleroBackups, backupAlerts, buildVeleroValues } from "../backup";
+import { GrafanaDashboards, loadDashboard } from "../grafana";
+import { Jaeger, type JaegerStorageArgs, NAMES, PORTS, type Role, jaegerAlerts } from "../jaeger";
+import { BundledMonitoring, JaegerMonitoring, buildRuleFile, scrapeAnnotations, usesAnnotations } from "../monitoring";
+import { tracingNamespace } from "../namespace";
+import { SearchBackend, jaegerSearchStorage } from "../search";
+import { AccessControl, NetworkPolicies, OidcSignIn } from "../security";
+import { BackupBucketPlan, INSTANCE, SearchPlan, StackPlan, planStack } from "./plan";
 
 export { planStack } from "./plan";
 export type { StackPlan } from "./plan";
@@ -78,10 +65,16 @@ const loadBackupBucket = () => (require("../backup/bucket") as typeof import("..
 /** The bucket component's args in the plan (the stack prefix is what the outputs point at). */
 const bucketArgs = ({ stackPrefix: _, ...args }: BackupBucketPlan) => args;
 
+/**
+ * A whole Jaeger SPM stack from its validated config: Jaeger, its trace storage, monitoring,
+ * dashboards, access control and backups, each a component under this one.
+ */
 export class JaegerSpmStack extends pulumi.ComponentResource {
   /** Every decision the stack was built from. */
   public readonly plan: StackPlan;
+  /** The Jaeger component (its Services, ports and pod labels, for the caller's own resources). */
   public readonly jaeger: Jaeger;
+  /** What the project's stacks export (index.ts). */
   public readonly outputs: JaegerSpmOutputs;
 
   constructor(name: string, args: JaegerSpmStackArgs, opts?: pulumi.ComponentResourceOptions) {

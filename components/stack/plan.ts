@@ -193,7 +193,6 @@ function planBackup(config: StackConfig, stack: string, labels: (task: Maintenan
       : undefined;
   const bucket = (writers: BackupWriter[]): BackupBucketPlan => ({
     stack,
-    namespaceName: config.namespace,
     bucketName: backup.bucketName,
     lifecycle: backup,
     oidc: { providerArn: oidcProviderArn, issuer: oidcIssuer },
