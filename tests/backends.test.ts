@@ -5,6 +5,7 @@ import { parseStackConfig } from "../config/load";
 import { indexCleanerImage } from "../components/search/indexCleaner";
 import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
 import { parse } from "yaml";
+import { EXPECTED_PORTS } from "./support/jaegerPorts";
 import {
   at,
   dependencyKey,
@@ -51,19 +52,6 @@ function endpoints(document: unknown): string[] {
   return Object.entries(document).flatMap(([k, v]) => (k === "endpoint" && typeof v === "string" ? [v] : endpoints(v)));
 }
 
-const GUIDE_PORTS: [string, number][] = [
-  ["jaeger-query", 16686],
-  ["jaeger-collector", 4317],
-  ["jaeger-collector", 4318],
-  ["jaeger-collector", 14250],
-  ["jaeger-collector", 14268],
-  ["jaeger-collector", 9411],
-  ["jaeger-collector", 5778],
-  ["jaeger-collector", 5779],
-  ["jaeger-span-metrics", 8889],
-  ["jaeger-metrics", 13133],
-];
-
 const BACKENDS: { name: string; evaluate: () => Promise<Evaluation>; roles: string[] }[] = [
   { name: "Badger (dev)", evaluate: () => evaluateStack("dev"), roles: ["jaeger"] },
   {
@@ -95,8 +83,8 @@ describe("shared guarantees on every storage backend", () => {
         );
       });
 
-      it("serves every port of the guide's table: Service -> pods -> container port -> Jaeger config", () => {
-        for (const [serviceName, port] of GUIDE_PORTS) {
+      it("serves every documented port: Service -> pods -> container port -> Jaeger config", () => {
+        for (const { service: serviceName, port } of EXPECTED_PORTS) {
           const service = objectNamed(ev, "Service", serviceName);
           const servicePort = service.spec?.ports?.find((p) => p.port === port);
           assert.ok(servicePort, `${serviceName} exposes ${port}`);

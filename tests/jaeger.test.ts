@@ -1,22 +1,8 @@
 import * as assert from "node:assert/strict";
 import type { Container, PodSpec, Probe, ServicePort } from "kubernetes-types/core/v1";
 import { Evaluation, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { EXPECTED_PORTS } from "./support/jaegerPorts";
 import { at, deploymentConfig, jaegerConfigDocument, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
-
-// The guide's "Services Exposed" table (Jaeger v2 equivalents; 14269 no longer exists)
-// plus the v2 ports for sampling, self-telemetry, span metrics and health.
-const GUIDE_PORTS: { service: string; port: number; configPath: string }[] = [
-  { service: "jaeger-query", port: 16686, configPath: "extensions.jaeger_query.http.endpoint" },
-  { service: "jaeger-collector", port: 4317, configPath: "receivers.otlp.protocols.grpc.endpoint" },
-  { service: "jaeger-collector", port: 4318, configPath: "receivers.otlp.protocols.http.endpoint" },
-  { service: "jaeger-collector", port: 14250, configPath: "receivers.jaeger.protocols.grpc.endpoint" },
-  { service: "jaeger-collector", port: 14268, configPath: "receivers.jaeger.protocols.thrift_http.endpoint" },
-  { service: "jaeger-collector", port: 9411, configPath: "receivers.zipkin.endpoint" },
-  { service: "jaeger-collector", port: 5778, configPath: "extensions.remote_sampling.http.endpoint" },
-  { service: "jaeger-collector", port: 5779, configPath: "extensions.remote_sampling.grpc.endpoint" },
-  { service: "jaeger-span-metrics", port: 8889, configPath: "exporters.prometheus.endpoint" },
-  { service: "jaeger-metrics", port: 13133, configPath: "extensions.healthcheckv2.http.endpoint" },
-];
 
 function jaegerPod(ev: Evaluation): PodSpec {
   const spec = objectNamed(ev, "Deployment", "jaeger").spec?.template.spec;
@@ -48,8 +34,8 @@ describe("Jaeger on Badger (dev stack)", function () {
     dev = await evaluateStack("dev");
   });
 
-  describe("every port of the guide's table is served end to end", () => {
-    for (const expected of GUIDE_PORTS) {
+  describe("every documented port is served end to end", () => {
+    for (const expected of EXPECTED_PORTS) {
       it(`${expected.service}:${expected.port} -> container port -> ${expected.configPath}`, () => {
         const service = objectNamed(dev, "Service", expected.service);
         const servicePort = service.spec?.ports?.find((p) => p.port === expected.port);
