@@ -1,8 +1,8 @@
-// Prometheus integration for Jaeger: a ServiceMonitor for both metrics endpoints
-// and a PrometheusRule with the SPM recording rules and the alerts of Jaeger and its backups (when the
-// prometheus-operator convention is in use). Annotation-based scraping is applied
-// to the Jaeger Services by the Jaeger component (see scrapeAnnotations); the rules then
-// come as a rule file in a ConfigMap.
+// Prometheus integration for Jaeger: a ServiceMonitor for both metrics endpoints and a
+// PrometheusRule with the SPM recording rules and the alerts of Jaeger and its backups (when the
+// prometheus-operator convention is in use). Annotation-based scraping is applied to the Jaeger
+// Services by the Jaeger component (see scrapeAnnotations); the rules then come as a rule file in
+// a ConfigMap. Also the folder's public face: bundled monitoring and the rule file builders.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";

@@ -1,4 +1,5 @@
-// Creates the namespace's NetworkPolicies (see networkPolicies.ts for the rules).
+// The security components: NetworkPolicies (here; the rules are in networkPolicies.ts), and the
+// access control (access.ts) and OIDC sign-in (signIn.ts) components, re-exported.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NetworkPolicyInput, buildNetworkPolicies } from "./networkPolicies";
