@@ -19,6 +19,19 @@ export function restrictedPodSecurityContext(): k8s.types.input.core.v1.PodSecur
   };
 }
 
+/**
+ * The pod of a run-to-completion maintenance Job or CronJob: retried in place, restricted, with no
+ * API token and no service-link variables.
+ */
+export function maintenancePodSettings() {
+  return {
+    restartPolicy: "OnFailure",
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: restrictedPodSecurityContext(),
+  } satisfies Partial<k8s.types.input.core.v1.PodSpec>;
+}
+
 /** Container level: no privilege escalation, no capabilities, read-only root filesystem. */
 export function restrictedContainerSecurityContext(): k8s.types.input.core.v1.SecurityContext {
   return {

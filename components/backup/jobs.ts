@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as k8s from "@pulumi/kubernetes";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../podSecurity";
+import { restrictedContainerSecurityContext, maintenancePodSettings } from "../podSecurity";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -54,10 +54,7 @@ export function buildSnapshotSetupJob(input: SnapshotJobInput): k8s.types.input.
     template: {
       metadata: { labels: { ...input.labels } },
       spec: {
-        restartPolicy: "OnFailure",
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
-        securityContext: restrictedPodSecurityContext(),
+        ...maintenancePodSettings(),
         containers: [
           {
             name: "es-snapshots",

@@ -4,7 +4,7 @@
 // https://github.com/jaegertracing/jaeger/tree/v2.20.0/cmd/es-index-cleaner).
 import type * as k8s from "@pulumi/kubernetes";
 import { secretFilePath } from "../jaeger/workload";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../podSecurity";
+import { restrictedContainerSecurityContext, maintenancePodSettings } from "../podSecurity";
 import { SearchConnection, connectionFiles } from "./connection";
 
 type CronJobSpec = k8s.types.input.batch.v1.CronJobSpec;
@@ -72,10 +72,7 @@ export function buildIndexCleanerSpec(input: IndexCleanerInput): CronJobSpec {
         template: {
           metadata: { labels: { ...input.podLabels } },
           spec: {
-            restartPolicy: "OnFailure",
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(),
+            ...maintenancePodSettings(),
             containers: [
               {
                 name: "index-cleaner",
