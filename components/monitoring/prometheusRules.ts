@@ -3,8 +3,6 @@
 // alerts are defined beside what they watch, as mixins do: Jaeger's in components/jaeger/alerts.ts,
 // the backups' in components/backup/alerts.ts. Rendered as a PrometheusRule for prometheus-operator
 // and as a plain rules file.
-import { stringify } from "yaml";
-
 export interface RecordingRule {
   record: string;
   expr: string;
@@ -104,8 +102,4 @@ export function spmRecordingRules(): RecordingRule[] {
 /** The SPM recording rules, then each owner's groups, in one rule file. */
 export function buildRuleFile(groups: readonly RuleGroup[]): RuleFile {
   return { groups: [{ name: "jaeger-spm-recording", rules: spmRecordingRules() }, ...groups] };
-}
-
-export function renderRuleFile(file: RuleFile): string {
-  return stringify(file, { lineWidth: 0 });
 }
