@@ -3,6 +3,7 @@
 // alerts are defined beside what they watch, as mixins do: Jaeger's in components/jaeger/alerts.ts,
 // the backups' in components/backup/alerts.ts. Rendered as a PrometheusRule for prometheus-operator
 // and as a plain rules file.
+
 export interface RecordingRule {
   record: string;
   expr: string;
