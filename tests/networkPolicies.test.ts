@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "kubernetes-types/networking/v1";
 import type { LabelSelector } from "kubernetes-types/meta/v1";
 import { Evaluation, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
-import { destinationOf } from "../components/security/networkPolicies";
+import { NetworkPolicyInput, buildNetworkPolicies, destinationOf } from "../components/security/networkPolicies";
 import { at, objectsOfKind, resourceFor } from "./support/objects";
 
 interface Endpoint {
@@ -110,6 +110,83 @@ const INTERNET = { ip: "203.0.113.10" };
 const OTHER_OTEL_POD = { namespace: "opentelemetry", labels: { app: "batch-job" } };
 const OTHER_KUBE_SYSTEM_POD = { namespace: "kube-system", labels: { "k8s-app": "metrics-server" } };
 const OTHER_POD_HERE = { namespace: NS, labels: { app: "debug-shell" } };
+
+describe("network policies (buildNetworkPolicies, called directly)", () => {
+  const JAEGER = { "app.kubernetes.io/name": "jaeger" };
+  const COLLECTOR = { ...JAEGER, "app.kubernetes.io/component": "collector" };
+  const QUERY = { ...JAEGER, "app.kubernetes.io/component": "query" };
+  const CLEANER = { "app.kubernetes.io/name": "jaeger-index-cleaner" };
+  const input: NetworkPolicyInput = {
+    ingestPods: COLLECTOR,
+    queryPods: QUERY,
+    allJaegerPods: JAEGER,
+    ingestPorts: [4317, 4318],
+    queryPorts: [16686, 16685],
+    metricsPorts: [8888, 8889],
+    ingestFrom: [{ namespace: OTEL.namespace, podLabels: OTEL.labels }],
+    queryFrom: [{ namespace: "ingress" }],
+    prometheusNamespace: PROMETHEUS.namespace,
+    prometheus: destinationOf("http://prometheus-operated.monitoring.svc:9090"),
+    storage: { cidr: "10.20.0.0/16", ports: [9200] },
+    jobs: [{ name: "index-cleaner", pods: CLEANER }],
+  };
+  // As Kubernetes objects (the builder returns Pulumi inputs, plain values here).
+  const policiesFor = (i: NetworkPolicyInput): NetworkPolicy[] =>
+    buildNetworkPolicies(i).map((p) => JSON.parse(JSON.stringify({ metadata: { name: p.name }, spec: p.spec })));
+  const here = (labels: Record<string, string>) => ({ namespace: NS, labels });
+  const policies = policiesFor(input);
+  const cases: [string, Flow, boolean][] = [
+    ["the configured source sends spans", { from: OTEL, to: here(COLLECTOR), port: 4317 }, true],
+    ["another namespace's pod sends spans", { from: IMPOSTOR, to: here(COLLECTOR), port: 4317 }, false],
+    [
+      "the configured source reaches a port that is not an ingest port",
+      { from: OTEL, to: here(COLLECTOR), port: 9200 },
+      false,
+    ],
+    [
+      "the ingress namespace opens the UI",
+      { from: { namespace: "ingress", labels: {} }, to: here(QUERY), port: 16686 },
+      true,
+    ],
+    ["a random pod opens the UI", { from: RANDOM_POD, to: here(QUERY), port: 16686 }, false],
+    ["Prometheus scrapes span metrics", { from: PROMETHEUS, to: here(COLLECTOR), port: 8889 }, true],
+    ["a random pod scrapes span metrics", { from: RANDOM_POD, to: here(COLLECTOR), port: 8889 }, false],
+    [
+      "the query servers ask Prometheus (SPM)",
+      { from: here(QUERY), to: { namespace: "monitoring", labels: {} }, port: 9090 },
+      true,
+    ],
+    ["collectors write to the storage", { from: here(COLLECTOR), to: { ip: "10.20.1.5" }, port: 9200 }, true],
+    ["collectors call the internet", { from: here(COLLECTOR), to: INTERNET, port: 443 }, false],
+    ["the index cleaner reaches the storage", { from: here(CLEANER), to: { ip: "10.20.1.5" }, port: 9200 }, true],
+    [
+      "the index cleaner reaches Prometheus",
+      { from: here(CLEANER), to: { namespace: "monitoring", labels: {} }, port: 9090 },
+      false,
+    ],
+    ["any pod here resolves names", { from: OTHER_POD_HERE, to: DNS, port: 53, protocol: "UDP" } as Flow, true],
+  ];
+  for (const [what, flow, expected] of cases) {
+    it(`${expected ? "allows" : "refuses"}: ${what}`, () => assert.equal(allowed(policies, flow), expected));
+  }
+
+  it("with sign-in, only its pods reach the query ports; the UI's sources reach sign-in instead", () => {
+    const SIGN_IN = { "app.kubernetes.io/component": "sign-in" };
+    const withSignIn = policiesFor({
+      ...input,
+      signIn: { pods: SIGN_IN, port: 4180, identityProvider: { cidr: "0.0.0.0/0", ports: [443] } },
+    });
+    const ingress = { namespace: "ingress", labels: {} };
+    assert.equal(allowed(withSignIn, { from: ingress, to: here(QUERY), port: 16686 }), false);
+    assert.equal(allowed(withSignIn, { from: ingress, to: here(SIGN_IN), port: 4180 }), true);
+    assert.equal(allowed(withSignIn, { from: here(SIGN_IN), to: here(QUERY), port: 16686 }), true);
+    assert.equal(
+      allowed(withSignIn, { from: here(SIGN_IN), to: INTERNET, port: 443 }),
+      true,
+      "it calls the identity provider",
+    );
+  });
+});
 
 describe("network policies", () => {
   describe("prod (Elasticsearch in the cluster, backups)", () => {
