@@ -94,3 +94,22 @@ export function parseCpuMillis(text: string): number | undefined {
   const millis = Number(whole) * 1000 + Number(fraction.slice(0, 3).padEnd(3, "0"));
   return fraction.length > 3 ? millis + Number(`0.${fraction.slice(3)}`) : millis;
 }
+
+/**
+ * For values the config schema has already accepted (the plan and the components): the number,
+ * or a TypeError naming the text, which would be a bug in the program rather than a user's input.
+ * Never a silent 0 that would turn into a backup kept for 0 hours or a volume of 0 bytes.
+ */
+export function goDurationSeconds(text: string): number {
+  return checked(parseGoDurationSeconds(text), text, "a Go duration");
+}
+
+/** Bytes in a quantity the config schema has already accepted; a TypeError otherwise. */
+export function quantityBytes(text: string): number {
+  return checked(parseBytesQuantity(text), text, "a byte quantity");
+}
+
+function checked(value: number | undefined, text: string, what: string): number {
+  if (value === undefined) throw new TypeError(`${JSON.stringify(text)} is not ${what}`);
+  return value;
+}

@@ -10,10 +10,12 @@ import {
   retainedBytes,
 } from "../config/sizing";
 import {
+  goDurationSeconds,
   parseBytesQuantity,
   parseCpuMillis,
   parseGoDurationSeconds,
   parsePrometheusDurationSeconds,
+  quantityBytes,
 } from "../config/units";
 
 const BINARY = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 } as const;
@@ -112,6 +114,18 @@ describe("units", () => {
         assert.equal(parsePrometheusDurationSeconds(text), undefined, JSON.stringify(text));
       }
     });
+  });
+});
+
+describe("units of validated config (the plan's view)", () => {
+  it("give the number of a valid value, as the parsers do", () => {
+    assert.equal(goDurationSeconds("720h"), 720 * 3600);
+    assert.equal(quantityBytes("20Gi"), 20 * 2 ** 30);
+  });
+
+  it("fail loudly, naming the text, instead of turning a bad value into 0", () => {
+    assert.throws(() => goDurationSeconds("30d"), { name: "TypeError", message: '"30d" is not a Go duration' });
+    assert.throws(() => quantityBytes("20GB"), { name: "TypeError", message: '"20GB" is not a byte quantity' });
   });
 });
 

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../config/load";
 import type { SecretKey } from "../../config/schema";
-import { parseBytesQuantity } from "../../config/units";
+import { quantityBytes } from "../../config/units";
 import { TYPES_UNTIL_0_1 } from "../aliases";
 import { type BackupBucket, ElasticsearchSnapshots, VeleroBackups, backupAlerts, buildVeleroValues } from "../backup";
 import { GrafanaDashboards, loadDashboard } from "../grafana";
@@ -318,7 +318,7 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
         namespace: plan.namespace.name,
         telemetry: jaeger.telemetryServices.map((t) => ({
           service: t.service,
-          memoryLimitBytes: parseBytesQuantity(t.memoryLimit) ?? 0,
+          memoryLimitBytes: quantityBytes(t.memoryLimit),
         })),
         spanMetricsService: NAMES.spanMetricsService,
         storage:

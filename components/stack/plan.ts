@@ -3,7 +3,7 @@
 // outputs (the namespace, the bucket and its roles, the search connection, Jaeger's selectors)
 // from one to the next. Tested directly in tests/plan.test.ts, without mocks.
 import type { StackConfig } from "../../config/load";
-import { parseBytesQuantity, parseGoDurationSeconds } from "../../config/units";
+import { goDurationSeconds, quantityBytes } from "../../config/units";
 import { SNAPSHOT_REPOSITORY } from "../backup/jobs";
 import { SNAPSHOT_EXPORTER } from "../backup/snapshots";
 import type { ElasticsearchSnapshotsArgs } from "../backup/snapshots";
@@ -232,14 +232,14 @@ function planBackup(config: StackConfig, stack: string, labels: (task: Maintenan
       prefix: prefix("velero"),
       schedule: {
         schedule: backup.schedule,
-        ttlHours: Math.round((parseGoDurationSeconds(velero.ttl) ?? 0) / 3600),
+        ttlHours: Math.round(goDurationSeconds(velero.ttl) / 3600),
         selector: badgerWorkload(INSTANCE).pods,
       },
       restore: restore && {
         backupName: restore.backupName,
         sourceNamespace: restore.sourceNamespace,
         source: restoreSource && { bucket: restoreSource.bucket, prefix: restoreSource.prefix, region },
-        timeoutSeconds: parseGoDurationSeconds(restore.timeout) ?? 0,
+        timeoutSeconds: goDurationSeconds(restore.timeout),
       },
       labels: MANAGED_LABELS,
       serviceMonitorLabels: usesServiceMonitor(config.monitoring.scrape) ? config.monitoring.selectorLabels : undefined,
@@ -279,7 +279,7 @@ function planStorage(config: StackConfig, labels: (task: MaintenanceTask) => Lab
       kind: "badger",
       retention: storage.retention,
       volumeSize: storage.badger.volumeSize,
-      volumeBytes: parseBytesQuantity(storage.badger.volumeSize) ?? 0,
+      volumeBytes: quantityBytes(storage.badger.volumeSize),
       volumeDerived: storage.badger.volumeDerived,
       storageClass: storage.badger.storageClass,
       // Velero (v1.14+) snapshots a claim with the class its annotation names.
