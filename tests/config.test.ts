@@ -671,7 +671,7 @@ describe("stack config: properties users rely on that mutation testing found unc
     assert.match(two.cause.message, /^Invalid stack configuration \(2 problems\):/);
   });
 
-  it("a CPU limit below its request is refused; a memory limit equal to its request is fine", () => {
+  it("a CPU limit below its request is refused; limits equal to their requests are fine", () => {
     assert.ok(
       problemsOf(
         sets(dev(), [
@@ -687,6 +687,9 @@ describe("stack config: properties users rely on that mutation testing found unc
         sets(dev(), [
           ["jaeger.resources.requests.memory", "2Gi"],
           ["jaeger.resources.limits.memory", "2Gi"],
+          // The same amount written two ways: a CPU is 1000m.
+          ["jaeger.resources.requests.cpu", "1"],
+          ["jaeger.resources.limits.cpu", "1000m"],
         ]),
       ),
       [],
