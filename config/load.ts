@@ -7,7 +7,6 @@ import { z } from "zod";
 import {
   DEFAULT_PROMETHEUS_URL,
   OBJECT_EXPECTED_MESSAGE,
-  prometheusOperatedUrl,
   OBJECT_KEYS,
   PROJECT,
   SECRET_KEYS,
@@ -15,6 +14,7 @@ import {
   StackConfigShape,
   TOP_LEVEL_KEYS,
   TopLevelKey,
+  prometheusOperatedUrl,
   stackConfigSchema,
 } from "./schema";
 import { Resources, badgerVolumeSize, elasticsearchNodeVolumeSize, resolveResources } from "./sizing";

@@ -869,7 +869,7 @@ const securitySchema = z.strictObject(
       })
       // Checked and narrowed in one step: TLS that is on comes with its source and what it needs.
       .transform((t, ctx) => {
-        const problems = ctx.issues.length;
+        const issuesBefore = ctx.issues.length;
         const issue = (key: string, message: string) =>
           ctx.issues.push({ code: "custom", input: t, path: [key], message });
         const narrowed = (() => {
@@ -899,7 +899,7 @@ const securitySchema = z.strictObject(
         if (t.mtls && t.clientCaSecret === undefined) {
           issue("clientCaSecret", "a Secret holding the client CA (key ca.crt) when security.tls.mtls is true");
         }
-        return narrowed === undefined || ctx.issues.length > problems ? z.NEVER : narrowed;
+        return narrowed === undefined || ctx.issues.length > issuesBefore ? z.NEVER : narrowed;
       })
       .prefault({}),
     uiBasicAuth: boolean().default(false),
@@ -920,7 +920,7 @@ const securitySchema = z.strictObject(
       // Checked and narrowed in one step: sign-in that is on has its issuer, client and callback.
       .transform((o, ctx) => {
         if (!o.enabled) return { ...o, enabled: false as const };
-        const problems = ctx.issues.length;
+        const issuesBefore = ctx.issues.length;
         const issue = (key: string, message: string) =>
           ctx.issues.push({ code: "custom", input: o, path: [key], message });
         const { issuerUrl, clientId, redirectUrl } = o;
@@ -936,7 +936,7 @@ const securitySchema = z.strictObject(
         return issuerUrl === undefined ||
           clientId === undefined ||
           redirectUrl === undefined ||
-          ctx.issues.length > problems
+          ctx.issues.length > issuesBefore
           ? z.NEVER
           : { ...o, enabled: true as const, issuerUrl, clientId, redirectUrl };
       })

@@ -83,8 +83,9 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
     const secret = (key: SecretKey) => pulumi.secret(args.secrets?.[key] ?? config[key]);
     const plan = planStack(config, args.stack ?? pulumi.getStack());
     this.plan = plan;
-    // Until 0.1 the components hung off the stack itself: these aliases keep every resource of a
-    // stack deployed then (tests/upgrade.test.ts), and do nothing for a new stack.
+    // Until 0.1 the components hung off the stack itself, and two had other names or types: these
+    // aliases keep every resource of a stack deployed then (tests/upgrade.test.ts), and do nothing
+    // for a new stack.
     const childOptions = (former: Pick<pulumi.Alias, "name" | "type"> = {}): pulumi.ComponentResourceOptions => ({
       parent: this,
       aliases: [{ parent: pulumi.rootStackResource, ...former }],
