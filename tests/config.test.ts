@@ -669,6 +669,8 @@ describe("stack config: properties users rely on that mutation testing found unc
     ).catch((e: EvaluationFailed) => e);
     assert.ok(two instanceof EvaluationFailed);
     assert.match(two.cause.message, /^Invalid stack configuration \(2 problems\):/);
+    // each problem on a line of its own
+    assert.equal(two.cause.message.split("\n").filter((line) => line.startsWith("  - jaeger-spm:")).length, 2);
   });
 
   it("a CPU limit below its request is refused; limits equal to their requests are fine", () => {
@@ -708,6 +710,15 @@ describe("stack config: properties users rely on that mutation testing found unc
         /^jaeger-spm:storage\.elasticsearch\.inCluster\.volumeSize = "100Gi" is smaller than the 1731Gi/.test(w),
       ),
     );
+    // but not for an external cluster, whose nodes the stack does not size
+    const external = warningsOf(
+      sets(stackConfig("prod"), [
+        ["storage.elasticsearch.mode", "external"],
+        ["storage.elasticsearch.serverUrls[0]", "https://es.example.com:9200"],
+        ["storage.elasticsearch.inCluster.volumeSize", "100Gi"],
+      ]),
+    );
+    assert.ok(!external.some((w) => / is smaller than the /.test(w)), external.join("\n"));
   });
 
   it("a derived Elasticsearch volume is applied at creation only; an explicit one is kept in step", async () => {
