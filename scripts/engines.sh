@@ -6,6 +6,12 @@
 # e.g. badgercrash on the Badger version Jaeger pins) as <name> (Go's build cache makes a rebuild
 # take well under a second). Used by `npm test` (pretest) and .ci/run.
 # Needs Go (1.26 or newer) and the Go module proxy.
+#
+# Jaeger itself (and its es-index-cleaner and es-rollover) is built from the tagged source tarball
+# that engines/jaeger-source.json names (the module proxy does not serve Jaeger v2 as a module),
+# found in $JAEGER_SPM_ENGINE_SOURCES (default: ../shared/engines beside the clone); its sha256 is
+# checked first, and the version is stamped so `jaeger version` prints the tag. Its dependencies
+# come from the module proxy. About 4 minutes on 2 cores the first time, nothing after.
 set -eu
 cd "$(dirname "$0")/../engines"
 cache="${JAEGER_SPM_CACHE:-${HOME:?}/.cache/jaeger-spm}/engines"
@@ -14,6 +20,47 @@ command -v go >/dev/null 2>&1 || {
   echo "engines: Go is required to build the test engines (go.dev/doc/install)" >&2
   exit 1
 }
+
+source_field() { node -p "require('./jaeger-source.json').$1"; }
+jaeger_version="$(source_field version)"
+jaeger_target="$cache/jaeger-$jaeger_version"
+if [ ! -x "$jaeger_target/jaeger" ]; then
+  sources="${JAEGER_SPM_ENGINE_SOURCES:-$(cd .. && pwd)/../shared/engines}"
+  tarball="$sources/$(source_field tarball)"
+  [ -f "$tarball" ] || {
+    echo "engines: $tarball is missing: Jaeger $jaeger_version is built from its tagged source (set JAEGER_SPM_ENGINE_SOURCES to the folder that holds it)" >&2
+    exit 1
+  }
+  echo "engines: checking the sha256 of $tarball"
+  echo "$(source_field sha256)  $tarball" | sha256sum -c --quiet - || {
+    echo "engines: $tarball does not match the sha256 in engines/jaeger-source.json" >&2
+    exit 1
+  }
+  work="$cache/jaeger-$jaeger_version.build"
+  rm -rf "$work"
+  mkdir -p "$work/bin"
+  tar -xzf "$tarball" -C "$work"
+  commands=""
+  for command in $(node -p "require('./jaeger-source.json').commands.join(' ')"); do commands="$commands ./cmd/$command"; done
+  echo "engines: building Jaeger $jaeger_version ($commands) into $jaeger_target (about 4 min on 2 cores the first time)"
+  started=$(date +%s)
+  # Prints the build's progress every 30 s: the compile itself is silent for minutes.
+  ( while sleep 30; do echo "engines: still building Jaeger ($(( $(date +%s) - started )) s)"; done ) &
+  ticker=$!
+  # shellcheck disable=SC2086
+  if ! (cd "$work/$(source_field directory)" && CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-X github.com/jaegertracing/jaeger/internal/version.latestVersion=$jaeger_version -X github.com/jaegertracing/jaeger/internal/version.commitSHA=$(source_field commit)" \
+    -o "$work/bin/" $commands); then
+    kill "$ticker"
+    echo "engines: building Jaeger $jaeger_version failed" >&2
+    exit 1
+  fi
+  kill "$ticker"
+  rm -rf "$jaeger_target"
+  mv "$work/bin" "$jaeger_target"
+  rm -rf "$work"
+  echo "engines: Jaeger built in $(( $(date +%s) - started )) s: $("$jaeger_target/jaeger" version 2>/dev/null | tail -1)"
+fi
 sed -n 's/^tool //p' go.mod | while read -r tool; do
   module="$(go list -f '{{.Module.Path}}' "$tool")"
   version="$(go list -f '{{.Module.Version}}' "$tool")"
@@ -26,6 +73,12 @@ done
 for main in */main.go; do
   [ -f "$main" ] || continue
   name="$(dirname "$main")"
-  go build -trimpath -o "$cache/$name.tmp" "./$name"
+  # A command with its own go.mod (e.g. spansend, on the client libraries Jaeger pins) is built in
+  # its module, so its dependencies do not move the pinned tools' versions.
+  if [ -f "$name/go.mod" ]; then
+    (cd "$name" && go build -trimpath -o "$cache/$name.tmp" .)
+  else
+    go build -trimpath -o "$cache/$name.tmp" "./$name"
+  fi
   mv "$cache/$name.tmp" "$cache/$name"
 done

@@ -141,12 +141,12 @@ describe("shared guarantees on every storage backend", () => {
         }
       });
 
-      it("wires SPM: spans -> spanmetrics -> :8889, and the UI's Monitor tab -> Prometheus with normalised names", () => {
+      it("wires SPM: spans -> span_metrics -> :8889, and the UI's Monitor tab -> Prometheus with normalised names", () => {
         const ingest = jaegerDeployments(ev).find((d) => endpoints(deploymentConfig(ev, d)).includes("0.0.0.0:4317"));
         const query = jaegerDeployments(ev).find((d) => endpoints(deploymentConfig(ev, d)).includes("0.0.0.0:16686"));
         assert.ok(ingest && query);
         const ingestConfig = deploymentConfig(ev, ingest);
-        assert.ok((at(ingestConfig, "service.pipelines.traces.exporters") as string[]).includes("spanmetrics"));
+        assert.ok((at(ingestConfig, "service.pipelines.traces.exporters") as string[]).includes("span_metrics"));
         assert.equal(at(ingestConfig, "exporters.prometheus.endpoint"), "0.0.0.0:8889");
         const queryConfig = deploymentConfig(ev, query);
         const metricsStore = at(queryConfig, "extensions.jaeger_query.storage.metrics") as string;

@@ -226,15 +226,15 @@ describe("Jaeger on Badger (dev stack)", function () {
   });
 
   describe("SPM", () => {
-    it("feeds spans to the spanmetrics connector and span metrics to the Prometheus exporter", () => {
+    it("feeds spans to the span_metrics connector and span metrics to the Prometheus exporter", () => {
       const doc = jaegerConfigDocument(dev);
-      assert.deepEqual(at(doc, "service.pipelines.traces.exporters"), ["jaeger_storage_exporter", "spanmetrics"]);
+      assert.deepEqual(at(doc, "service.pipelines.traces.exporters"), ["jaeger_storage_exporter", "span_metrics"]);
       const metricsPipeline = (
         at(doc, "service.pipelines") as Record<string, { receivers: string[]; exporters: string[] }>
-      )["metrics/spanmetrics"];
-      assert.deepEqual(metricsPipeline, { receivers: ["spanmetrics"], exporters: ["prometheus"] });
+      )["metrics/span_metrics"];
+      assert.deepEqual(metricsPipeline, { receivers: ["span_metrics"], exporters: ["prometheus"] });
       // milliseconds, pinned: Jaeger reads traces_span_metrics_duration_milliseconds_bucket (latency_unit ms)
-      assert.equal(at(doc, "connectors.spanmetrics.histogram.unit"), "ms");
+      assert.equal(at(doc, "connectors.span_metrics.histogram.unit"), "ms");
     });
 
     it("queries Prometheus for the normalised names the Monitor tab needs", () => {

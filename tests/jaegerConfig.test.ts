@@ -215,10 +215,25 @@ describe("Jaeger config (buildJaegerConfig)", () => {
 
   it("names each role in its own telemetry, so that a process's traces and metrics say what it is", () => {
     const names = (["all-in-one", "collector", "query"] as const).map(
-      (role) => buildJaegerConfig(input(role)).service.telemetry.resource["service.name"],
+      (role) => buildJaegerConfig(input(role)).service.telemetry.resource.attributes.find((a) => a.name === "service.name")?.value ?? "",
     );
     assert.equal(new Set(names).size, 3, names.join(", "));
     for (const n of names) assert.match(n, /^jaeger\b/);
+  });
+
+  // Both found by starting Jaeger 2.20 with the rendered config (tests/e2e/dev.e2e.ts): each
+  // logged a warning at every start, which a clean start must not.
+  it("gives the telemetry resource in the declarative form, not the legacy inline map collector v0.155 warns about", () => {
+    for (const role of ["all-in-one", "collector", "query"] as const) {
+      const resource = buildJaegerConfig(input(role)).service.telemetry.resource;
+      assert.deepEqual(Object.keys(resource), ["attributes"], role);
+    }
+  });
+
+  it("uses the span metrics connector by its current type, span_metrics (spanmetrics is a deprecated alias)", () => {
+    const config = buildJaegerConfig(input("all-in-one"));
+    assert.deepEqual(Object.keys(config.connectors ?? {}), ["span_metrics"]);
+    assert.ok(config.service.pipelines.traces.exporters.includes("span_metrics"));
   });
 
   it("renders to YAML that reads back as the same document", () => {

@@ -239,6 +239,13 @@ function receivers(input: JaegerConfigInput) {
   };
 }
 
+/**
+ * The span metrics connector's type. Contrib v0.155 renamed it from `spanmetrics`, which still
+ * loads but logs a deprecation warning at every start (connector/spanmetricsconnector/factory.go,
+ * the deprecated alias); the metrics it writes keep their names (namespace traces.span.metrics).
+ */
+const SPAN_METRICS = "span_metrics";
+
 export function buildJaegerConfig(input: JaegerConfigInput) {
   const { role } = input;
   const extensions: string[] = ["jaeger_storage"];
@@ -253,9 +260,9 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
           receivers: legacyReceiversEnabled(input.tls) ? ["otlp", "jaeger", "zipkin"] : ["otlp"],
           // memory_limiter first: it refuses data (clients retry) before the pod reaches its limit.
           processors: ["memory_limiter", "batch"],
-          exporters: ["jaeger_storage_exporter", "spanmetrics"],
+          exporters: ["jaeger_storage_exporter", SPAN_METRICS],
         },
-        "metrics/spanmetrics": { receivers: ["spanmetrics"], exporters: ["prometheus"] },
+        [`metrics/${SPAN_METRICS}`]: { receivers: [SPAN_METRICS], exporters: ["prometheus"] },
       }
     : // A query-only process still needs one pipeline (as upstream's config-query.yaml).
       { traces: { receivers: ["nop"], processors: ["batch"], exporters: ["nop"] } };
@@ -265,7 +272,9 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
       extensions,
       pipelines,
       telemetry: {
-        resource: { "service.name": role === "all-in-one" ? "jaeger" : `jaeger-${role}` },
+        // The declarative form: collector v0.155 warns at every start that the inline map
+        // ({ service.name: ... }) is legacy (service/telemetry/otelconftelemetry/logger.go).
+        resource: { attributes: [{ name: "service.name", value: role === "all-in-one" ? "jaeger" : `jaeger-${role}` }] },
         metrics: {
           level: "detailed",
           readers: [{ pull: { exporter: { prometheus: TELEMETRY_EXPORTER } } }],
@@ -340,7 +349,7 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
     },
     ...(ingests(role) && {
       connectors: {
-        spanmetrics: {
+        [SPAN_METRICS]: {
           metrics_flush_interval: input.spm.metricsFlushInterval,
           // Pinned: Jaeger's Monitor tab and our rules read ..._duration_milliseconds_bucket.
           histogram: { unit: "ms" },

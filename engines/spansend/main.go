@@ -1,0 +1,287 @@
+// Command spansend sends spans to a Jaeger collector through one ingestion protocol, with each
+// protocol's own client library, so the end-to-end tests send what real applications send:
+//
+//	otlp-grpc, otlp-http   OpenTelemetry Go SDK exporters (otlptracegrpc, otlptracehttp)
+//	zipkin                 OpenTelemetry Go's Zipkin exporter (JSON v2 to /api/v2/spans)
+//	jaeger-grpc            jaeger-idl's api_v2 CollectorService client (PostSpans)
+//	jaeger-thrift-http     jaeger-idl's Thrift types, binary protocol, POST /api/traces
+//
+// Each span is one trace: a server span of -service named -operation, -duration long, ending
+// now; every -error-every'th has status error. With -ca the connection is TLS (and -cert/-key
+// present a client certificate). It prints one JSON line: the trace IDs it sent (hex), and exits
+// non-zero when the collector refuses any.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/apache/thrift/lib/go/thrift"
+	modelv1 "github.com/jaegertracing/jaeger-idl/model/v1"
+	"github.com/jaegertracing/jaeger-idl/proto-gen/api_v2"
+	jaegerthrift "github.com/jaegertracing/jaeger-idl/thrift-gen/jaeger"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/exporters/zipkin"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+type span struct {
+	traceID [16]byte
+	spanID  [8]byte
+	start   time.Time
+	end     time.Time
+	failed  bool
+}
+
+type options struct {
+	protocol, endpoint, service, operation string
+	count, errorEvery                      int
+	duration                               time.Duration
+	ca, cert, key, serverName              string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.protocol, "protocol", "otlp-http", "otlp-grpc | otlp-http | zipkin | jaeger-grpc | jaeger-thrift-http")
+	flag.StringVar(&o.endpoint, "endpoint", "", "host:port of the receiver")
+	flag.StringVar(&o.service, "service", "spansend", "service.name of the spans")
+	flag.StringVar(&o.operation, "operation", "GET /spansend", "span name")
+	flag.IntVar(&o.count, "count", 1, "spans to send, one trace each")
+	flag.IntVar(&o.errorEvery, "error-every", 0, "every n-th span has status error (0: none)")
+	flag.DurationVar(&o.duration, "duration", 10*time.Millisecond, "each span's duration")
+	flag.StringVar(&o.ca, "ca", "", "CA bundle: connect with TLS and verify the server against it")
+	flag.StringVar(&o.cert, "cert", "", "client certificate (mTLS)")
+	flag.StringVar(&o.key, "key", "", "client key (mTLS)")
+	flag.StringVar(&o.serverName, "server-name", "", "name to verify the server certificate for")
+	flag.Parse()
+	if o.endpoint == "" {
+		fail(fmt.Errorf("-endpoint is required"))
+	}
+	spans := make([]span, o.count)
+	now := time.Now()
+	for i := range spans {
+		binary.BigEndian.PutUint64(spans[i].traceID[:8], rand.Uint64())
+		binary.BigEndian.PutUint64(spans[i].traceID[8:], rand.Uint64())
+		binary.BigEndian.PutUint64(spans[i].spanID[:], rand.Uint64()|1)
+		spans[i].end = now
+		spans[i].start = now.Add(-o.duration)
+		spans[i].failed = o.errorEvery > 0 && (i+1)%o.errorEvery == 0
+	}
+	tlsConfig, err := o.tls()
+	if err != nil {
+		fail(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	switch o.protocol {
+	case "otlp-grpc", "otlp-http", "zipkin":
+		err = sendOTel(ctx, o, tlsConfig, spans)
+	case "jaeger-grpc":
+		err = sendJaegerGRPC(ctx, o, tlsConfig, spans)
+	case "jaeger-thrift-http":
+		err = sendJaegerThrift(ctx, o, tlsConfig, spans)
+	default:
+		err = fmt.Errorf("unknown protocol %q", o.protocol)
+	}
+	if err != nil {
+		fail(err)
+	}
+	ids := make([]string, len(spans))
+	for i, s := range spans {
+		ids[i] = hex.EncodeToString(s.traceID[:])
+	}
+	out, _ := json.Marshal(map[string]any{"protocol": o.protocol, "traceIds": ids})
+	fmt.Println(string(out))
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "spansend:", err)
+	os.Exit(1)
+}
+
+func (o options) tls() (*tls.Config, error) {
+	if o.ca == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(o.ca)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("no certificate in %s", o.ca)
+	}
+	config := &tls.Config{RootCAs: pool, ServerName: o.serverName, MinVersion: tls.VersionTLS12}
+	if o.cert != "" {
+		pair, err := tls.LoadX509KeyPair(o.cert, o.key)
+		if err != nil {
+			return nil, err
+		}
+		config.Certificates = []tls.Certificate{pair}
+	}
+	return config, nil
+}
+
+func sendOTel(ctx context.Context, o options, tlsConfig *tls.Config, spans []span) error {
+	var exporter sdktrace.SpanExporter
+	var err error
+	switch o.protocol {
+	case "otlp-grpc":
+		opts := []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(o.endpoint), otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false})}
+		if tlsConfig == nil {
+			opts = append(opts, otlptracegrpc.WithInsecure())
+		} else {
+			opts = append(opts, otlptracegrpc.WithTLSCredentials(credentials.NewTLS(tlsConfig)))
+		}
+		exporter, err = otlptracegrpc.New(ctx, opts...)
+	case "otlp-http":
+		opts := []otlptracehttp.Option{otlptracehttp.WithEndpoint(o.endpoint), otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false})}
+		if tlsConfig == nil {
+			opts = append(opts, otlptracehttp.WithInsecure())
+		} else {
+			opts = append(opts, otlptracehttp.WithTLSClientConfig(tlsConfig))
+		}
+		exporter, err = otlptracehttp.New(ctx, opts...)
+	case "zipkin":
+		scheme := "http"
+		client := http.DefaultClient
+		if tlsConfig != nil {
+			scheme = "https"
+			client = &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfig}}
+		}
+		exporter, err = zipkin.New(fmt.Sprintf("%s://%s/api/v2/spans", scheme, o.endpoint), zipkin.WithClient(client))
+	}
+	if err != nil {
+		return err
+	}
+	res := resource.NewSchemaless(semconv.ServiceName(o.service))
+	stubs := make(tracetest.SpanStubs, len(spans))
+	for i, s := range spans {
+		status := sdktrace.Status{Code: codes.Unset}
+		if s.failed {
+			status = sdktrace.Status{Code: codes.Error, Description: "spansend error"}
+		}
+		stubs[i] = tracetest.SpanStub{
+			Name: o.operation,
+			SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
+				TraceID: s.traceID, SpanID: s.spanID, TraceFlags: trace.FlagsSampled,
+			}),
+			SpanKind:             trace.SpanKindServer,
+			StartTime:            s.start,
+			EndTime:              s.end,
+			Status:               status,
+			Attributes:           []attribute.KeyValue{attribute.String("spansend.protocol", o.protocol)},
+			Resource:             res,
+			InstrumentationScope: instrumentation.Scope{Name: "spansend"},
+		}
+	}
+	if err := exporter.ExportSpans(ctx, stubs.Snapshots()); err != nil {
+		return err
+	}
+	return exporter.Shutdown(ctx)
+}
+
+func jaegerIDs(s span) (modelv1.TraceID, modelv1.SpanID) {
+	return modelv1.TraceID{
+			High: binary.BigEndian.Uint64(s.traceID[:8]),
+			Low:  binary.BigEndian.Uint64(s.traceID[8:]),
+		},
+		modelv1.SpanID(binary.BigEndian.Uint64(s.spanID[:]))
+}
+
+func sendJaegerGRPC(ctx context.Context, o options, tlsConfig *tls.Config, spans []span) error {
+	creds := insecure.NewCredentials()
+	if tlsConfig != nil {
+		creds = credentials.NewTLS(tlsConfig)
+	}
+	conn, err := grpc.NewClient(o.endpoint, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	batch := modelv1.Batch{Process: &modelv1.Process{ServiceName: o.service}}
+	for _, s := range spans {
+		traceID, spanID := jaegerIDs(s)
+		tags := []modelv1.KeyValue{modelv1.String("span.kind", "server"), modelv1.String("spansend.protocol", o.protocol)}
+		if s.failed {
+			tags = append(tags, modelv1.Bool("error", true))
+		}
+		batch.Spans = append(batch.Spans, &modelv1.Span{
+			TraceID: traceID, SpanID: spanID, OperationName: o.operation,
+			StartTime: s.start, Duration: s.end.Sub(s.start), Tags: tags,
+		})
+	}
+	_, err = api_v2.NewCollectorServiceClient(conn).PostSpans(ctx, &api_v2.PostSpansRequest{Batch: batch})
+	return err
+}
+
+func sendJaegerThrift(ctx context.Context, o options, tlsConfig *tls.Config, spans []span) error {
+	batch := jaegerthrift.NewBatch()
+	batch.Process = &jaegerthrift.Process{ServiceName: o.service}
+	for _, s := range spans {
+		traceID, spanID := jaegerIDs(s)
+		kind, protocol := "server", o.protocol
+		tags := []*jaegerthrift.Tag{
+			{Key: "span.kind", VType: jaegerthrift.TagType_STRING, VStr: &kind},
+			{Key: "spansend.protocol", VType: jaegerthrift.TagType_STRING, VStr: &protocol},
+		}
+		if s.failed {
+			yes := true
+			tags = append(tags, &jaegerthrift.Tag{Key: "error", VType: jaegerthrift.TagType_BOOL, VBool: &yes})
+		}
+		batch.Spans = append(batch.Spans, &jaegerthrift.Span{
+			TraceIdHigh: int64(traceID.High), TraceIdLow: int64(traceID.Low), SpanId: int64(spanID),
+			OperationName: o.operation, StartTime: s.start.UnixMicro(),
+			Duration: s.end.Sub(s.start).Microseconds(), Tags: tags,
+		})
+	}
+	body, err := thrift.NewTSerializer().Write(ctx, batch)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	client := http.DefaultClient
+	if tlsConfig != nil {
+		scheme = "https"
+		client = &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfig}}
+	}
+	request, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s://%s/api/traces", scheme, o.endpoint), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	request.Header.Set("Content-Type", "application/x-thrift")
+	response, err := client.Do(request)
+	if err != nil {
+		return err
+	}
+	defer response.Body.Close()
+	if response.StatusCode/100 != 2 {
+		var text bytes.Buffer
+		_, _ = text.ReadFrom(response.Body)
+		return fmt.Errorf("POST /api/traces: %s %s", response.Status, strings.TrimSpace(text.String()))
+	}
+	return nil
+}

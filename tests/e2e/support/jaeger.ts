@@ -1,0 +1,140 @@
+// Starts the real Jaeger (built by scripts/engines.sh from the tagged source that
+// engines/jaeger-source.json names) with a pod's rendered files, and talks to it as clients do.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import type { Evaluation } from "../../../scripts/evaluate";
+import { Engine, startEngine, waitFor } from "../../support/engines";
+import { LocalPod, LocalPodOptions, localPod } from "../../support/localPod";
+
+const ROOT = path.resolve(__dirname, "../../..");
+
+export interface JaegerSource {
+  readonly image: string;
+  readonly version: string;
+  readonly commit: string;
+  readonly tarball: string;
+  readonly sha256: string;
+  readonly directory: string;
+  readonly commands: readonly string[];
+}
+
+/** The one place that maps the deployed image to the source the tests build (engines/jaeger-source.json). */
+export function jaegerSource(): JaegerSource {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, "engines/jaeger-source.json"), "utf8")) as JaegerSource;
+}
+
+/** A command scripts/engines.sh built from Jaeger's source: jaeger, es-index-cleaner, es-rollover. */
+export function jaegerCommand(name: string): string {
+  const cache = process.env.JAEGER_SPM_CACHE ?? path.join(os.homedir(), ".cache/jaeger-spm");
+  const file = path.join(cache, "engines", `jaeger-${jaegerSource().version}`, name);
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run sh scripts/engines.sh (npm run test:e2e runs it first)`);
+  return file;
+}
+
+/**
+ * Log lines a healthy start may print. Only one, and it comes from how the tests build Jaeger,
+ * not from the config: the image embeds the UI's assets, a `go build` of the source tree does not.
+ */
+const EXPECTED_LOG = [/ui assets not embedded in the binary, using a placeholder/];
+
+export interface RunningJaeger {
+  readonly pod: LocalPod;
+  readonly engine: Engine;
+  /** http://127.0.0.1:<port> for a container port. */
+  url(containerPort: number, scheme?: "http" | "https"): string;
+  /** Warnings and errors Jaeger logged, but for EXPECTED_LOG. */
+  problems(): string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the Deployment's Jaeger container locally and waits (up to 60 s) until its health check
+ * reports healthy. The pod's files are removed on stop() unless they were given (volumeDirs).
+ */
+export async function startJaeger(
+  evaluation: Evaluation,
+  deployment: string,
+  options: LocalPodOptions & { healthScheme?: "http" | "https"; name?: string } = {},
+): Promise<RunningJaeger> {
+  const pod = await localPod(evaluation, deployment, options);
+  const engine = startEngine(options.name ?? `jaeger (${deployment})`, jaegerCommand("jaeger"), pod.args, {
+    env: { ...process.env, ...pod.env },
+    cwd: pod.dir,
+  });
+  const url = (containerPort: number, scheme: "http" | "https" = "http") => `${scheme}://127.0.0.1:${pod.port(containerPort)}`;
+  const running: RunningJaeger = {
+    pod,
+    engine,
+    url,
+    problems: () =>
+      engine
+        .logTail(10_000)
+        .split("\n")
+        .filter((line) => /\t(warn|error|fatal|panic)\t/i.test(line) || /^Error: /.test(line))
+        .filter((line) => !EXPECTED_LOG.some((ok) => ok.test(line))),
+    async stop() {
+      await engine.stop();
+      pod.remove();
+    },
+  };
+  try {
+    await waitFor(
+      `Jaeger's health check (${url(13133)}/status) to report healthy`,
+      async () => {
+        const response = await fetch(`${url(13133)}/status`);
+        const body = (await response.json()) as { healthy?: boolean };
+        return body.healthy === true ? true : undefined;
+      },
+      { timeoutMs: 60_000, engines: [engine] },
+    );
+  } catch (error) {
+    await running.stop();
+    throw error;
+  }
+  return running;
+}
+
+/** What spansend printed: the trace IDs it sent. */
+export interface Sent {
+  readonly protocol: string;
+  readonly traceIds: string[];
+}
+
+export type Protocol = "otlp-grpc" | "otlp-http" | "zipkin" | "jaeger-grpc" | "jaeger-thrift-http";
+
+/** Sends spans with the protocol's own client library (engines/spansend). */
+export function sendSpans(
+  spansend: string,
+  protocol: Protocol,
+  endpoint: string,
+  options: { service: string; operation?: string; count?: number; errorEvery?: number; durationMs?: number; tls?: { ca: string; cert?: string; key?: string; serverName?: string } },
+): Sent {
+  const args = [
+    `-protocol=${protocol}`,
+    `-endpoint=${endpoint}`,
+    `-service=${options.service}`,
+    `-operation=${options.operation ?? "GET /e2e"}`,
+    `-count=${options.count ?? 1}`,
+    `-error-every=${options.errorEvery ?? 0}`,
+    `-duration=${options.durationMs ?? 10}ms`,
+  ];
+  if (options.tls) {
+    args.push(`-ca=${options.tls.ca}`);
+    if (options.tls.cert) args.push(`-cert=${options.tls.cert}`, `-key=${options.tls.key}`);
+    if (options.tls.serverName) args.push(`-server-name=${options.tls.serverName}`);
+  }
+  const run = spawnSync(spansend, args, { encoding: "utf8", timeout: 60_000 });
+  if (run.status !== 0) throw new Error(`spansend ${protocol} to ${endpoint} failed: ${run.stderr || run.error?.message}`);
+  return JSON.parse(run.stdout) as Sent;
+}
+
+/** The trace as the query API returns it, or undefined while it is not there (404). */
+export async function queryTrace(queryUrl: string, traceId: string, init?: RequestInit): Promise<{ spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> } | undefined> {
+  const response = await fetch(`${queryUrl}/api/traces/${traceId}`, init);
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`GET /api/traces/${traceId}: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { data: { spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> }[] };
+  return body.data[0];
+}
