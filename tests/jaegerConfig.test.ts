@@ -230,6 +230,12 @@ describe("Jaeger config (buildJaegerConfig)", () => {
     }
   });
 
+  it("keeps the query API from tracing itself into the stack's own receiver (Jaeger v2's default)", () => {
+    for (const role of ["all-in-one", "query"] as const) {
+      assert.equal(buildJaegerConfig(input(role)).extensions.jaeger_query?.enable_tracing, false, role);
+    }
+  });
+
   it("uses the span metrics connector by its current type, span_metrics (spanmetrics is a deprecated alias)", () => {
     const config = buildJaegerConfig(input("all-in-one"));
     assert.deepEqual(Object.keys(config.connectors ?? {}), ["span_metrics"]);

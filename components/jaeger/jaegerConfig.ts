@@ -291,6 +291,12 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
         input.queryBasicAuth && { [UI_AUTHENTICATOR]: { htpasswd: { file: input.queryBasicAuth.htpasswdFile } } }),
       ...(serves(role) && {
         jaeger_query: {
+          // Jaeger v2 traces its own query API by default and exports those spans over OTLP to
+          // localhost:4317 (cmd/jaeger/internal/extension/jaegerquery/factory.go, EnableTracing;
+          // internal/jtracer/jtracer.go). In the all-in-one they land in this stack: a "jaeger"
+          // service in the Monitor tab, and accepted spans that keep JaegerNoSpansAccepted quiet
+          // while anyone uses the UI; the query role has no receiver there at all.
+          enable_tracing: false,
           storage: { traces: TRACE_STORE, metrics: METRICS_STORE },
           ui: { config_file: input.uiConfigFile },
           http: {

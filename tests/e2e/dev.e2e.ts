@@ -81,6 +81,22 @@ describe("e2e: the dev stack's Jaeger on Jaeger 2.20 (Badger all-in-one)", funct
     });
   }
 
+  it("counts only the spans clients send: the query API does not trace itself into the stack", async function () {
+    const accepted = async () => {
+      const text = await (await fetch(`${jaeger.url(8888)}/metrics`)).text();
+      return [...text.matchAll(/^otelcol_receiver_accepted_spans_total\{[^}]*\} (\S+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    const before = await accepted();
+    for (let i = 0; i < 5; i++) {
+      await fetch(`${jaeger.url(16686)}/api/services`);
+      await fetch(`${jaeger.url(16686)}/api/traces/0123456789abcdef0123456789abcdef`);
+    }
+    // The SDK's batch span processor exports every 5 s, the receiver counts on arrival: wait past
+    // two exports.
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    assert.equal(await accepted(), before, "UI requests must not become spans in the stack's own storage and SPM");
+  });
+
   it("keeps stored traces across a restart on the same Badger directory", async function () {
     const sent = sendSpans(spansend(), "otlp-grpc", `127.0.0.1:${jaeger.pod.port(4317)}`, { service: "e2e-restart" });
     await waitFor(`trace ${sent.traceIds[0]} before the restart`, () => queryTrace(jaeger.url(16686), sent.traceIds[0]), {

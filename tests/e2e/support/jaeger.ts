@@ -59,8 +59,12 @@ export async function startJaeger(
   options: LocalPodOptions & { healthScheme?: "http" | "https"; name?: string } = {},
 ): Promise<RunningJaeger> {
   const pod = await localPod(evaluation, deployment, options);
+  // In the pod, localhost:4317 is the pod's own OTLP receiver, and Jaeger's internal tracer
+  // exports there by default (internal/jtracer/jtracer.go: the OTLP exporter's default endpoint).
+  // Here the receiver listens on another port: point that default at it, unless the pod sets it.
+  const loopback = pod.addresses.ports.has(4317) ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${pod.port(4317)}` } : {};
   const engine = startEngine(options.name ?? `jaeger (${deployment})`, jaegerCommand("jaeger"), pod.args, {
-    env: { ...process.env, ...pod.env },
+    env: { ...process.env, ...loopback, ...pod.env },
     cwd: pod.dir,
   });
   const url = (containerPort: number, scheme: "http" | "https" = "http") => `${scheme}://127.0.0.1:${pod.port(containerPort)}`;
