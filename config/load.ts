@@ -34,7 +34,7 @@ export type StackConfig = DeepReadonly<
     storage: Omit<Shape["storage"], "badger" | "elasticsearch"> & {
       retentionSeconds: number;
       /** volumeDerived: the size comes from the load (used only at creation: claims never shrink). */
-      badger: { volumeSize: string; volumeDerived: boolean; storageClass?: string };
+      badger: { volumeSize: string; volumeDerived: boolean; storageClass?: string; maintenanceInterval: string };
       elasticsearch: Omit<Shape["storage"]["elasticsearch"], "inCluster"> & {
         inCluster: Omit<Shape["storage"]["elasticsearch"]["inCluster"], "volumeSize"> & {
           volumeSize: string;

@@ -427,6 +427,10 @@ const storageSchema = z
         .strictObject({
           volumeSize: bytesQuantity().optional(),
           storageClass: text("a StorageClass name").min(1, { error: "a StorageClass name" }).optional(),
+          // How often Jaeger runs Badger's value-log GC and measures free disk (the
+          // jaeger_storage_badger_*_bytes_available gauges behind JaegerBadgerDiskSpaceLow):
+          // internal/storage/v1/badger/factory.go, maintenance(); upstream's default is 5m.
+          maintenanceInterval: goDuration().default("5m"),
         })
         .prefault({}),
       elasticsearch: elasticsearchSchema,

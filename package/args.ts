@@ -85,6 +85,8 @@ export enum StorageBackend {
 export interface StorageBadgerSettings {
   volumeSize?: string;
   storageClass?: string;
+  /** Default: `"5m"`. */
+  maintenanceInterval?: string;
 }
 
 export enum StorageElasticsearchFlavor {
@@ -451,7 +453,7 @@ export interface JaegerSpmArgs {
   protectData?: boolean;
   /** Jaeger process: image, expectedSpansPerSecond (sizing), resources.{requests,limits}.{cpu,memory}, query.{serviceType,nodePort}, terminationGracePeriodSeconds. */
   jaeger?: JaegerSettings;
-  /** Trace storage: backend (badger|elasticsearch), retention (Go duration, default 168h), badger.{volumeSize,storageClass}, elasticsearch.serverUrls. */
+  /** Trace storage: backend (badger|elasticsearch), retention (Go duration, default 168h), badger.{volumeSize,storageClass,maintenanceInterval}, elasticsearch.serverUrls. */
   storage?: StorageSettings;
   /** Remote sampling: default and per-service strategies (probabilistic 0..1 or ratelimiting traces/s), per-operation probabilities, reloadInterval. */
   sampling?: SamplingSettings;

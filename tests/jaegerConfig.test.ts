@@ -30,7 +30,7 @@ const input = (role: Role, over: Partial<JaegerConfigInput> = {}): JaegerConfigI
   role,
   storage:
     role === "all-in-one"
-      ? { kind: "badger", keysDirectory: "/badger/keys", valuesDirectory: "/badger/values", ttl: "168h" }
+      ? { kind: "badger", keysDirectory: "/badger/keys", valuesDirectory: "/badger/values", ttl: "168h", maintenanceInterval: "5m" }
       : SEARCH,
   spm: { prometheusUrl: "http://prometheus:9090", metricsFlushInterval: "15s" },
   sampling: { strategiesFile: "/etc/jaeger/sampling/strategies.json", reloadInterval: "30s" },

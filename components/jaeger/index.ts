@@ -41,6 +41,8 @@ export type JaegerStorageArgs =
       kind: "badger";
       /** Go duration for Badger's ttl.spans. */
       retention: string;
+      /** Go duration between Badger's value-log GC runs and free-disk measurements. */
+      maintenanceInterval: string;
       volumeSize: string;
       /** Extra annotations on the claim (e.g. the VolumeSnapshotClass Velero snapshots it with). */
       claimAnnotations?: Record<string, string>;
@@ -223,6 +225,7 @@ export class Jaeger extends pulumi.ComponentResource {
             keysDirectory: `${MOUNTS.badger}/keys`,
             valuesDirectory: `${MOUNTS.badger}/values`,
             ttl: storage.retention,
+            maintenanceInterval: storage.maintenanceInterval,
           }
         : storage.roles[searchRole(role)].config;
 

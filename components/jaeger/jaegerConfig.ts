@@ -15,6 +15,8 @@ export interface BadgerStorage {
   readonly valuesDirectory: string;
   /** Go duration, e.g. "168h". */
   readonly ttl: string;
+  /** Go duration between value-log GC runs and free-disk measurements. */
+  readonly maintenanceInterval: string;
 }
 
 export interface IndexSettings {
@@ -180,6 +182,7 @@ function traceBackend(storage: Storage) {
         directories: { keys: storage.keysDirectory, values: storage.valuesDirectory },
         ephemeral: false,
         ttl: { spans: storage.ttl },
+        maintenance_interval: storage.maintenanceInterval,
       },
     };
   }

@@ -52,6 +52,7 @@ export type TraceStoragePlan =
   | {
       readonly kind: "badger";
       readonly retention: string;
+      readonly maintenanceInterval: string;
       readonly volumeSize: string;
       readonly volumeBytes: number;
       readonly volumeDerived: boolean;
@@ -278,6 +279,7 @@ function planStorage(config: StackConfig, labels: (task: MaintenanceTask) => Lab
     return {
       kind: "badger",
       retention: storage.retention,
+      maintenanceInterval: storage.badger.maintenanceInterval,
       volumeSize: storage.badger.volumeSize,
       volumeBytes: quantityBytes(storage.badger.volumeSize),
       volumeDerived: storage.badger.volumeDerived,

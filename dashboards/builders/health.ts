@@ -29,7 +29,10 @@ export function healthDashboard(backend: Backend) {
   const accepted = rate("otelcol_receiver_accepted_spans_total", "namespace");
   const refused = rate("otelcol_receiver_refused_spans_total", "namespace");
   const sent = rate("otelcol_exporter_sent_spans_total", "exporter");
-  const failed = rate("otelcol_exporter_send_failed_spans_total", "exporter");
+  // The failed counter exists only from an exporter's first failure (collector exporterhelper
+  // obs_report_sender.go counts failures only when there are some): until then it reads as 0,
+  // so that "failed" and "Export success %" show 0 and 100% rather than no data.
+  const failed = `(${rate("otelcol_exporter_send_failed_spans_total", "exporter")} or ${sent} * 0)`;
   const builder = new DashboardBuilder(`Jaeger health (${backend})`)
     .uid(healthDashboardUid(backend))
     .tags(["jaeger", "tracing"])
@@ -84,13 +87,16 @@ export function healthDashboard(backend: Backend) {
     )
     .withRow(new RowBuilder("Storage and queries"))
     .withPanel(
-      panel("Storage requests", "Storage operations per second by result.", units.Short, {
+      // Jaeger 2.20 instruments the trace store's reads only (operation find_traces, get_trace,
+      // get_services, ...: internal/storage/v2/api/tracestore/tracestoremetrics/reader_metrics.go);
+      // writes are the exporter's "Spans written / failed".
+      panel("Storage reads", "Trace-store reads per second (the query API's), by operation and result.", units.Short, {
         expr: rate("jaeger_storage_requests_total", "operation, result"),
         legend: "{{operation}} {{result}}",
       }),
     )
     .withPanel(
-      panel("Storage latency P99", "99th percentile storage operation latency.", units.Seconds, {
+      panel("Storage read latency P99", "99th percentile latency of trace-store reads, by operation.", units.Seconds, {
         expr: `histogram_quantile(0.99, ${rate("jaeger_storage_latency_seconds_bucket", "le, operation")})`,
         legend: "{{operation}}",
       }),

@@ -45,6 +45,8 @@ export interface Engine {
   readonly name: string;
   /** The last lines it printed (stdout and stderr). */
   logTail(lines?: number): string;
+  /** Whether the process has ended. */
+  exited(): boolean;
   /** Sends a signal and waits until the process is gone. */
   kill(signal: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
@@ -92,6 +94,7 @@ export function startEngine(
   const gone = () => child.exitCode !== null || child.signalCode !== null;
   return {
     name,
+    exited: gone,
     logTail: (lines = 30) => `--- ${name} (last ${lines} lines) ---\n${output.split("\n").slice(-lines).join("\n")}`,
     async kill(signal) {
       if (gone()) return;
@@ -115,7 +118,13 @@ export function startEngine(
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  options: { timeoutMs: number; engines: readonly Engine[]; intervalMs?: number },
+  options: {
+    timeoutMs: number;
+    engines: readonly Engine[];
+    intervalMs?: number;
+    /** Engines that must keep running: the wait fails as soon as one has exited. */
+    running?: readonly Engine[];
+  },
 ): Promise<T> {
   const started = Date.now();
   let last = "";
@@ -126,6 +135,15 @@ export async function waitFor<T>(
       last = "";
     } catch (error) {
       last = (error as Error).message;
+    }
+    const ended = (options.running ?? []).filter((e) => e.exited());
+    if (ended.length > 0) {
+      throw new Error(
+        [
+          `${ended.map((e) => e.name).join(", ")} exited while waiting for ${what}${last ? ` (last error: ${last})` : ""}`,
+          ...options.engines.map((e) => e.logTail()),
+        ].join("\n"),
+      );
     }
     if (Date.now() - started > options.timeoutMs) {
       throw new Error(

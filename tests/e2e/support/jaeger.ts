@@ -56,7 +56,23 @@ export interface RunningJaeger {
 export async function startJaeger(
   evaluation: Evaluation,
   deployment: string,
-  options: LocalPodOptions & { healthScheme?: "http" | "https"; name?: string } = {},
+  options: LocalPodOptions & { name?: string } = {},
+): Promise<RunningJaeger> {
+  // Free ports are picked before Jaeger binds them; a client connection can take one meanwhile.
+  // Such a start is retried on new ports, any other failure is not.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startJaegerOnce(evaluation, deployment, options);
+    } catch (error) {
+      if (attempt >= 3 || !/bind: address already in use/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startJaegerOnce(
+  evaluation: Evaluation,
+  deployment: string,
+  options: LocalPodOptions & { name?: string },
 ): Promise<RunningJaeger> {
   const pod = await localPod(evaluation, deployment, options);
   // In the pod, localhost:4317 is the pod's own OTLP receiver, and Jaeger's internal tracer
@@ -91,7 +107,7 @@ export async function startJaeger(
         const body = (await response.json()) as { healthy?: boolean };
         return body.healthy === true ? true : undefined;
       },
-      { timeoutMs: 60_000, engines: [engine] },
+      { timeoutMs: 60_000, engines: [engine], running: [engine] },
     );
   } catch (error) {
     await running.stop();

@@ -1,0 +1,140 @@
+// A real Prometheus server (Debian's `prometheus` package, installed by scripts/test-tools.sh)
+// that scrapes the locally running pods the way prometheus-operator turns the stack's
+// ServiceMonitor into scrape targets, and loads the stack's own rule file.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import type { IServiceMonitor as ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
+import { stringify } from "yaml";
+import { Evaluation, deployedRuleFile } from "../../../scripts/evaluate";
+import { Engine, startEngine, waitFor } from "../../support/engines";
+import type { LocalPod } from "../../support/localPod";
+import { kubernetesObjects, objectsOfKind } from "../../support/objects";
+
+/** One scrape target as prometheus-operator would label it. */
+export interface ScrapeTarget {
+  readonly address: string;
+  readonly path: string;
+  readonly scheme: string;
+  readonly interval: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+const matches = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) =>
+  Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+
+/**
+ * The targets the stack's ServiceMonitors select, for pods running locally (by Deployment name):
+ * each endpoint's port name resolved through the Service to the container port, labelled with
+ * namespace, service, endpoint, pod, container and job (= the Service name), as
+ * prometheus-operator does (pkg/prometheus/promcfg.go, generateServiceMonitorConfig).
+ */
+export function serviceMonitorTargets(evaluation: Evaluation, pods: ReadonlyMap<string, LocalPod>): ScrapeTarget[] {
+  const monitors = kubernetesObjects(evaluation).filter((o) => o.kind === "ServiceMonitor") as unknown as ServiceMonitor[];
+  const services = objectsOfKind(evaluation, "Service");
+  const deployments = objectsOfKind(evaluation, "Deployment");
+  const targets: ScrapeTarget[] = [];
+  for (const monitor of monitors) {
+    const namespaces = monitor.spec.namespaceSelector?.matchNames ?? [monitor.metadata?.namespace ?? ""];
+    for (const service of services) {
+      if (!namespaces.includes(service.metadata?.namespace ?? "")) continue;
+      if (!matches(monitor.spec.selector.matchLabels, service.metadata?.labels)) continue;
+      for (const endpoint of monitor.spec.endpoints ?? []) {
+        const servicePort = service.spec?.ports?.find((p) => p.name === endpoint.port);
+        if (!servicePort) continue;
+        for (const deployment of deployments) {
+          const template = deployment.spec?.template;
+          if (!matches(service.spec?.selector, template?.metadata?.labels)) continue;
+          const pod = pods.get(deployment.metadata?.name ?? "");
+          if (!pod) throw new Error(`Service ${service.metadata?.name} selects Deployment ${deployment.metadata?.name}, which is not running here`);
+          const containerPort = pod.container.ports?.find((p) =>
+            typeof servicePort.targetPort === "string" ? p.name === servicePort.targetPort : p.containerPort === (servicePort.targetPort ?? servicePort.port),
+          );
+          if (!containerPort) throw new Error(`Service ${service.metadata?.name} port ${endpoint.port} reaches no container port`);
+          targets.push({
+            address: `127.0.0.1:${pod.port(containerPort.containerPort)}`,
+            path: endpoint.path ?? "/metrics",
+            scheme: endpoint.scheme ?? "http",
+            interval: endpoint.interval ?? "30s",
+            labels: {
+              namespace: service.metadata?.namespace ?? "",
+              service: service.metadata?.name ?? "",
+              endpoint: endpoint.port ?? "",
+              pod: `${deployment.metadata?.name}-0`,
+              container: pod.container.name,
+              job: service.metadata?.name ?? "",
+            },
+          });
+        }
+      }
+    }
+  }
+  return targets;
+}
+
+export interface RunningPrometheus {
+  readonly url: string;
+  readonly engine: Engine;
+  /** An instant query's result vector. */
+  query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts Prometheus with the targets and the stack's rule file; waits until it is ready (30 s). */
+export async function startPrometheus(
+  evaluation: Evaluation,
+  targets: readonly ScrapeTarget[],
+  options: { evaluationInterval: string; port: number },
+): Promise<RunningPrometheus> {
+  const binary = spawnSync("sh", ["-c", "command -v prometheus"], { encoding: "utf8" }).stdout.trim();
+  if (!binary) throw new Error('prometheus is missing: install Debian\'s "prometheus" package (sh scripts/test-tools.sh)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-prometheus-"));
+  const rules = deployedRuleFile(evaluation);
+  if (!rules) throw new Error("the stack deploys no Prometheus rules");
+  fs.writeFileSync(path.join(dir, "rules.yaml"), stringify(rules));
+  const config = {
+    global: { evaluation_interval: options.evaluationInterval },
+    rule_files: [path.join(dir, "rules.yaml")],
+    scrape_configs: targets.map((t, i) => ({
+      job_name: `${t.labels.job}-${t.labels.endpoint}-${i}`,
+      scrape_interval: t.interval,
+      metrics_path: t.path,
+      scheme: t.scheme,
+      static_configs: [{ targets: [t.address], labels: t.labels }],
+    })),
+  };
+  fs.writeFileSync(path.join(dir, "prometheus.yml"), stringify(config));
+  const port = options.port;
+  const engine = startEngine("prometheus", binary, [
+    `--config.file=${path.join(dir, "prometheus.yml")}`,
+    `--storage.tsdb.path=${path.join(dir, "data")}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    "--web.enable-lifecycle",
+  ]);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await engine.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(`Prometheus at ${url}/-/ready`, async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined), {
+      timeoutMs: 30_000,
+      engines: [engine],
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    url,
+    engine,
+    async query(expr) {
+      const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const body = (await response.json()) as { status: string; error?: string; data?: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      if (body.status !== "success") throw new Error(`query ${expr}: ${body.error}`);
+      return body.data?.result ?? [];
+    },
+    stop,
+  };
+}
