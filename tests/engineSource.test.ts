@@ -1,0 +1,27 @@
+// The real-engine suite runs the Jaeger the stack deploys: engines/jaeger-source.json is the one
+// place that maps the deployed image to the source the tests build.
+import * as assert from "node:assert/strict";
+import { stackConfigSchema } from "../config/schema";
+import { indexCleanerImage } from "../components/search/indexCleaner";
+import { jaegerSource } from "./e2e/support/jaeger";
+
+describe("Jaeger engine source (engines/jaeger-source.json)", () => {
+  const source = jaegerSource();
+
+  it("builds the version of the default Jaeger image", () => {
+    const defaults = stackConfigSchema.parse({});
+    assert.equal(defaults.jaeger.image, source.image, "change engines/jaeger-source.json with the image default");
+    assert.equal(`v${source.image.split(":")[1]}`, source.version);
+  });
+
+  it("builds the index cleaner of the same release the stack deploys beside it", () => {
+    assert.equal(indexCleanerImage(source.image), `jaegertracing/jaeger-es-index-cleaner:${source.version.slice(1)}`);
+    assert.ok(source.commands.includes("es-index-cleaner"));
+  });
+
+  it("names a full commit, a sha256 and the tarball's top directory", () => {
+    assert.match(source.commit, /^[0-9a-f]{40}$/);
+    assert.match(source.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(source.directory, `jaeger-${source.version.slice(1)}`);
+  });
+});
