@@ -726,6 +726,10 @@ const backupSchema = z
           error: "a VolumeSnapshotClass name (kubectl get volumesnapshotclass)",
         })
         .optional(),
+      // Badger with Velero and no snapshot class: file-by-file copies of a live store, which can
+      // lose acknowledged spans or not open (config/load.ts, backupConsistency). Refused unless
+      // accepted by this name.
+      acceptInconsistentFileCopies: boolean().default(false),
       velero: z
         .strictObject({
           // false: the cluster already runs Velero in `namespace`; only the location and schedule are added.

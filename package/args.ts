@@ -353,6 +353,7 @@ export interface BackupSettings {
   oidcIssuer?: string;
   /** Matches `^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`. */
   volumeSnapshotClass?: string;
+  acceptInconsistentFileCopies?: boolean;
   velero?: BackupVeleroSettings;
   scratchSize?: string;
   toolsImage?: string;
@@ -463,7 +464,7 @@ export interface JaegerSpmArgs {
   monitoring?: MonitoringSettings;
   /** Grafana dashboard import: import (sidecar|api|none), folder, namespace (sidecar ConfigMaps; default Jaeger's), url (api). */
   grafana?: GrafanaSettings;
-  /** Backups to S3 (AWS): enabled, region, schedule, bucketName, prefix, noncurrentVersionExpirationDays, administratorArns, oidcProviderArn, oidcIssuer (IRSA), volumeSnapshotClass, velero.*, restore.* (Badger), curlImage, snapshotExporterImage, snapshotSchedule, snapshotRetentionDays (Elasticsearch). Fields, defaults and checks: config/schema.ts. */
+  /** Backups to S3 (AWS): enabled, region, schedule, bucketName, prefix, noncurrentVersionExpirationDays, administratorArns, oidcProviderArn, oidcIssuer (IRSA), volumeSnapshotClass, acceptInconsistentFileCopies, velero.*, restore.* (Badger), curlImage, snapshotExporterImage, snapshotSchedule, snapshotRetentionDays (Elasticsearch). Fields, defaults and checks: config/schema.ts. */
   backup?: BackupSettings;
   /** Network policies (ingestFrom, queryFrom, prometheusNamespace), TLS on ingestion (tls.*), query UI basic auth, bearer token propagation, allowPublicServices. */
   security?: SecuritySettings;

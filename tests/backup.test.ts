@@ -23,6 +23,12 @@ function edits(stack: string, values: [string, string][]): RawConfig {
   return values.reduce((raw, [k, v]) => configSet(raw, k, v, { path: true }), stackConfig(stack));
 }
 
+/** prod on Badger with file-system backups, accepted by name (no snapshot class). */
+const BADGER_WITH_FILE_COPIES: [string, string][] = [
+  ["storage.backend", "badger"],
+  ["backup.acceptInconsistentFileCopies", "true"],
+];
+
 /** prod on Badger with a CSI snapshot class (Velero's data mover). */
 const BADGER_WITH_SNAPSHOTS: [string, string][] = [
   ["storage.backend", "badger"],
@@ -263,7 +269,7 @@ describe("backups to S3", () => {
       };
     };
     before(async () => {
-      ev = await evaluateStack("prod", edits("prod", [["storage.backend", "badger"]]));
+      ev = await evaluateStack("prod", edits("prod", BADGER_WITH_FILE_COPIES));
     });
 
     it("gives Velero's ServiceAccount an IRSA role limited to its prefix and the KMS key", () => {
@@ -421,7 +427,7 @@ describe("backups to S3", () => {
       const ev = await evaluateStack(
         "prod",
         edits("prod", [
-          ["storage.backend", "badger"],
+          ...BADGER_WITH_FILE_COPIES,
           ["backup.velero.install", "false"],
           ["backup.velero.namespace", "backup-system"],
         ]),

@@ -309,20 +309,46 @@ describe("stack config", () => {
       assert.ok(fine.ok && fine.warnings.every((w) => !w.includes("expectedSpansPerSecond")));
     });
 
-    it("warns that Badger backups without a snapshot class are file-by-file copies, not point-in-time", () => {
-      const prodBadger = set(stackConfig("prod"), "storage.backend", "badger");
-      const warnings = (raw: RawConfig) => {
+    describe("Badger backups are crash-consistent unless file copies are accepted by name", () => {
+      const prodBadger = () => set(stackConfig("prod"), "storage.backend", "badger");
+      const outcome = (raw: RawConfig) => {
         const result = parseStackConfig(raw);
-        assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
-        return result.warnings.filter((w) => w.startsWith("jaeger-spm:backup.volumeSnapshotClass"));
+        return result.ok ? { problems: [] as string[], warnings: result.warnings } : { problems: result.problems, warnings: [] as string[] };
       };
-      assert.equal(warnings(prodBadger).length, 1);
-      assert.match(
-        warnings(prodBadger)[0],
-        /file by file while Jaeger writes.*not a point-in-time copy.*set a CSI VolumeSnapshotClass/,
-      );
-      assert.deepEqual(warnings(set(prodBadger, "backup.volumeSnapshotClass", "ebs-csi")), []);
-      assert.deepEqual(warnings(stackConfig("prod")), [], "Elasticsearch: snapshots, not Velero");
+
+      it("refuses backups with no snapshot class, naming the measured risk and both ways out as commands", () => {
+        const { problems } = outcome(prodBadger());
+        const problem = problems.find((p) => p.startsWith("jaeger-spm:backup.volumeSnapshotClass = (not set)"));
+        assert.ok(problem, problems.join("\n"));
+        assert.match(problem, /file by file while Jaeger writes/);
+        assert.match(problem, /3 of 41 such copies lacked writes acknowledged before the copy began \(28,884 spans in one\) and 1 did not open/);
+        assert.ok(problem.includes("`pulumi config set --path backup.volumeSnapshotClass <class>`"), problem);
+        assert.ok(problem.includes("`pulumi config set --path backup.acceptInconsistentFileCopies true`"), problem);
+      });
+
+      it("takes either way out, as its command sets it", () => {
+        const byClass = outcome(set(prodBadger(), "backup.volumeSnapshotClass", "ebs-csi"));
+        assert.deepEqual(byClass.problems, []);
+        const accepted = outcome(set(prodBadger(), "backup.acceptInconsistentFileCopies", "true"));
+        assert.deepEqual(accepted.problems, []);
+        assert.ok(!accepted.warnings.some((w) => w.includes("acceptInconsistentFileCopies")), "an accepted risk is not repeated at every preview");
+      });
+
+      it("does not ask where Velero does not copy Badger: Elasticsearch, or no backups", () => {
+        assert.deepEqual(outcome(stackConfig("prod")).problems, [], "Elasticsearch: its own snapshots");
+        assert.deepEqual(outcome(set(prodBadger(), "backup.enabled", "false")).problems, []);
+      });
+
+      it("says when the acceptance has no effect", () => {
+        const withClass = outcome(
+          set(set(prodBadger(), "backup.volumeSnapshotClass", "ebs-csi"), "backup.acceptInconsistentFileCopies", "true"),
+        );
+        assert.deepEqual(withClass.warnings.filter((w) => w.includes("acceptInconsistentFileCopies")), [
+          "jaeger-spm:backup.acceptInconsistentFileCopies is ignored: backup.volumeSnapshotClass is set, so backups are crash-consistent snapshots",
+        ]);
+        const onSearch = outcome(set(stackConfig("prod"), "backup.acceptInconsistentFileCopies", "true"));
+        assert.ok(onSearch.warnings.some((w) => /acceptInconsistentFileCopies is ignored: storage.backend is not "badger"/.test(w)));
+      });
     });
 
     it("shows the warnings at preview (pulumi.log.warn from the program itself)", async () => {

@@ -408,7 +408,7 @@ describe("prod stack (Elasticsearch via ECK)", () => {
   it("on Badger, protects the claim from deletion", async () => {
     const badger = await evaluateStack(
       "prod",
-      configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }),
+      configSet(configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }), "backup.acceptInconsistentFileCopies", "true", { path: true }),
     );
     const claim = resourceFor(badger, "PersistentVolumeClaim", "jaeger-badger");
     assert.equal(claim.options.protect, true);

@@ -73,7 +73,14 @@ describe("metric names and labels match what upstream emits", function () {
     const shapes: [string, string, [string, string][]][] = [
       ["dev with the exporter queue", "dev", [["jaeger.exporterQueue.enabled", "true"]]],
       ["prod (Elasticsearch)", "prod", []],
-      ["prod on Badger with backups", "prod", [["storage.backend", "badger"]]],
+      [
+        "prod on Badger with backups",
+        "prod",
+        [
+          ["storage.backend", "badger"],
+          ["backup.volumeSnapshotClass", "ebs-csi"],
+        ],
+      ],
     ];
     for (const [label, stack, edits] of shapes) {
       const raw = edits.reduce((r, [k, v]) => configSet(r, k, v, { path: true }), stackConfig(stack));

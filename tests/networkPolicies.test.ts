@@ -511,7 +511,7 @@ describe("network policies", () => {
   describe("prod on Badger (backups by Velero, in its own namespace)", () => {
     let ev: Evaluation;
     before(async () => {
-      ev = await evaluateStack("prod", configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }));
+      ev = await evaluateStack("prod", configSet(configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }), "backup.acceptInconsistentFileCopies", "true", { path: true }));
     });
     it("opens nothing in Jaeger's namespace for backups: Velero reads the volume, not the network", () => {
       const policies = policiesOf(ev);

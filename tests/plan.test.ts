@@ -23,7 +23,11 @@ function configOf(stack: string, edits: readonly Edit[] = []): StackConfig {
 const plan = (stack: string, edits: readonly Edit[] = [], name = stack): StackPlan =>
   planStack(configOf(stack, edits), name);
 
-const BADGER: Edit[] = [["storage.backend", "badger"]];
+/** prod on Badger; its backups are file-system copies, accepted by name. */
+const BADGER: Edit[] = [
+  ["storage.backend", "badger"],
+  ["backup.acceptInconsistentFileCopies", "true"],
+];
 const EXTERNAL: Edit[] = [
   ["storage.elasticsearch.mode", "external"],
   ["storage.elasticsearch.serverUrls[0]", "https://es.example.com:9200"],

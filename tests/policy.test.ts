@@ -97,7 +97,7 @@ describe("policy pack", () => {
     stacks.prod = await evaluateStack("prod");
     stacks["prod-badger"] = await evaluateStack(
       "prod",
-      configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }),
+      configSet(configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }), "backup.acceptInconsistentFileCopies", "true", { path: true }),
     );
   });
 

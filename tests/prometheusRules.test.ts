@@ -39,7 +39,7 @@ describe("Prometheus rules on Prometheus' own engine (promtool)", function () {
       RUNBOOK_BASE,
       { path: true },
     );
-    const prodBadger = configSet(stackConfig("prod"), "storage.backend", "badger", { path: true });
+    const prodBadger = configSet(configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }), "backup.acceptInconsistentFileCopies", "true", { path: true });
     // One evaluation at a time: the Pulumi runtime the mocks stand in for is process-wide.
     const rulesOf = async (stack: string, raw: RawConfig) =>
       deployedRuleFile(await evaluateStack(stack, raw)) as RuleFile;
