@@ -61,14 +61,29 @@ if [ ! -x "$jaeger_target/jaeger" ]; then
   rm -rf "$work"
   echo "engines: Jaeger built in $(( $(date +%s) - started )) s: $("$jaeger_target/jaeger" version 2>/dev/null | tail -1)"
 fi
-sed -n 's/^tool //p' go.mod | while read -r tool; do
-  module="$(go list -f '{{.Module.Path}}' "$tool")"
-  version="$(go list -f '{{.Module.Version}}' "$tool")"
-  target="$cache/$(basename "$tool")-$version"
-  if [ -x "$target" ]; then continue; fi
-  echo "engines: building $tool ($module $version) into $target"
-  go build -trimpath -o "$target.tmp" "$tool"
-  mv "$target.tmp" "$target"
+# The tools of engines/go.mod, and of each module below it (engines/kube: kube-apiserver and etcd,
+# whose dependency graph is kept apart from the others'), as <name>-<version>.
+build_tools() {
+  tools="$(sed -n '/^tool (/,/^)/{/^tool (/d; /^)/d; s/^[[:space:]]*//p; d}; s/^tool //p' go.mod)"
+  for tool in $tools; do
+    module="$(go list -f '{{.Module.Path}}' "$tool")"
+    version="$(go list -f '{{.Module.Version}}' "$tool")"
+    name="$(basename "$tool")"
+    # A module's root package is named after the module (go.etcd.io/etcd/server/v3 is etcd).
+    case "$tool" in go.etcd.io/etcd/server/*) name=etcd ;; esac
+    target="$cache/$name-$version"
+    if [ -x "$target" ]; then continue; fi
+    echo "engines: building $tool ($module $version) into $target"
+    started=$(date +%s)
+    go build -trimpath -o "$target.tmp" "$tool"
+    mv "$target.tmp" "$target"
+    echo "engines: built $name in $(( $(date +%s) - started )) s"
+  done
+}
+build_tools
+for mod in */go.mod; do
+  grep -q '^tool' "$mod" || continue
+  (cd "$(dirname "$mod")" && build_tools)
 done
 for main in */main.go; do
   [ -f "$main" ] || continue

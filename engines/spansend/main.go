@@ -6,6 +6,9 @@
 //	jaeger-grpc            jaeger-idl's api_v2 CollectorService client (PostSpans)
 //	jaeger-thrift-http     jaeger-idl's Thrift types, binary protocol, POST /api/traces
 //
+//	query-grpc             jaeger-idl's api_v2 QueryService client: lists the services (GetServices),
+//	                       with -user/-password as HTTP basic credentials; sends no spans
+//
 // Each span is one trace: a server span of -service named -operation, -duration long, ending
 // now; every -error-every'th has status error. With -ca the connection is TLS (and -cert/-key
 // present a client certificate). It prints one JSON line: the trace IDs it sent (hex), and exits
@@ -17,6 +20,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -46,6 +50,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 )
 
 type span struct {
@@ -61,6 +66,8 @@ type options struct {
 	count, errorEvery                      int
 	duration                               time.Duration
 	ca, cert, key, serverName              string
+	user, password                         string
+	timeout                                time.Duration
 }
 
 func main() {
@@ -76,6 +83,9 @@ func main() {
 	flag.StringVar(&o.cert, "cert", "", "client certificate (mTLS)")
 	flag.StringVar(&o.key, "key", "", "client key (mTLS)")
 	flag.StringVar(&o.serverName, "server-name", "", "name to verify the server certificate for")
+	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "give up after this long")
+	flag.StringVar(&o.user, "user", "", "query-grpc: basic auth user")
+	flag.StringVar(&o.password, "password", "", "query-grpc: basic auth password")
 	flag.Parse()
 	if o.endpoint == "" {
 		fail(fmt.Errorf("-endpoint is required"))
@@ -94,7 +104,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
 	switch o.protocol {
 	case "otlp-grpc", "otlp-http", "zipkin":
@@ -103,6 +113,14 @@ func main() {
 		err = sendJaegerGRPC(ctx, o, tlsConfig, spans)
 	case "jaeger-thrift-http":
 		err = sendJaegerThrift(ctx, o, tlsConfig, spans)
+	case "query-grpc":
+		services, err := queryServices(ctx, o, tlsConfig)
+		if err != nil {
+			fail(err)
+		}
+		out, _ := json.Marshal(map[string]any{"protocol": o.protocol, "services": services})
+		fmt.Println(string(out))
+		return
 	default:
 		err = fmt.Errorf("unknown protocol %q", o.protocol)
 	}
@@ -236,6 +254,27 @@ func sendJaegerGRPC(ctx context.Context, o options, tlsConfig *tls.Config, spans
 	}
 	_, err = api_v2.NewCollectorServiceClient(conn).PostSpans(ctx, &api_v2.PostSpansRequest{Batch: batch})
 	return err
+}
+
+func queryServices(ctx context.Context, o options, tlsConfig *tls.Config) ([]string, error) {
+	creds := insecure.NewCredentials()
+	if tlsConfig != nil {
+		creds = credentials.NewTLS(tlsConfig)
+	}
+	conn, err := grpc.NewClient(o.endpoint, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if o.user != "" {
+		token := base64.StdEncoding.EncodeToString([]byte(o.user + ":" + o.password))
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Basic "+token)
+	}
+	response, err := api_v2.NewQueryServiceClient(conn).GetServices(ctx, &api_v2.GetServicesRequest{})
+	if err != nil {
+		return nil, err
+	}
+	return response.Services, nil
 }
 
 func sendJaegerThrift(ctx context.Context, o options, tlsConfig *tls.Config, spans []span) error {

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { Evaluation, evaluateStack } from "../../scripts/evaluate";
-import { engineCommand, freePort, waitFor } from "../support/engines";
+import { engineCommand, freePort, listeningPorts, waitFor } from "../support/engines";
 import { objectNamed } from "../support/objects";
 import { Protocol, RunningJaeger, jaegerCommand, jaegerSource, queryTrace, sendSpans, startJaeger } from "./support/jaeger";
 
@@ -95,6 +95,11 @@ describe("e2e: the dev stack's Jaeger on Jaeger 2.20 (Badger all-in-one)", funct
     // two exports.
     await new Promise((resolve) => setTimeout(resolve, 11_000));
     assert.equal(await accepted(), before, "UI requests must not become spans in the stack's own storage and SPM");
+  });
+
+  it("listens on exactly the ports the container declares (nothing the Services and NetworkPolicies do not cover)", function () {
+    const declared = [...jaeger.pod.addresses.ports.values()].sort((a, b) => a - b);
+    assert.deepEqual(listeningPorts(jaeger.engine.pid ?? 0), declared);
   });
 
   it("keeps stored traces across a restart on the same Badger directory", async function () {

@@ -43,6 +43,7 @@ export async function freePort(): Promise<number> {
 
 export interface Engine {
   readonly name: string;
+  readonly pid: number | undefined;
   /** The last lines it printed (stdout and stderr). */
   logTail(lines?: number): string;
   /** Whether the process has ended. */
@@ -94,6 +95,7 @@ export function startEngine(
   const gone = () => child.exitCode !== null || child.signalCode !== null;
   return {
     name,
+    pid: child.pid,
     exited: gone,
     logTail: (lines = 30) => `--- ${name} (last ${lines} lines) ---\n${output.split("\n").slice(-lines).join("\n")}`,
     async kill(signal) {
@@ -155,4 +157,29 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
   }
+}
+
+/** The TCP ports a process listens on (from /proc: its socket inodes in the listening table). */
+export function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      const match = /^socket:\[(\d+)\]$/.exec(target);
+      if (match) inodes.add(match[1]);
+    } catch {
+      // the descriptor closed meanwhile
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ["tcp", "tcp6"]) {
+    const file = `/proc/${pid}/net/${table}`;
+    if (!fs.existsSync(file)) continue;
+    for (const line of fs.readFileSync(file, "utf8").split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is field 1 (hex ip:port), st is field 3 (0A = LISTEN), inode is field 9.
+      if (fields.length > 9 && fields[3] === "0A" && inodes.has(fields[9])) ports.add(parseInt(fields[1].split(":")[1], 16));
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }

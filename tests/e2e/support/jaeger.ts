@@ -1,6 +1,7 @@
 // Starts the real Jaeger (built by scripts/engines.sh from the tagged source that
 // engines/jaeger-source.json names) with a pod's rendered files, and talks to it as clients do.
 import * as fs from "node:fs";
+import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -51,7 +52,7 @@ export interface RunningJaeger {
 
 /**
  * Runs the Deployment's Jaeger container locally and waits (up to 60 s) until its health check
- * reports healthy. The pod's files are removed on stop() unless they were given (volumeDirs).
+ * answers 200, as the pod's readiness probe does. The pod's files are removed on stop() unless they were given (volumeDirs).
  */
 export async function startJaeger(
   evaluation: Evaluation,
@@ -101,11 +102,13 @@ async function startJaegerOnce(
   };
   try {
     await waitFor(
-      `Jaeger's health check (${url(13133)}/status) to report healthy`,
+      `Jaeger's health check (${url(13133)}/status) to answer 200, as the readiness probe waits for`,
       async () => {
+        // While components start, /status answers 503 with "healthy": true in its body
+        // (status StatusStarting): the kubelet reads the code, and so does this wait.
         const response = await fetch(`${url(13133)}/status`);
-        const body = (await response.json()) as { healthy?: boolean };
-        return body.healthy === true ? true : undefined;
+        await response.body?.cancel();
+        return response.status === 200 ? true : undefined;
       },
       { timeoutMs: 60_000, engines: [engine], running: [engine] },
     );
@@ -124,12 +127,28 @@ export interface Sent {
 
 export type Protocol = "otlp-grpc" | "otlp-http" | "zipkin" | "jaeger-grpc" | "jaeger-thrift-http";
 
+export interface ClientTls {
+  readonly ca: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly serverName?: string;
+}
+
+function tlsArgs(tls: ClientTls | undefined): string[] {
+  if (!tls) return [];
+  return [
+    `-ca=${tls.ca}`,
+    ...(tls.cert ? [`-cert=${tls.cert}`, `-key=${tls.key}`] : []),
+    ...(tls.serverName ? [`-server-name=${tls.serverName}`] : []),
+  ];
+}
+
 /** Sends spans with the protocol's own client library (engines/spansend). */
 export function sendSpans(
   spansend: string,
   protocol: Protocol,
   endpoint: string,
-  options: { service: string; operation?: string; count?: number; errorEvery?: number; durationMs?: number; tls?: { ca: string; cert?: string; key?: string; serverName?: string } },
+  options: { service: string; operation?: string; count?: number; errorEvery?: number; durationMs?: number; tls?: ClientTls; timeoutMs?: number },
 ): Sent {
   const args = [
     `-protocol=${protocol}`,
@@ -139,15 +158,25 @@ export function sendSpans(
     `-count=${options.count ?? 1}`,
     `-error-every=${options.errorEvery ?? 0}`,
     `-duration=${options.durationMs ?? 10}ms`,
+    `-timeout=${options.timeoutMs ?? 30_000}ms`,
+    ...tlsArgs(options.tls),
   ];
-  if (options.tls) {
-    args.push(`-ca=${options.tls.ca}`);
-    if (options.tls.cert) args.push(`-cert=${options.tls.cert}`, `-key=${options.tls.key}`);
-    if (options.tls.serverName) args.push(`-server-name=${options.tls.serverName}`);
-  }
-  const run = spawnSync(spansend, args, { encoding: "utf8", timeout: 60_000 });
+  const run = spawnSync(spansend, args, { encoding: "utf8", timeout: (options.timeoutMs ?? 30_000) + 10_000 });
   if (run.status !== 0) throw new Error(`spansend ${protocol} to ${endpoint} failed: ${run.stderr || run.error?.message}`);
   return JSON.parse(run.stdout) as Sent;
+}
+
+/** Lists the services through the query gRPC API (api_v2 GetServices), as a gRPC client of 16685 would. */
+export function queryServicesGrpc(
+  spansend: string,
+  endpoint: string,
+  options: { tls?: ClientTls; user?: string; password?: string } = {},
+): { ok: true; services: string[] } | { ok: false; error: string } {
+  const args = ["-protocol=query-grpc", `-endpoint=${endpoint}`, "-timeout=10s", ...tlsArgs(options.tls)];
+  if (options.user) args.push(`-user=${options.user}`, `-password=${options.password ?? ""}`);
+  const run = spawnSync(spansend, args, { encoding: "utf8", timeout: 20_000 });
+  if (run.status !== 0) return { ok: false, error: run.stderr || run.error?.message || "failed" };
+  return { ok: true, services: (JSON.parse(run.stdout) as { services: string[] }).services };
 }
 
 /** The trace as the query API returns it, or undefined while it is not there (404). */
@@ -157,4 +186,22 @@ export async function queryTrace(queryUrl: string, traceId: string, init?: Reque
   if (!response.ok) throw new Error(`GET /api/traces/${traceId}: ${response.status} ${await response.text()}`);
   const body = (await response.json()) as { data: { spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> }[] };
   return body.data[0];
+}
+
+/** An HTTPS GET verified against `ca`, with optional basic credentials (Node's fetch takes no CA). */
+export function httpsGet(
+  url: string,
+  options: { ca: string; user?: string; password?: string },
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const auth = options.user !== undefined ? `${options.user}:${options.password ?? ""}` : undefined;
+    const request = https.get(url, { ca: fs.readFileSync(options.ca), auth, timeout: 10_000 }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+    request.on("timeout", () => request.destroy(new Error(`GET ${url}: timed out`)));
+    request.on("error", reject);
+  });
 }
