@@ -9,13 +9,25 @@ import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-/** The version engines/go.mod pins for a Go module (the tools module scripts/engines.sh builds). */
+/**
+ * The version the engines' tools modules pin for a Go module (engines/go.mod, or a module below
+ * it such as engines/kube/go.mod), as scripts/engines.sh builds it.
+ */
 export function pinnedModuleVersion(module: string): string {
-  const goMod = fs.readFileSync(path.join(ROOT, "engines/go.mod"), "utf8");
+  const engines = path.join(ROOT, "engines");
+  const files = [
+    path.join(engines, "go.mod"),
+    ...fs
+      .readdirSync(engines, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && fs.existsSync(path.join(engines, e.name, "go.mod")))
+      .map((e) => path.join(engines, e.name, "go.mod")),
+  ];
   const escaped = module.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const match = goMod.match(new RegExp(`^\\s*(?:require\\s+)?${escaped} (v\\S+)`, "m"));
-  if (!match) throw new Error(`engines/go.mod pins no version of ${module}`);
-  return match[1];
+  for (const file of files) {
+    const match = fs.readFileSync(file, "utf8").match(new RegExp(`^\\s*(?:require\\s+)?${escaped} (v\\S+)`, "m"));
+    if (match) return match[1];
+  }
+  throw new Error(`no engines go.mod pins a version of ${module}`);
 }
 
 /** A file scripts/engines.sh built into the cache (JAEGER_SPM_CACHE, else ~/.cache/jaeger-spm). */
@@ -26,8 +38,15 @@ function built(name: string): string {
   return file;
 }
 
-/** The binary scripts/engines.sh built for a tool of engines/go.mod. */
-export const engineBinary = (module: string) => built(`${path.basename(module)}-${pinnedModuleVersion(module)}`);
+/**
+ * The binary scripts/engines.sh built for a tool of an engines module: <name>-<version>, where the
+ * name is the package's last element (or given, for a module's root package such as etcd's).
+ * The tool `k8s.io/kubernetes/cmd/kube-apiserver` is of the module k8s.io/kubernetes.
+ */
+export const engineBinary = (tool: string, name: string = path.basename(tool)) => {
+  const module = tool.startsWith("k8s.io/kubernetes/") ? "k8s.io/kubernetes" : tool;
+  return built(`${name}-${pinnedModuleVersion(module)}`);
+};
 
 /** A test command of the engines module (engines/<name>/main.go). */
 export const engineCommand = (name: string) => built(name);
