@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian tools the tests run for real, when they are missing:
 # promtool (package "prometheus": Prometheus' rule engine, for rules and dashboard queries),
-# ShellCheck (lints the backup scripts) and curl (the snapshot script runs it for real).
+# ShellCheck (lints the backup scripts), curl (the snapshot script runs it for real), openssl and
+# unzip (the real-engine suite).
 # Used by `npm test` (pretest) and .ci/run.
 # Needs root or password-less sudo; otherwise it prints the command to run and fails.
 # Debian's prometheus package also ships a Prometheus server that its install would start on
@@ -14,6 +15,9 @@ missing=""
 command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
 command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
 command -v curl >/dev/null 2>&1 || missing="$missing curl"
+# The real-engine suite: openssl makes its certificates, unzip unpacks OpenSearch.
+command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+command -v unzip >/dev/null 2>&1 || missing="$missing unzip"
 [ -n "$missing" ] || exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
