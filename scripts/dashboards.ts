@@ -4,9 +4,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DASHBOARD_BUILDERS, DashboardFile, renderDashboard } from "../dashboards/builders";
+import { parseCommandLine } from "./lib/cli";
+
+const USAGE = `Usage: npm run dashboards -- [--check]
+
+Writes the dashboard JSON in dashboards/ from the builders in dashboards/builders/.
+  --check   write nothing; exit 1 when a committed file differs from its builder`;
 
 const DIR = path.resolve(__dirname, "..", "dashboards");
-const check = process.argv.includes("--check");
+const line = parseCommandLine(process.argv.slice(2), { check: { type: "boolean" } }, USAGE);
+if ("exitCode" in line) process.exit(line.exitCode);
+const check = line.values.check === true;
 let stale = 0;
 for (const file of Object.keys(DASHBOARD_BUILDERS) as DashboardFile[]) {
   const target = path.join(DIR, file);

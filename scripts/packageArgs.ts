@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
 import { SECRET_KEYS, stackConfigSchema } from "../config/schema";
+import { parseCommandLine } from "./lib/cli";
 
 export const ARGS_FILE = path.resolve(__dirname, "..", "package", "args.ts");
 
@@ -112,7 +113,14 @@ export function generateArgs(): string {
   ].join("\n");
 }
 
+const USAGE = `Usage: npm run package:args
+
+Writes package/args.ts, the component package's inputs, from the stack config schema
+(config/schema.ts) and Pulumi.yaml's descriptions. A test fails when the file is not current.`;
+
 if (require.main === module) {
+  const line = parseCommandLine(process.argv.slice(2), {}, USAGE);
+  if ("exitCode" in line) process.exit(line.exitCode);
   fs.writeFileSync(ARGS_FILE, generateArgs());
   console.log(`wrote ${path.relative(process.cwd(), ARGS_FILE)}`);
 }

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT, evaluateStack } from "./evaluate";
 import { StateEntry, UpgradePlan, planUpgrade, registrationsOf, stateAfter } from "./lib/upgrade";
+import { parseCommandLine } from "./lib/cli";
 
 const baselineDir = (stack: string) => path.join(ROOT, "tests", "fixtures", "upgrade", stack);
 
@@ -31,13 +32,19 @@ export async function checkUpgrade(stack: string): Promise<Map<string, UpgradePl
   return new Map(baselines(stack).map((b) => [b, planUpgrade(readBaseline(stack, b), registrations)]));
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const usage = "usage: npm run upgrade:check -- <stack> [--record <baseline>]";
-  const recordAt = argv.indexOf("--record");
-  const record = recordAt >= 0 ? argv[recordAt + 1] : undefined;
-  const stack = argv.find((a, i) => !a.startsWith("-") && (recordAt < 0 || i !== recordAt + 1));
-  if (!stack || (recordAt >= 0 && !record?.match(/^[\w.-]+$/))) {
-    console.error(usage);
+const USAGE = `Usage: npm run upgrade:check -- <stack> [--record <baseline>]
+
+Says what \`pulumi up\` of the working tree would keep, create, delete or replace in <stack> deployed
+from each state recorded in tests/fixtures/upgrade/<stack>/ (the engine's URN and alias rules).
+  --record NAME   record the working tree's URNs as tests/fixtures/upgrade/<stack>/NAME.json instead`;
+
+async function main(argv: string[]): Promise<number> {
+  const line = parseCommandLine(argv, { record: { type: "string" } }, USAGE, true);
+  if ("exitCode" in line) return line.exitCode;
+  const record = typeof line.values.record === "string" ? line.values.record : undefined;
+  const stack = line.positionals[0];
+  if (!stack || line.positionals.length > 1 || (record !== undefined && !/^[\w.-]+$/.test(record))) {
+    console.error(USAGE);
     return 2;
   }
   if (record) {

@@ -9,6 +9,10 @@
 //	query-grpc             jaeger-idl's api_v2 QueryService client: lists the services (GetServices),
 //	                       with -user/-password as HTTP basic credentials; sends no spans
 //
+// With -rate it is a load generator instead (OTLP gRPC only): -workers exporters send batches of
+// -batch spans, paced to -rate spans/s in total, for -seconds; it prints how many spans were
+// sent and refused and the export latency quantiles (each export is one batch).
+//
 // Each span is one trace: a server span of -service named -operation, -duration long, ending
 // now; every -error-every'th has status error. With -ca the connection is TLS (and -cert/-key
 // present a client certificate). It prints one JSON line: the trace IDs it sent (hex), and exits
@@ -29,6 +33,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -68,6 +73,7 @@ type options struct {
 	ca, cert, key, serverName              string
 	user, password                         string
 	timeout                                time.Duration
+	rate, seconds, batch, workers          int
 }
 
 func main() {
@@ -84,11 +90,21 @@ func main() {
 	flag.StringVar(&o.key, "key", "", "client key (mTLS)")
 	flag.StringVar(&o.serverName, "server-name", "", "name to verify the server certificate for")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "give up after this long")
+	flag.IntVar(&o.rate, "rate", 0, "load mode: spans per second in total (OTLP gRPC)")
+	flag.IntVar(&o.seconds, "seconds", 10, "load mode: how long")
+	flag.IntVar(&o.batch, "batch", 100, "load mode: spans per export")
+	flag.IntVar(&o.workers, "workers", 4, "load mode: concurrent exporters")
 	flag.StringVar(&o.user, "user", "", "query-grpc: basic auth user")
 	flag.StringVar(&o.password, "password", "", "query-grpc: basic auth password")
 	flag.Parse()
 	if o.endpoint == "" {
 		fail(fmt.Errorf("-endpoint is required"))
+	}
+	if o.rate > 0 {
+		if err := load(o); err != nil {
+			fail(err)
+		}
+		return
 	}
 	spans := make([]span, o.count)
 	now := time.Now()
@@ -323,4 +339,108 @@ func sendJaegerThrift(ctx context.Context, o options, tlsConfig *tls.Config, spa
 		return fmt.Errorf("POST /api/traces: %s %s", response.Status, strings.TrimSpace(text.String()))
 	}
 	return nil
+}
+
+// load sends o.rate spans/s for o.seconds over OTLP gRPC and prints what happened as JSON.
+func load(o options) error {
+	ctx := context.Background()
+	res := resource.NewSchemaless(semconv.ServiceName(o.service))
+	interval := time.Duration(float64(time.Second) * float64(o.batch*o.workers) / float64(o.rate))
+	deadline := time.Now().Add(time.Duration(o.seconds) * time.Second)
+	type result struct {
+		sent, refused int
+		latencies     []time.Duration
+		lastError     string
+	}
+	results := make(chan result, o.workers)
+	for w := 0; w < o.workers; w++ {
+		go func(w int) {
+			var r result
+			exporter, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(o.endpoint), otlptracegrpc.WithInsecure(),
+				otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}))
+			if err != nil {
+				r.lastError = err.Error()
+				results <- r
+				return
+			}
+			defer func() { _ = exporter.Shutdown(ctx) }()
+			// Workers start spread over one interval, so batches arrive evenly.
+			next := time.Now().Add(interval * time.Duration(w) / time.Duration(o.workers))
+			for next.Before(deadline) {
+				time.Sleep(time.Until(next))
+				next = next.Add(interval)
+				stubs := make(tracetest.SpanStubs, o.batch)
+				now := time.Now()
+				for i := range stubs {
+					var traceID [16]byte
+					var spanID [8]byte
+					binary.BigEndian.PutUint64(traceID[:8], rand.Uint64())
+					binary.BigEndian.PutUint64(traceID[8:], rand.Uint64())
+					binary.BigEndian.PutUint64(spanID[:], rand.Uint64()|1)
+					stubs[i] = tracetest.SpanStub{
+						Name: o.operation,
+						SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
+							TraceID: traceID, SpanID: spanID, TraceFlags: trace.FlagsSampled,
+						}),
+						SpanKind:             trace.SpanKindServer,
+						StartTime:            now.Add(-o.duration),
+						EndTime:              now,
+						Attributes:           loadAttributes,
+						Resource:             res,
+						InstrumentationScope: instrumentation.Scope{Name: "spansend"},
+					}
+				}
+				started := time.Now()
+				exportCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				err := exporter.ExportSpans(exportCtx, stubs.Snapshots())
+				cancel()
+				r.latencies = append(r.latencies, time.Since(started))
+				if err != nil {
+					r.refused += o.batch
+					r.lastError = err.Error()
+				} else {
+					r.sent += o.batch
+				}
+			}
+			results <- r
+		}(w)
+	}
+	var total result
+	for w := 0; w < o.workers; w++ {
+		r := <-results
+		total.sent += r.sent
+		total.refused += r.refused
+		total.latencies = append(total.latencies, r.latencies...)
+		if r.lastError != "" {
+			total.lastError = r.lastError
+		}
+	}
+	sort.Slice(total.latencies, func(i, j int) bool { return total.latencies[i] < total.latencies[j] })
+	quantile := func(q float64) float64 {
+		if len(total.latencies) == 0 {
+			return 0
+		}
+		return float64(total.latencies[int(q*float64(len(total.latencies)-1))].Microseconds()) / 1000
+	}
+	out, _ := json.Marshal(map[string]any{
+		"targetRate": o.rate, "seconds": o.seconds, "sent": total.sent, "refused": total.refused,
+		"exports": len(total.latencies), "p50Ms": quantile(0.5), "p99Ms": quantile(0.99), "lastError": total.lastError,
+	})
+	fmt.Println(string(out))
+	return nil
+}
+
+// The span shape the load carries: a server span with the attributes an HTTP server's
+// instrumentation records (about 10 attributes, as the OpenTelemetry semantic conventions name them).
+var loadAttributes = []attribute.KeyValue{
+	attribute.String("http.request.method", "GET"),
+	attribute.String("url.path", "/api/v1/orders/list"),
+	attribute.String("url.scheme", "https"),
+	attribute.String("server.address", "orders.shop.svc.cluster.local"),
+	attribute.Int("server.port", 8080),
+	attribute.Int("http.response.status_code", 200),
+	attribute.String("network.protocol.version", "1.1"),
+	attribute.String("client.address", "10.42.17.3"),
+	attribute.String("user_agent.original", "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0"),
+	attribute.String("http.route", "/api/v1/orders/list"),
 }

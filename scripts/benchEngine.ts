@@ -1,0 +1,261 @@
+// Measures what the deployed Jaeger carries: the real Jaeger 2.20 (built by scripts/engines.sh)
+// with the dev stack's config exactly as rendered, and as the peer upstream's own example Badger
+// config from the same release (cmd/jaeger/config-badger.yaml) with span metrics added the way the
+// stack adds them, each driven at increasing span rates by engines/spansend's load mode.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+import { evaluateStack } from "./evaluate";
+import { parseCommandLine } from "./lib/cli";
+import { Engine, engineCommand, freePort, startEngine, waitFor } from "../tests/support/engines";
+import { jaegerCommand, jaegerSource, startJaeger } from "../tests/e2e/support/jaeger";
+
+const USAGE = `Usage: npm run bench:engine -- [--rates 2000,4000,...] [--seconds N] [--smoke] [--json FILE]
+
+Starts Jaeger ${jaegerSource().version} twice, one after the other, on this machine:
+  stack     the dev stack's rendered config (Badger, memory_limiter, batch, span metrics)
+  upstream  cmd/jaeger/config-badger.yaml of the same release, span metrics added as the stack adds them
+and drives each with OTLP gRPC load (engines/spansend: 4 exporters, batches of 100 server spans of
+about 10 attributes) at each rate for N seconds. Per step it prints accepted and refused spans/s (from
+Jaeger's own counters), CPU seconds per 1,000 spans, peak RSS, the client's p99 export latency; then
+Badger's bytes on disk per stored span (after a clean stop), the highest rate sustained with under 1%
+refused, and the ratio of the two configs. Benchmarks report; nothing here passes or fails on a number.
+--smoke: one 2 s step at 500 spans/s per config (what CI runs, untimed).
+Defaults: --rates 2000,4000,8000,16000,32000 --seconds 10.`;
+
+interface Step {
+  targetRate: number;
+  acceptedPerSecond: number;
+  refusedPerSecond: number;
+  cpuSecondsPer1000: number;
+  peakRssMb: number;
+  p99ExportMs: number;
+}
+
+interface Run {
+  config: string;
+  steps: Step[];
+  bytesPerSpan: number;
+  sustained: number;
+}
+
+/** Sums every sample of a counter in Prometheus text, with or without the _total suffix (upstream leaves the suffixes off). */
+function counter(text: string, name: string): number {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:_total)?(?:\\{[^}]*\\})? (\\S+)$`, "gm"))) sum += Number(m[1]);
+  return sum;
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
+}
+
+function directoryBytes(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    total += entry.isDirectory() ? directoryBytes(file) : fs.statSync(file).size;
+  }
+  return total;
+}
+
+interface Target {
+  engine: Engine;
+  otlpGrpc: string;
+  metricsUrl: string;
+  badgerDir: string;
+  stop(): Promise<void>;
+}
+
+async function stackTarget(): Promise<Target> {
+  const evaluation = await evaluateStack("dev");
+  const badgerDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-stack-"));
+  const jaeger = await startJaeger(evaluation, "jaeger", {
+    volumeDirs: { badger: badgerDir },
+    services: new Map([["prometheus-operated.monitoring.svc:9090", `127.0.0.1:${await freePort()}`]]),
+    name: "jaeger (stack config)",
+  });
+  return {
+    engine: jaeger.engine,
+    otlpGrpc: `127.0.0.1:${jaeger.pod.port(4317)}`,
+    metricsUrl: `${jaeger.url(8888)}/metrics`,
+    badgerDir,
+    stop: () => jaeger.stop(),
+  };
+}
+
+/**
+ * Upstream's example config, run here: its stores' directories moved to a temp directory, its
+ * listeners given explicit free loopback ports, and span metrics added as the stack adds them
+ * (the span_metrics connector with millisecond histograms into a Prometheus exporter).
+ */
+async function upstreamTarget(): Promise<Target> {
+  const source = jaegerSource();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-upstream-"));
+  const tar = spawnSync("tar", ["-xzf", path.join(process.env.JAEGER_SPM_ENGINE_SOURCES ?? path.resolve(__dirname, "../../shared/engines"), source.tarball), "-C", dir, `${source.directory}/cmd/jaeger/config-badger.yaml`, `${source.directory}/cmd/jaeger/config-ui.json`], { encoding: "utf8" });
+  if (tar.status !== 0) throw new Error(`cannot read upstream's config from the source tarball: ${tar.stderr}`);
+  const doc = parseDocument(fs.readFileSync(path.join(dir, source.directory, "cmd/jaeger/config-badger.yaml"), "utf8"));
+  const ports = { grpc: await freePort(), http: await freePort(), health: await freePort(), query: await freePort(), queryGrpc: await freePort(), metrics: await freePort(), spanMetrics: await freePort() };
+  const badgerDir = path.join(dir, "badger");
+  doc.setIn(["receivers", "otlp", "protocols", "grpc"], { endpoint: `127.0.0.1:${ports.grpc}` });
+  doc.setIn(["receivers", "otlp", "protocols", "http"], { endpoint: `127.0.0.1:${ports.http}` });
+  doc.setIn(["extensions", "healthcheckv2", "http"], { endpoint: `127.0.0.1:${ports.health}` });
+  doc.setIn(["extensions", "jaeger_query", "http"], { endpoint: `127.0.0.1:${ports.query}` });
+  doc.setIn(["extensions", "jaeger_query", "grpc"], { endpoint: `127.0.0.1:${ports.queryGrpc}` });
+  doc.setIn(["extensions", "jaeger_query", "ui", "config_file"], path.join(dir, source.directory, "cmd/jaeger/config-ui.json"));
+  doc.setIn(["extensions", "jaeger_storage", "backends", "some_store", "badger", "directories"], { keys: `${badgerDir}/keys`, values: `${badgerDir}/values` });
+  doc.setIn(["extensions", "jaeger_storage", "backends", "another_store", "badger", "directories"], { keys: `${dir}/archive`, values: `${dir}/archive` });
+  doc.setIn(["service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "host"], "127.0.0.1");
+  doc.setIn(["service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "port"], ports.metrics);
+  doc.setIn(["connectors", "span_metrics"], { metrics_flush_interval: "15s", histogram: { unit: "ms" } });
+  doc.setIn(["exporters", "prometheus"], { endpoint: `127.0.0.1:${ports.spanMetrics}` });
+  doc.setIn(["service", "pipelines", "traces", "exporters"], ["jaeger_storage_exporter", "span_metrics"]);
+  doc.setIn(["service", "pipelines", "metrics/span_metrics"], { receivers: ["span_metrics"], exporters: ["prometheus"] });
+  const configFile = path.join(dir, "config.yaml");
+  fs.writeFileSync(configFile, doc.toString());
+  const engine = startEngine("jaeger (upstream config)", jaegerCommand("jaeger"), ["--config", configFile]);
+  await waitFor(`upstream-config Jaeger's health check to answer 200`, async () => ((await fetch(`http://127.0.0.1:${ports.health}/status`)).status === 200 ? true : undefined), {
+    timeoutMs: 60_000,
+    engines: [engine],
+    running: [engine],
+  });
+  return {
+    engine,
+    otlpGrpc: `127.0.0.1:${ports.grpc}`,
+    metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
+    badgerDir,
+    async stop() {
+      await engine.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function step(target: Target, rate: number, seconds: number): Promise<Step> {
+  const before = await (await fetch(target.metricsUrl)).text();
+  let peak = 0;
+  const sampler = setInterval(() => {
+    if (target.engine.pid) peak = Math.max(peak, rssMb(target.engine.pid));
+  }, 250);
+  const load = await new Promise<{ p99Ms: number }>((resolve, reject) => {
+    const child = startEngine("spansend load", engineCommand("spansend"), [
+      `-endpoint=${target.otlpGrpc}`,
+      `-rate=${rate}`,
+      `-seconds=${seconds}`,
+      "-service=bench",
+      "-operation=GET /api/v1/orders/list",
+    ]);
+    // startEngine keeps the output; spansend prints one JSON line at the end.
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (!child.exited()) {
+        if (Date.now() - started > (seconds + 30) * 1000) {
+          clearInterval(poll);
+          void child.stop();
+          reject(new Error(`the load generator ran past ${seconds + 30} s`));
+        }
+        return;
+      }
+      clearInterval(poll);
+      const line = child.logTail(5).split("\n").find((l) => l.startsWith("{"));
+      if (!line) reject(new Error(`spansend printed no result:\n${child.logTail(10)}`));
+      else resolve(JSON.parse(line) as { p99Ms: number });
+    }, 200);
+  });
+  // The batch processor and exporter finish what was accepted; the counters catch up.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  clearInterval(sampler);
+  const after = await (await fetch(target.metricsUrl)).text();
+  const accepted = counter(after, "otelcol_receiver_accepted_spans") - counter(before, "otelcol_receiver_accepted_spans");
+  const refused = counter(after, "otelcol_receiver_refused_spans") - counter(before, "otelcol_receiver_refused_spans");
+  const cpu = counter(after, "otelcol_process_cpu_seconds") - counter(before, "otelcol_process_cpu_seconds");
+  return {
+    targetRate: rate,
+    acceptedPerSecond: Math.round(accepted / seconds),
+    refusedPerSecond: Math.round(refused / seconds),
+    cpuSecondsPer1000: accepted > 0 ? Number(((cpu / accepted) * 1000).toFixed(3)) : 0,
+    peakRssMb: Math.round(peak),
+    p99ExportMs: load.p99Ms,
+  };
+}
+
+async function measure(config: string, start: () => Promise<Target>, rates: number[], seconds: number): Promise<Run> {
+  // An empty store's files (manifest, discard stats) take about a megabyte: measured first and
+  // taken off, so that bytes per span are the spans' own.
+  const empty = await start();
+  await empty.engine.stop();
+  const baseline = directoryBytes(empty.badgerDir);
+  await empty.stop();
+  if (config === "stack") fs.rmSync(empty.badgerDir, { recursive: true, force: true });
+  const target = await start();
+  const steps: Step[] = [];
+  let stored = 0;
+  try {
+    for (const rate of rates) {
+      const s = await step(target, rate, seconds);
+      steps.push(s);
+      stored += s.acceptedPerSecond * seconds;
+      console.error(`${config}: ${rate} spans/s target -> ${s.acceptedPerSecond} accepted/s, ${s.refusedPerSecond} refused/s`);
+    }
+  } finally {
+    // A clean stop, as a rolling update does: Badger writes what it holds and closes its files.
+    await target.engine.stop();
+  }
+  const bytes = directoryBytes(target.badgerDir);
+  await target.stop();
+  if (config === "stack") fs.rmSync(target.badgerDir, { recursive: true, force: true });
+  // Sustained: accepted within 5% of the target with under 1% refused.
+  const sustained = steps
+    .filter((s) => s.refusedPerSecond < 0.01 * (s.acceptedPerSecond + s.refusedPerSecond) && s.acceptedPerSecond >= 0.95 * s.targetRate)
+    .reduce((best, s) => Math.max(best, s.acceptedPerSecond), 0);
+  return { config, steps, bytesPerSpan: stored > 0 ? Math.round((bytes - baseline) / stored) : 0, sustained };
+}
+
+function table(run: Run): string {
+  const rows = run.steps.map(
+    (s) => `| ${s.targetRate} | ${s.acceptedPerSecond} | ${s.refusedPerSecond} | ${s.cpuSecondsPer1000} | ${s.peakRssMb} | ${s.p99ExportMs} |`,
+  );
+  return [
+    `${run.config}: sustained ${run.sustained} spans/s (under 1% refused), ${run.bytesPerSpan} bytes on disk per stored span`,
+    "",
+    "| target spans/s | accepted/s | refused/s | CPU s per 1,000 spans | peak RSS MB | p99 export ms |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
+}
+
+async function main(): Promise<number> {
+  const line = parseCommandLine(process.argv.slice(2), { rates: { type: "string" }, seconds: { type: "string" }, smoke: { type: "boolean" }, json: { type: "string" } }, USAGE);
+  if ("exitCode" in line) return line.exitCode;
+  const smoke = line.values.smoke === true;
+  const rates = smoke ? [500] : String(line.values.rates ?? "2000,4000,8000,16000,32000").split(",").map(Number);
+  const seconds = smoke ? 2 : Number(line.values.seconds ?? 10);
+  if (rates.some((r) => !Number.isInteger(r) || r <= 0) || !Number.isInteger(seconds) || seconds <= 0) {
+    console.error(`--rates takes whole numbers of spans/s, --seconds a whole number of seconds\n\n${USAGE}`);
+    return 2;
+  }
+  console.error(`Jaeger ${jaegerSource().version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${seconds} s per step`);
+  const stack = await measure("stack", stackTarget, rates, seconds);
+  const upstream = await measure("upstream", upstreamTarget, rates, seconds);
+  console.log(table(stack));
+  console.log();
+  console.log(table(upstream));
+  console.log();
+  const peak = (r: Run) => Math.max(...r.steps.map((s) => s.peakRssMb));
+  console.log(
+    `ratio stack / upstream: sustained ${(stack.sustained / Math.max(upstream.sustained, 1)).toFixed(2)}, peak RSS ${(peak(stack) / Math.max(peak(upstream), 1)).toFixed(2)}, bytes per span ${(stack.bytesPerSpan / Math.max(upstream.bytesPerSpan, 1)).toFixed(2)}`,
+  );
+  if (typeof line.values.json === "string") fs.writeFileSync(line.values.json, JSON.stringify({ stack, upstream }, null, 2) + "\n");
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
