@@ -514,6 +514,13 @@ const spmSchema = z.strictObject(
     // Optional: when unset, the bundled Prometheus (if enabled), else DEFAULT_PROMETHEUS_URL.
     prometheusUrl: httpUrl("the Prometheus that Jaeger's Monitor tab queries").optional(),
     metricsFlushInterval: goDuration().default("15s"),
+    // Span-metric series per service (span name x kind x status) before new combinations go to
+    // one overflow series (otel_metric_overflow="true"): span names with ids in them (raw URLs,
+    // queries) would otherwise grow Jaeger's memory and Prometheus' series without bound
+    // (connector/spanmetricsconnector aggregation_cardinality_limit, v0.155).
+    cardinalityLimit: integer("a whole number of series per service, 10 to 1000000", 10, 1_000_000).default(2000),
+    // A series that sees no span for this long is dropped, which frees its place under the limit.
+    seriesExpiration: goDuration({ seconds: 60, text: "1m" }).default("1h"),
   },
   OBJECT_EXPECTED,
 );

@@ -232,6 +232,10 @@ export interface SpmSettings {
   prometheusUrl?: string;
   /** Default: `"15s"`. */
   metricsFlushInterval?: string;
+  /** From 10 to 1000000. */
+  cardinalityLimit?: number;
+  /** Default: `"1h"`. */
+  seriesExpiration?: string;
 }
 
 export enum MonitoringScrape {
@@ -458,7 +462,7 @@ export interface JaegerSpmArgs {
   storage?: StorageSettings;
   /** Remote sampling: default and per-service strategies (probabilistic 0..1 or ratelimiting traces/s), per-operation probabilities, reloadInterval. */
   sampling?: SamplingSettings;
-  /** Service Performance Monitoring: prometheusUrl that the Monitor tab queries (default: the bundled Prometheus, else prometheus-operated.monitoring), metricsFlushInterval. */
+  /** Service Performance Monitoring: prometheusUrl that the Monitor tab queries (default: the bundled Prometheus, else prometheus-operated.monitoring), metricsFlushInterval, cardinalityLimit (span-metric series per service), seriesExpiration. */
   spm?: SpmSettings;
   /** Prometheus integration: scrape (serviceMonitor|annotations|both), selectorLabels, scrapeInterval, bundled.{enabled,namespace,releaseName,chartVersion} (kube-prometheus-stack), alerts.* thresholds, runbookBaseUrl (absolute README URL for alert runbook links). */
   monitoring?: MonitoringSettings;

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
+import { parse, parseDocument } from "yaml";
 import { evaluateStack } from "./evaluate";
 import { parseCommandLine } from "./lib/cli";
 import { Engine, engineCommand, freePort, startEngine, waitFor } from "../tests/support/engines";
@@ -22,7 +22,9 @@ about 10 attributes) at each rate for N seconds. Per step it prints accepted and
 Jaeger's own counters), CPU seconds per 1,000 spans, peak RSS, the client's p99 export latency; then
 Badger's bytes on disk per stored span (after a clean stop), the highest rate sustained with under 1%
 refused, and the ratio of the two configs. Benchmarks report; nothing here passes or fails on a number.
---smoke: one 2 s step at 500 spans/s per config (what CI runs, untimed).
+Then, on the stack's config alone, 100,000 spans with 100,000 distinct names (ids in span names):
+Jaeger's RSS and its span-metric series before and after (spm.cardinalityLimit bounds them).
+--smoke: one 2 s step at 500 spans/s per config and 1,000 names (what CI runs, untimed).
 Defaults: --rates 2000,4000,8000,16000,32000 --seconds 10.`;
 
 interface Step {
@@ -66,6 +68,9 @@ interface Target {
   engine: Engine;
   otlpGrpc: string;
   metricsUrl: string;
+  spanMetricsPort?: number;
+  /** The span_metrics connector's aggregation_cardinality_limit, as rendered. */
+  cardinalityLimit?: number;
   badgerDir: string;
   stop(): Promise<void>;
 }
@@ -82,6 +87,12 @@ async function stackTarget(): Promise<Target> {
     engine: jaeger.engine,
     otlpGrpc: `127.0.0.1:${jaeger.pod.port(4317)}`,
     metricsUrl: `${jaeger.url(8888)}/metrics`,
+    spanMetricsPort: jaeger.pod.port(8889),
+    cardinalityLimit: (
+      parse(fs.readFileSync(jaeger.pod.file("/etc/jaeger/config/config.yaml"), "utf8")) as {
+        connectors: { span_metrics: { aggregation_cardinality_limit: number } };
+      }
+    ).connectors.span_metrics.aggregation_cardinality_limit,
     badgerDir,
     stop: () => jaeger.stop(),
   };
@@ -214,6 +225,32 @@ async function measure(config: string, start: () => Promise<Target>, rates: numb
   return { config, steps, bytesPerSpan: stored > 0 ? Math.round((bytes - baseline) / stored) : 0, sustained };
 }
 
+/** 100,000 distinct span names into one service on the stack's config: series and RSS before and after. */
+async function cardinality(names: number) {
+  const target = await stackTarget();
+  const series = async () =>
+    (await (await fetch(target.metricsUrl.replace(/:\d+\/metrics$/, `:${target.spanMetricsPort}/metrics`))).text())
+      .split("\n")
+      .filter((l) => l.startsWith("traces_span_metrics_calls_total{") && l.includes('job="bench-ids"')).length;
+  try {
+    const seriesBefore = await series();
+    const rssBeforeMb = Math.round(rssMb(target.engine.pid ?? 0));
+    const seconds = 10;
+    const run = spawnSync(
+      engineCommand("spansend"),
+      [`-endpoint=${target.otlpGrpc}`, `-rate=${Math.ceil(names / seconds)}`, `-seconds=${seconds}`, "-service=bench-ids", "-operation=GET /orders", "-unique-names"],
+      { encoding: "utf8", timeout: (seconds + 60) * 1000 },
+    );
+    if (run.status !== 0) throw new Error(`spansend: ${run.stderr}`);
+    // Two flushes of the span metrics (15 s each in dev).
+    await new Promise((resolve) => setTimeout(resolve, 32_000));
+    return { names, limit: target.cardinalityLimit, seriesBefore, seriesAfter: await series(), rssBeforeMb, rssAfterMb: Math.round(rssMb(target.engine.pid ?? 0)) };
+  } finally {
+    await target.stop();
+    fs.rmSync(target.badgerDir, { recursive: true, force: true });
+  }
+}
+
 function table(run: Run): string {
   const rows = run.steps.map(
     (s) => `| ${s.targetRate} | ${s.acceptedPerSecond} | ${s.refusedPerSecond} | ${s.cpuSecondsPer1000} | ${s.peakRssMb} | ${s.p99ExportMs} |`,
@@ -248,7 +285,12 @@ async function main(): Promise<number> {
   console.log(
     `ratio stack / upstream: sustained ${(stack.sustained / Math.max(upstream.sustained, 1)).toFixed(2)}, peak RSS ${(peak(stack) / Math.max(peak(upstream), 1)).toFixed(2)}, bytes per span ${(stack.bytesPerSpan / Math.max(upstream.bytesPerSpan, 1)).toFixed(2)}`,
   );
-  if (typeof line.values.json === "string") fs.writeFileSync(line.values.json, JSON.stringify({ stack, upstream }, null, 2) + "\n");
+  const names = await cardinality(smoke ? 1_000 : 100_000);
+  console.log();
+  console.log(
+    `distinct span names: ${names.names}; span-metric series of the service ${names.seriesBefore} -> ${names.seriesAfter} (limit ${names.limit}, + the overflow series); RSS ${names.rssBeforeMb} -> ${names.rssAfterMb} MB`,
+  );
+  if (typeof line.values.json === "string") fs.writeFileSync(line.values.json, JSON.stringify({ stack, upstream, names }, null, 2) + "\n");
   return 0;
 }
 

@@ -29,7 +29,7 @@ else
   exit 1
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "test-tools: missing:$missing and no apt-get; install promtool, shellcheck and curl with your package manager" >&2
+  echo "test-tools: missing:$missing and no apt-get; install$missing with your package manager" >&2
   exit 1
 fi
 echo "test-tools: installing:$missing"

@@ -355,12 +355,14 @@ describe("test tools installer (npm pretest, .ci/run)", () => {
     return { status: run.status, output: `${run.stdout}${run.stderr}` };
   };
 
-  it("does nothing when promtool, shellcheck and curl are there", () => {
-    assert.deepEqual(tools({ promtool: "exit 0", shellcheck: "exit 0", curl: "exit 0" }), { status: 0, output: "" });
+  const PRESENT = { openssl: "exit 0", unzip: "exit 0" };
+
+  it("does nothing when promtool, shellcheck, curl, openssl and unzip are there", () => {
+    assert.deepEqual(tools({ promtool: "exit 0", shellcheck: "exit 0", curl: "exit 0", ...PRESENT }), { status: 0, output: "" });
   });
 
   it("without root or sudo, names the exact command and fails", () => {
-    const run = tools({ promtool: "exit 0", curl: "exit 0", id: "echo 1000" });
+    const run = tools({ promtool: "exit 0", curl: "exit 0", id: "echo 1000", ...PRESENT });
     assert.equal(run.status, 1);
     assert.match(run.output, /missing: shellcheck; install with: sudo apt-get install -y shellcheck/);
   });
@@ -374,6 +376,7 @@ describe("test tools installer (npm pretest, .ci/run)", () => {
         id: "echo 0",
         shellcheck: "exit 0",
         curl: "exit 0",
+        ...PRESENT,
         // apt-get reports whether services were forbidden while it ran (policy-rc.d exit 101)
         "apt-get": `case "$1" in install) "${policy}"; echo "apt-get install: policy-rc.d exit $?" >&2 ;; esac`,
         "deb-systemd-helper": `echo "deb-systemd-helper $*" >> "${calls}"`,
@@ -401,7 +404,7 @@ describe("test tools installer (npm pretest, .ci/run)", () => {
     assert.match(run.output, /apt-get update -qq DEBIAN_FRONTEND=noninteractive/);
     assert.match(
       run.output,
-      /apt-get install -y -qq --no-install-recommends prometheus shellcheck curl DEBIAN_FRONTEND=noninteractive/,
+      /apt-get install -y -qq --no-install-recommends prometheus shellcheck curl openssl unzip DEBIAN_FRONTEND=noninteractive/,
     );
   });
 });

@@ -32,7 +32,7 @@ const input = (role: Role, over: Partial<JaegerConfigInput> = {}): JaegerConfigI
     role === "all-in-one"
       ? { kind: "badger", keysDirectory: "/badger/keys", valuesDirectory: "/badger/values", ttl: "168h", maintenanceInterval: "5m" }
       : SEARCH,
-  spm: { prometheusUrl: "http://prometheus:9090", metricsFlushInterval: "15s" },
+  spm: { prometheusUrl: "http://prometheus:9090", metricsFlushInterval: "15s", cardinalityLimit: 2000, seriesExpiration: "1h" },
   sampling: { strategiesFile: "/etc/jaeger/sampling/strategies.json", reloadInterval: "30s" },
   uiConfigFile: "/etc/jaeger/ui.json",
   ...over,
@@ -234,6 +234,12 @@ describe("Jaeger config (buildJaegerConfig)", () => {
     for (const role of ["all-in-one", "query"] as const) {
       assert.equal(buildJaegerConfig(input(role)).extensions.jaeger_query?.enable_tracing, false, role);
     }
+  });
+
+  it("bounds the span metrics: a cardinality limit per service and an expiry for idle series", () => {
+    const connector = buildJaegerConfig(input("all-in-one")).connectors?.span_metrics;
+    assert.equal(connector?.aggregation_cardinality_limit, 2000);
+    assert.equal(connector?.series_expiration, "1h");
   });
 
   it("uses the span metrics connector by its current type, span_metrics (spanmetrics is a deprecated alias)", () => {

@@ -102,6 +102,19 @@ export function jaegerAlerts(input: JaegerAlertsInput): RuleGroup {
       description: `Spans arrive but ${CALLS} does not increase: the spanmetrics pipeline is broken or :8889 is not scraped, so the Monitor tab and SPM dashboards go blank.`,
     },
     {
+      // Past spm.cardinalityLimit the span_metrics connector puts a service's new combinations in
+      // one series with only otel_metric_overflow="true" and the resource's job, which Prometheus
+      // keeps as exported_job (connector/spanmetricsconnector internal/metrics/metrics.go; seen on
+      // Jaeger 2.20 in tests/e2e/cardinality.e2e.ts).
+      name: "JaegerSpanMetricsOverflow",
+      severity: "warning",
+      expr: `${rate(CALLS, "namespace, exported_job", `${spanMetrics}, otel_metric_overflow="true"`)} > 0`,
+      for: t.for,
+      summary: "Span metrics of {{ $labels.exported_job }} in {{ $labels.namespace }} are past spm.cardinalityLimit",
+      description:
+        "A service has more span name, kind and status combinations than spm.cardinalityLimit (usually ids in span names: raw URLs or queries). New ones are counted together in one overflow series, so the Monitor tab and SPM dashboards miss those operations.",
+    },
+    {
       name: "JaegerMemoryNearLimit",
       severity: "warning",
       expr: input.telemetry

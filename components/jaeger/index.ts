@@ -85,8 +85,11 @@ export interface JaegerArgs {
   storage: JaegerStorageArgs;
   /** The default and per-service sampling strategies, served to SDKs and re-read without a restart. */
   sampling: DeepReadonly<SamplingConfig>;
-  /** The Prometheus the Monitor tab queries, and how often span metrics are flushed. */
-  spm: { prometheusUrl: string; metricsFlushInterval: string };
+  /**
+   * The Prometheus the Monitor tab queries, how often span metrics are flushed, and how many
+   * series per service they may have (an idle one is dropped after `seriesExpiration`).
+   */
+  spm: { prometheusUrl: string; metricsFlushInterval: string; cardinalityLimit: number; seriesExpiration: string };
   /** The query servers (search backends; with Badger only `serviceType` and `nodePort` apply). */
   query: { serviceType: "ClusterIP" | "NodePort"; nodePort: number; replicas: number; resources: Resources };
   /** The collectors' autoscaling (search backends only). */

@@ -89,6 +89,10 @@ export interface JaegerConfigInput {
     readonly prometheusUrl: string;
     /** Go duration between spanmetrics flushes. */
     readonly metricsFlushInterval: string;
+    /** Series per service before new combinations go to the overflow series. */
+    readonly cardinalityLimit: number;
+    /** Go duration after which an idle series is dropped. */
+    readonly seriesExpiration: string;
   };
   readonly sampling: {
     readonly strategiesFile: string;
@@ -360,6 +364,8 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
       connectors: {
         [SPAN_METRICS]: {
           metrics_flush_interval: input.spm.metricsFlushInterval,
+          aggregation_cardinality_limit: input.spm.cardinalityLimit,
+          series_expiration: input.spm.seriesExpiration,
           // Pinned: Jaeger's Monitor tab and our rules read ..._duration_milliseconds_bucket.
           histogram: { unit: "ms" },
         },

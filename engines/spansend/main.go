@@ -35,6 +35,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/thrift/lib/go/thrift"
@@ -74,6 +75,7 @@ type options struct {
 	user, password                         string
 	timeout                                time.Duration
 	rate, seconds, batch, workers          int
+	uniqueNames                            bool
 }
 
 func main() {
@@ -94,6 +96,7 @@ func main() {
 	flag.IntVar(&o.seconds, "seconds", 10, "load mode: how long")
 	flag.IntVar(&o.batch, "batch", 100, "load mode: spans per export")
 	flag.IntVar(&o.workers, "workers", 4, "load mode: concurrent exporters")
+	flag.BoolVar(&o.uniqueNames, "unique-names", false, "load mode: every span gets its own name (operation/<n>), as ids in raw URLs do")
 	flag.StringVar(&o.user, "user", "", "query-grpc: basic auth user")
 	flag.StringVar(&o.password, "password", "", "query-grpc: basic auth password")
 	flag.Parse()
@@ -353,6 +356,7 @@ func load(o options) error {
 		lastError     string
 	}
 	results := make(chan result, o.workers)
+	var named atomic.Int64
 	for w := 0; w < o.workers; w++ {
 		go func(w int) {
 			var r result
@@ -377,8 +381,12 @@ func load(o options) error {
 					binary.BigEndian.PutUint64(traceID[:8], rand.Uint64())
 					binary.BigEndian.PutUint64(traceID[8:], rand.Uint64())
 					binary.BigEndian.PutUint64(spanID[:], rand.Uint64()|1)
+					name := o.operation
+					if o.uniqueNames {
+						name = fmt.Sprintf("%s/%d", o.operation, named.Add(1))
+					}
 					stubs[i] = tracetest.SpanStub{
-						Name: o.operation,
+						Name: name,
 						SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
 							TraceID: traceID, SpanID: spanID, TraceFlags: trace.FlagsSampled,
 						}),
