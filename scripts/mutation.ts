@@ -16,7 +16,7 @@ const files = process.argv
   .flatMap((f) => f.split(","))
   .filter(Boolean);
 if (files.includes("--help") || files.includes("-h")) {
-  console.log("usage: npm run test:mutation -- [file.ts …]   (default: the files stryker.config.json lists)");
+  console.log("Usage: npm run test:mutation -- [file.ts …]   (default: the files stryker.config.json lists)");
   process.exit(0);
 }
 

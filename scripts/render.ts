@@ -14,7 +14,7 @@ import { stringify } from "yaml";
 import { CapturedResource, EvaluationFailed, ROOT, deployedRuleFile, evaluateStack } from "./evaluate";
 import { registrationsOf } from "./lib/upgrade";
 
-const USAGE = "usage: npm run render -- <stack> [--out <dir>]   (stacks: files Pulumi.<stack>.yaml)";
+const USAGE = "Usage: npm run render -- <stack> [--out <dir>]   (stacks: files Pulumi.<stack>.yaml)";
 
 function parseArgs(argv: readonly string[]): { stack: string; outDir: string } {
   const positional: string[] = [];
