@@ -246,6 +246,7 @@ export function parseStackConfig(
   const resources =
     sections.jaeger && resolveResources(sections.jaeger.expectedSpansPerSecond, sections.jaeger.resources);
   if (resources) problems.push(...checkLimitsCoverRequests(resources));
+  if (resources && sections.storage) problems.push(...badgerMemoryFloor(sections.storage.backend, resources));
   problems.push(...crossChecks(sections));
   if (problems.length > 0 || !isComplete(sections) || !resources) return { ok: false, problems };
 
@@ -502,7 +503,7 @@ function backupConsistency(storage: Shape["storage"], backup: Shape["backup"]): 
   return [
     `${PROJECT}:backup.volumeSnapshotClass = (not set): expected a CSI VolumeSnapshotClass for Badger backups, or backup.acceptInconsistentFileCopies = true. ` +
       "Without a class Velero copies the Badger volume file by file while Jaeger writes, which is not a point-in-time copy: " +
-      "measured on Badger with Jaeger's options, 3 of 41 such copies lacked writes acknowledged before the copy began (28,884 spans in one) and 1 did not open at all. " +
+      "measured on Badger with Jaeger's options, 3 of 41 such copies lacked writes acknowledged before the copy began (28,884 in one) and 1 did not open at all. " +
       `Either take crash-consistent snapshots: \`pulumi config set --path backup.volumeSnapshotClass <class>\` (kubectl get volumesnapshotclass); ` +
       `or accept file copies that may lose spans: \`pulumi config set --path backup.acceptInconsistentFileCopies true\` (README: Backups and restore)`,
   ];
@@ -583,6 +584,23 @@ function htpasswdProblems(htpasswd: string): string[] {
   if (bad.length === 0) return [];
   return [
     `${PROJECT}:uiHtpasswd: line${bad.length > 1 ? "s" : ""} ${bad.join(", ")} (value not shown): expected bcrypt entries user:$2y$… as \`htpasswd -nbB <user> <password>\` writes them (MD5, SHA1 and plain-text entries are refused)`,
+  ];
+}
+
+/**
+ * The smallest memory limit a Badger pod keeps running under when overloaded. Badger alone may
+ * hold 576MiB (five 64MiB memtables and a 256MiB block cache: the options Jaeger 2.20 opens it
+ * with, as it logs them at start). Measured on Jaeger 2.20 in a memory cgroup of the limit, at
+ * 40,000 spans/s: at 256Mi the kernel killed it before its memory_limiter refused anything; at
+ * 768Mi, 1Gi and the dev stack's 1464Mi it refused spans and kept running (tests/e2e/overload.e2e.ts).
+ */
+export const BADGER_MIN_MEMORY_LIMIT = "768Mi";
+
+function badgerMemoryFloor(backend: string, resources: Resources): string[] {
+  const limit = parseBytesQuantity(resources.limits.memory) ?? 0;
+  if (backend !== "badger" || limit >= (parseBytesQuantity(BADGER_MIN_MEMORY_LIMIT) ?? 0)) return [];
+  return [
+    `${PROJECT}:jaeger.resources.limits.memory = ${show(resources.limits.memory)}: expected at least ${BADGER_MIN_MEMORY_LIMIT} with storage.backend "badger": Badger alone may hold 576MiB (its memtables and block cache), and under load a smaller pod is OOM-killed before Jaeger's memory_limiter can refuse spans`,
   ];
 }
 

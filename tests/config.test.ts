@@ -309,6 +309,22 @@ describe("stack config", () => {
       assert.ok(fine.ok && fine.warnings.every((w) => !w.includes("expectedSpansPerSecond")));
     });
 
+    it("refuses a Badger memory limit under 768Mi, which overload turns into OOM kills (measured on Jaeger 2.20)", () => {
+      const problemsOf = (raw: RawConfig) => {
+        const result = parseStackConfig(raw);
+        return result.ok ? [] : result.problems;
+      };
+      const small = set(set(dev(), "jaeger.resources.requests.memory", "128Mi"), "jaeger.resources.limits.memory", "256Mi");
+      assert.ok(
+        problemsOf(small).some((p) =>
+          p.startsWith('jaeger-spm:jaeger.resources.limits.memory = "256Mi": expected at least 768Mi with storage.backend "badger"'),
+        ),
+        problemsOf(small).join("\n"),
+      );
+      const enough = set(set(dev(), "jaeger.resources.requests.memory", "384Mi"), "jaeger.resources.limits.memory", "768Mi");
+      assert.deepEqual(problemsOf(enough), []);
+    });
+
     describe("Badger backups are crash-consistent unless file copies are accepted by name", () => {
       const prodBadger = () => set(stackConfig("prod"), "storage.backend", "badger");
       const outcome = (raw: RawConfig) => {
@@ -321,7 +337,7 @@ describe("stack config", () => {
         const problem = problems.find((p) => p.startsWith("jaeger-spm:backup.volumeSnapshotClass = (not set)"));
         assert.ok(problem, problems.join("\n"));
         assert.match(problem, /file by file while Jaeger writes/);
-        assert.match(problem, /3 of 41 such copies lacked writes acknowledged before the copy began \(28,884 spans in one\) and 1 did not open/);
+        assert.match(problem, /3 of 41 such copies lacked writes acknowledged before the copy began \(28,884 in one\) and 1 did not open/);
         assert.ok(problem.includes("`pulumi config set --path backup.volumeSnapshotClass <class>`"), problem);
         assert.ok(problem.includes("`pulumi config set --path backup.acceptInconsistentFileCopies true`"), problem);
       });

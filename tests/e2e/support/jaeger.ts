@@ -40,6 +40,12 @@ export function jaegerCommand(name: string): string {
  */
 const EXPECTED_LOG = [/ui assets not embedded in the binary, using a placeholder/];
 
+export interface StartOptions extends LocalPodOptions {
+  readonly name?: string;
+  /** Starts the process through another command (e.g. into a memory cgroup). */
+  readonly wrap?: (command: string, args: readonly string[]) => { command: string; args: string[] };
+}
+
 export interface RunningJaeger {
   readonly pod: LocalPod;
   readonly engine: Engine;
@@ -57,7 +63,7 @@ export interface RunningJaeger {
 export async function startJaeger(
   evaluation: Evaluation,
   deployment: string,
-  options: LocalPodOptions & { name?: string } = {},
+  options: StartOptions = {},
 ): Promise<RunningJaeger> {
   // Free ports are picked before Jaeger binds them; a client connection can take one meanwhile.
   // Such a start is retried on new ports, any other failure is not.
@@ -73,14 +79,15 @@ export async function startJaeger(
 async function startJaegerOnce(
   evaluation: Evaluation,
   deployment: string,
-  options: LocalPodOptions & { name?: string },
+  options: StartOptions,
 ): Promise<RunningJaeger> {
   const pod = await localPod(evaluation, deployment, options);
   // In the pod, localhost:4317 is the pod's own OTLP receiver, and Jaeger's internal tracer
   // exports there by default (internal/jtracer/jtracer.go: the OTLP exporter's default endpoint).
   // Here the receiver listens on another port: point that default at it, unless the pod sets it.
   const loopback = pod.addresses.ports.has(4317) ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${pod.port(4317)}` } : {};
-  const engine = startEngine(options.name ?? `jaeger (${deployment})`, jaegerCommand("jaeger"), pod.args, {
+  const started = options.wrap ? options.wrap(jaegerCommand("jaeger"), pod.args) : { command: jaegerCommand("jaeger"), args: pod.args };
+  const engine = startEngine(options.name ?? `jaeger (${deployment})`, started.command, started.args, {
     env: { ...process.env, ...loopback, ...pod.env },
     cwd: pod.dir,
   });
