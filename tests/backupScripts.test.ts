@@ -59,7 +59,7 @@ describe("backup scripts", () => {
     const files = fs.readdirSync(JOB_SCRIPTS_DIR).filter((f) => f.endsWith(".sh"));
     assert.ok(files.length >= 1);
     const run = spawnSync("shellcheck", ["-s", "sh", ...files], { cwd: JOB_SCRIPTS_DIR, encoding: "utf8" });
-    if (run.error) assert.fail(`shellcheck is required (Debian package; .ci/run installs it): ${run.error.message}`);
+    if (run.error) assert.fail(`shellcheck is required (Debian package; npm run setup installs it): ${run.error.message}`);
     assert.equal(run.status, 0, run.stdout);
   });
 

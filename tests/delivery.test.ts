@@ -336,7 +336,7 @@ describe("traffic generator", () => {
   });
 });
 
-describe("test tools installer (npm pretest, .ci/run)", () => {
+describe("test tools installer (npm run setup, .ci/run)", () => {
   const tools = (bin: Record<string, string>, env: Record<string, string> = {}) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "test-tools-"));
     for (const [name, body] of Object.entries(bin)) {
@@ -419,7 +419,7 @@ describe("the project's shell scripts", () => {
     ];
     assert.ok(files.length >= 3, files.join(", "));
     const run = spawnSync("shellcheck", ["-s", "sh", ...files], { encoding: "utf8" });
-    if (run.error) assert.fail(`shellcheck is required (Debian package; .ci/run installs it): ${run.error.message}`);
+    if (run.error) assert.fail(`shellcheck is required (Debian package; npm run setup installs it): ${run.error.message}`);
     assert.equal(run.status, 0, run.stdout + run.stderr);
     const ci = spawnSync("shellcheck", ["-s", "bash", path.join(ROOT, ".ci/run")], { encoding: "utf8" });
     assert.equal(ci.status, 0, ci.stdout + ci.stderr);

@@ -167,11 +167,21 @@ describe("README", () => {
   });
 
   it("names the commands CI and users run", () => {
-    assert.match(README, /npm ci && npm test/);
+    assert.match(README, /npm ci && npm run setup && npm test && npm run test:e2e/);
     assert.match(README, /pulumi up -s dev/);
     const ci = fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8");
     assert.match(ci, /npm ci/);
     assert.match(ci, /npm test/);
+    assert.match(ci, /npm run test:e2e/);
+  });
+
+  it("keeps the tests from changing the machine: installs happen only in npm run setup", () => {
+    const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const installers = /test-tools\.sh|engines\.sh|apt-get|mvn |go install/;
+    const running = Object.entries(scripts).filter(([name, command]) => name !== "setup" && installers.test(command));
+    assert.deepEqual(running.map(([name]) => name), [], "only npm run setup installs or builds tools");
+    assert.match(scripts.setup, /scripts\/test-tools\.sh/);
+    assert.match(scripts.setup, /scripts\/engines\.sh/);
   });
 
   it("project files cite upstream sources, never the workplace's private notes (../shared, but for the engine sources)", () => {

@@ -34,7 +34,7 @@ export function pinnedModuleVersion(module: string): string {
 function built(name: string): string {
   const cache = process.env.JAEGER_SPM_CACHE ?? path.join(os.homedir(), ".cache/jaeger-spm");
   const file = path.join(cache, "engines", name);
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run sh scripts/engines.sh (npm test runs it first)`);
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm run setup (scripts/engines.sh builds it)`);
   return file;
 }
 

@@ -6,7 +6,7 @@ import * as path from "node:path";
 
 function openssl(args: string[], cwd: string): void {
   const run = spawnSync("openssl", args, { cwd, encoding: "utf8" });
-  if (run.error) throw new Error(`openssl is required for the TLS scenarios: ${run.error.message}`);
+  if (run.error) throw new Error(`openssl is required for the TLS scenarios (npm run setup installs it): ${run.error.message}`);
   if (run.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${run.stderr}`);
 }
 

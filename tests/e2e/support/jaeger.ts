@@ -30,7 +30,7 @@ export function jaegerSource(): JaegerSource {
 export function jaegerCommand(name: string): string {
   const cache = process.env.JAEGER_SPM_CACHE ?? path.join(os.homedir(), ".cache/jaeger-spm");
   const file = path.join(cache, "engines", `jaeger-${jaegerSource().version}`, name);
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run sh scripts/engines.sh (npm run test:e2e runs it first)`);
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm run setup (scripts/engines.sh builds it from the source tarball)`);
   return file;
 }
 

@@ -14,7 +14,7 @@ export const OPENSEARCH_VERSION = "2.19.3";
 function distribution(): string {
   const repository = process.env.MAVEN_REPOSITORY ?? path.join(os.homedir(), ".m2/repository");
   const zip = path.join(repository, "org/opensearch/distribution/integ-test-zip/opensearch", OPENSEARCH_VERSION, `opensearch-${OPENSEARCH_VERSION}.zip`);
-  if (!fs.existsSync(zip)) throw new Error(`${zip} is missing: run sh scripts/engines.sh (it fetches it from Maven Central)`);
+  if (!fs.existsSync(zip)) throw new Error(`${zip} is missing: run npm run setup (scripts/engines.sh fetches it from Maven Central)`);
   return zip;
 }
 
@@ -32,7 +32,8 @@ export interface RunningOpenSearch {
 export async function startOpenSearch(): Promise<RunningOpenSearch> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-opensearch-"));
   const unzip = spawnSync("unzip", ["-q", distribution(), "-d", dir], { encoding: "utf8" });
-  if (unzip.status !== 0) throw new Error(`unzip: ${unzip.stderr || unzip.error?.message}`);
+  if (unzip.error) throw new Error(`unzip is required to unpack OpenSearch (npm run setup installs it): ${unzip.error.message}`);
+  if (unzip.status !== 0) throw new Error(`unzip: ${unzip.stderr}`);
   const home = path.join(dir, `opensearch-${OPENSEARCH_VERSION}`);
   const [http, transport] = [await freePort(), await freePort()];
   const asRoot = process.getuid?.() === 0;

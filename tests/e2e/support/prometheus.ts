@@ -88,7 +88,7 @@ export async function startPrometheus(
   options: { evaluationInterval: string; port: number },
 ): Promise<RunningPrometheus> {
   const binary = spawnSync("sh", ["-c", "command -v prometheus"], { encoding: "utf8" }).stdout.trim();
-  if (!binary) throw new Error('prometheus is missing: install Debian\'s "prometheus" package (sh scripts/test-tools.sh)');
+  if (!binary) throw new Error('prometheus is missing: install Debian\'s "prometheus" package (npm run setup)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-prometheus-"));
   const rules = deployedRuleFile(evaluation);
   if (!rules) throw new Error("the stack deploys no Prometheus rules");
