@@ -1,6 +1,10 @@
 // The real-engine suite runs the Jaeger the stack deploys: engines/jaeger-source.json is the one
 // place that maps the deployed image to the source the tests build.
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { stackConfigSchema } from "../config/schema";
 import { indexCleanerImage } from "../components/search/indexCleaner";
 import { jaegerSource } from "./e2e/support/jaeger";
@@ -23,5 +27,22 @@ describe("Jaeger engine source (engines/jaeger-source.json)", () => {
     assert.match(source.commit, /^[0-9a-f]{40}$/);
     assert.match(source.sha256, /^[0-9a-f]{64}$/);
     assert.equal(source.directory, `jaeger-${source.version.slice(1)}`);
+  });
+
+  it("refuses to build from a tarball whose sha256 is not the pinned one", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-source-"));
+    try {
+      fs.writeFileSync(path.join(dir, source.tarball), "not the release");
+      const run = spawnSync("sh", [path.join(__dirname, "../scripts/engines.sh")], {
+        encoding: "utf8",
+        env: { ...process.env, JAEGER_SPM_ENGINE_SOURCES: dir, JAEGER_SPM_CACHE: path.join(dir, "cache") },
+        timeout: 60_000,
+      });
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      assert.match(run.stderr, /does not match the sha256 in engines\/jaeger-source\.json/);
+      assert.ok(!fs.existsSync(path.join(dir, "cache/engines", `jaeger-${source.version}`)), "nothing built");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

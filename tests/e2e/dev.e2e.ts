@@ -56,6 +56,7 @@ describe("e2e: the dev stack's Jaeger on Jaeger 2.20 (Badger all-in-one)", funct
     assert.equal(image, jaegerSource().image, "the engine the tests build is the one the stack deploys");
     const run = spawnSync(jaegerCommand("jaeger"), ["version"], { encoding: "utf8" });
     assert.match(run.stdout, new RegExp(`"gitVersion":"${jaegerSource().version}"`));
+    assert.match(run.stdout, new RegExp(`"gitCommit":"${jaegerSource().commit}"`));
   });
 
   it("starts healthy with no warning or error in its log", function () {
