@@ -9,8 +9,8 @@ import * as path from "node:path";
 import { parse, parseDocument } from "yaml";
 import { evaluateStack } from "./evaluate";
 import { parseCommandLine } from "./lib/cli";
-import { Engine, engineCommand, freePort, startEngine, waitFor } from "../tests/support/engines";
-import { jaegerCommand, jaegerSource, startJaeger } from "../tests/e2e/support/jaeger";
+import { Engine, counterSum, engineCommand, freePort, startEngine, waitFor } from "../tests/support/engines";
+import { jaegerCommand, jaegerSource, prometheusService, startJaeger } from "../tests/e2e/support/jaeger";
 
 const USAGE = `Usage: npm run bench:engine -- [--rates 2000,4000,...] [--seconds N] [--smoke] [--json FILE]
 
@@ -43,13 +43,6 @@ interface Run {
   sustained: number;
 }
 
-/** Sums every sample of a counter in Prometheus text, with or without the _total suffix (upstream leaves the suffixes off). */
-function counter(text: string, name: string): number {
-  let sum = 0;
-  for (const m of text.matchAll(new RegExp(`^${name}(?:_total)?(?:\\{[^}]*\\})? (\\S+)$`, "gm"))) sum += Number(m[1]);
-  return sum;
-}
-
 function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
@@ -80,7 +73,7 @@ async function stackTarget(): Promise<Target> {
   const badgerDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-stack-"));
   const jaeger = await startJaeger(evaluation, "jaeger", {
     volumeDirs: { badger: badgerDir },
-    services: new Map([["prometheus-operated.monitoring.svc:9090", `127.0.0.1:${await freePort()}`]]),
+    services: await prometheusService(),
     name: "jaeger (stack config)",
   });
   return {
@@ -180,9 +173,9 @@ async function step(target: Target, rate: number, seconds: number): Promise<Step
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   clearInterval(sampler);
   const after = await (await fetch(target.metricsUrl)).text();
-  const accepted = counter(after, "otelcol_receiver_accepted_spans") - counter(before, "otelcol_receiver_accepted_spans");
-  const refused = counter(after, "otelcol_receiver_refused_spans") - counter(before, "otelcol_receiver_refused_spans");
-  const cpu = counter(after, "otelcol_process_cpu_seconds") - counter(before, "otelcol_process_cpu_seconds");
+  const accepted = counterSum(after, "otelcol_receiver_accepted_spans") - counterSum(before, "otelcol_receiver_accepted_spans");
+  const refused = counterSum(after, "otelcol_receiver_refused_spans") - counterSum(before, "otelcol_receiver_refused_spans");
+  const cpu = counterSum(after, "otelcol_process_cpu_seconds") - counterSum(before, "otelcol_process_cpu_seconds");
   return {
     targetRate: rate,
     acceptedPerSecond: Math.round(accepted / seconds),

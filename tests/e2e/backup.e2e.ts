@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Evaluation, evaluateStack } from "../../scripts/evaluate";
-import { engineCommand, freePort, waitFor } from "../support/engines";
-import { RunningJaeger, queryTrace, sendSpans, startJaeger } from "./support/jaeger";
+import { engineCommand, waitFor } from "../support/engines";
+import { RunningJaeger, queryTrace, sendSpans, startJaeger, prometheusService } from "./support/jaeger";
 
 describe("e2e: Badger backups and restores on Jaeger 2.20", function () {
   let evaluation: Evaluation;
@@ -30,7 +30,7 @@ describe("e2e: Badger backups and restores on Jaeger 2.20", function () {
   before(async function () {
     // Jaeger's config is the same with or without backups (Velero works beside the pod).
     evaluation = await evaluateStack("dev");
-    services = new Map([["prometheus-operated.monitoring.svc:9090", `127.0.0.1:${await freePort()}`]]);
+    services = await prometheusService();
   });
 
   afterEach(function () {

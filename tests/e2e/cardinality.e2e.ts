@@ -3,9 +3,9 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { Evaluation, configSet, evaluateStack, stackConfig } from "../../scripts/evaluate";
-import { engineCommand, freePort, waitFor } from "../support/engines";
-import { RunningJaeger, startJaeger } from "./support/jaeger";
-import { RunningPrometheus, serviceMonitorTargets, startPrometheus } from "./support/prometheus";
+import { engineCommand, waitFor } from "../support/engines";
+import type { RunningJaeger } from "./support/jaeger";
+import { RunningPrometheus, startJaegerWithPrometheus } from "./support/prometheus";
 
 const LIMIT = 50;
 const NAMES = 5_000;
@@ -22,14 +22,7 @@ describe("e2e: span-metric cardinality on Jaeger 2.20", function () {
     raw = configSet(raw, "monitoring.scrapeInterval", "2s", { path: true });
     raw = configSet(raw, "monitoring.alerts.for", "1m", { path: true });
     evaluation = await evaluateStack("dev", raw);
-    const prometheusPort = await freePort();
-    jaeger = await startJaeger(evaluation, "jaeger", {
-      services: new Map([["prometheus-operated.monitoring.svc:9090", `127.0.0.1:${prometheusPort}`]]),
-    });
-    prometheus = await startPrometheus(evaluation, serviceMonitorTargets(evaluation, new Map([["jaeger", jaeger.pod]])), {
-      evaluationInterval: "2s",
-      port: prometheusPort,
-    });
+    ({ jaeger, prometheus } = await startJaegerWithPrometheus(evaluation));
     // Two bursts of distinct names, so that the overflow series' counter moves between scrapes.
     for (const path of ["/orders", "/carts"]) {
       const load = spawnSync(

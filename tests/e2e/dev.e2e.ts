@@ -6,9 +6,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { Evaluation, evaluateStack } from "../../scripts/evaluate";
-import { engineCommand, freePort, listeningPorts, waitFor } from "../support/engines";
+import { counterSum, engineCommand, listeningPorts, waitFor } from "../support/engines";
 import { objectNamed } from "../support/objects";
-import { Protocol, RunningJaeger, jaegerCommand, jaegerSource, queryTrace, sendSpans, startJaeger } from "./support/jaeger";
+import { Protocol, RunningJaeger, jaegerCommand, jaegerSource, prometheusService, queryTrace, sendSpans, startJaeger } from "./support/jaeger";
 
 /** Each ingestion protocol, where the rendered config turns it on, and the container port it uses. */
 const PROTOCOLS: readonly { protocol: Protocol; receiver: string[]; port: number }[] = [
@@ -38,7 +38,7 @@ describe("e2e: the dev stack's Jaeger on Jaeger 2.20 (Badger all-in-one)", funct
     evaluation = await evaluateStack("dev");
     badger = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-badger-"));
     // No Prometheus here (the SPM suite runs one): the Monitor tab's queries go to a closed port.
-    services = new Map([["prometheus-operated.monitoring.svc:9090", `127.0.0.1:${await freePort()}`]]);
+    services = await prometheusService();
     jaeger = await startJaeger(evaluation, "jaeger", { volumeDirs: { badger }, services });
   });
 
@@ -84,8 +84,7 @@ describe("e2e: the dev stack's Jaeger on Jaeger 2.20 (Badger all-in-one)", funct
 
   it("counts only the spans clients send: the query API does not trace itself into the stack", async function () {
     const accepted = async () => {
-      const text = await (await fetch(`${jaeger.url(8888)}/metrics`)).text();
-      return [...text.matchAll(/^otelcol_receiver_accepted_spans_total\{[^}]*\} (\S+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      return counterSum(await (await fetch(`${jaeger.url(8888)}/metrics`)).text(), "otelcol_receiver_accepted_spans_total");
     };
     const before = await accepted();
     for (let i = 0; i < 5; i++) {

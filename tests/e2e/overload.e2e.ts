@@ -8,23 +8,16 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { Evaluation, evaluateStack } from "../../scripts/evaluate";
 import { parseBytesQuantity } from "../../config/units";
-import { engineCommand, freePort, waitFor } from "../support/engines";
+import { counterSum, engineCommand, waitFor } from "../support/engines";
 import { objectNamed } from "../support/objects";
 import { MemoryCgroup, memoryCgroup } from "./support/cgroup";
-import { RunningJaeger, queryTrace, sendSpans, startJaeger } from "./support/jaeger";
+import { RunningJaeger, prometheusService, queryTrace, sendSpans, startJaeger } from "./support/jaeger";
 
 
 interface Load {
   sent: number;
   refused: number;
   lastError: string;
-}
-
-/** Sums a counter's samples in Prometheus text, over the series whose labels include `having`. */
-function counter(text: string, name: string, having = ""): number {
-  return [...text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? (\\S+)$`, "gm"))]
-    .filter((m) => (m[1] ?? "").includes(having))
-    .reduce((sum, m) => sum + Number(m[2]), 0);
 }
 
 describe("e2e: overload on Jaeger 2.20 under the dev stack's memory limit", function () {
@@ -40,7 +33,7 @@ describe("e2e: overload on Jaeger 2.20 under the dev stack's memory limit", func
     assert.ok(limit, "the dev stack sets a memory limit");
     cgroup = memoryCgroup("e2e-jaeger", parseBytesQuantity(String(limit)) ?? 0);
     jaeger = await startJaeger(evaluation, "jaeger", {
-      services: new Map([["prometheus-operated.monitoring.svc:9090", `127.0.0.1:${await freePort()}`]]),
+      services: await prometheusService(),
       wrap: cgroup.wrap,
     });
     metricsBefore = await (await fetch(`${jaeger.url(8888)}/metrics`)).text();
@@ -75,15 +68,15 @@ describe("e2e: overload on Jaeger 2.20 under the dev stack's memory limit", func
       "Jaeger's exporter to catch up with what its receivers accepted",
       async () => {
         const text = await (await fetch(`${jaeger.url(8888)}/metrics`)).text();
-        const accepted = counter(text, "otelcol_receiver_accepted_spans_total") - counter(metricsBefore, "otelcol_receiver_accepted_spans_total");
+        const accepted = counterSum(text, "otelcol_receiver_accepted_spans_total") - counterSum(metricsBefore, "otelcol_receiver_accepted_spans_total");
         const storage = 'exporter="jaeger_storage_exporter"';
-        const written = counter(text, "otelcol_exporter_sent_spans_total", storage) - counter(metricsBefore, "otelcol_exporter_sent_spans_total", storage);
+        const written = counterSum(text, "otelcol_exporter_sent_spans_total", storage) - counterSum(metricsBefore, "otelcol_exporter_sent_spans_total", storage);
         return written >= accepted ? text : undefined;
       },
       { timeoutMs: 60_000, engines: [jaeger.engine] },
     );
-    const accepted = counter(after, "otelcol_receiver_accepted_spans_total") - counter(metricsBefore, "otelcol_receiver_accepted_spans_total");
-    const refused = counter(after, "otelcol_receiver_refused_spans_total") - counter(metricsBefore, "otelcol_receiver_refused_spans_total");
+    const accepted = counterSum(after, "otelcol_receiver_accepted_spans_total") - counterSum(metricsBefore, "otelcol_receiver_accepted_spans_total");
+    const refused = counterSum(after, "otelcol_receiver_refused_spans_total") - counterSum(metricsBefore, "otelcol_receiver_refused_spans_total");
     assert.ok(refused > 0, "Jaeger's refused-spans counter shows the overload");
     // Jaeger's receivers counted slightly more than the client issued in some runs (214 of
     // 400,000 in one, 90 in another), never fewer: no span the client sent goes uncounted.

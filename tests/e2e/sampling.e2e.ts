@@ -2,9 +2,9 @@
 // `pulumi config set` of the sampling block reaching the running process with no restart.
 import * as assert from "node:assert/strict";
 import { Evaluation, configSet, evaluateStack, stackConfig } from "../../scripts/evaluate";
-import { freePort, waitFor } from "../support/engines";
+import { waitFor } from "../support/engines";
 import { objectNamed } from "../support/objects";
-import { RunningJaeger, startJaeger } from "./support/jaeger";
+import { RunningJaeger, startJaeger, prometheusService } from "./support/jaeger";
 
 /** What a Jaeger SDK receives from GET /api/sampling?service=<name> (api_v2 SamplingStrategyResponse as JSON). */
 interface StrategyResponse {
@@ -43,8 +43,7 @@ describe("e2e: remote sampling on Jaeger 2.20", function () {
 
   before(async function () {
     evaluation = await devWithSampling(SAMPLING);
-    const services = new Map([["prometheus-operated.monitoring.svc:9090", `127.0.0.1:${await freePort()}`]]);
-    jaeger = await startJaeger(evaluation, "jaeger", { services });
+    jaeger = await startJaeger(evaluation, "jaeger", { services: await prometheusService() });
   });
 
   after(async function () {

@@ -5,10 +5,10 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { parse, stringify } from "yaml";
 import { Evaluation, configSet, evaluateStack, stackConfig } from "../../scripts/evaluate";
-import { engineCommand, freePort, waitFor } from "../support/engines";
+import { engineCommand, waitFor } from "../support/engines";
 import { localizeConfig } from "../support/localPod";
 import { objectNamed } from "../support/objects";
-import { RunningJaeger, jaegerCommand, queryTrace, sendSpans, startJaeger } from "./support/jaeger";
+import { RunningJaeger, jaegerCommand, queryTrace, sendSpans, startJaeger, prometheusService } from "./support/jaeger";
 import { OPENSEARCH_VERSION, RunningOpenSearch, startOpenSearch } from "./support/opensearch";
 
 const SEARCH_SERVICE = "opensearch.search.svc:9200";
@@ -32,10 +32,7 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
     }
     evaluation = await evaluateStack("prod", raw);
     opensearch = await startOpenSearch();
-    services = new Map([
-      [SEARCH_SERVICE, opensearch.url.replace("http://", "")],
-      ["prometheus-operated.monitoring.svc:9090", `127.0.0.1:${await freePort()}`],
-    ]);
+    services = new Map([[SEARCH_SERVICE, opensearch.url.replace("http://", "")], ...(await prometheusService())]);
     collector = await startJaeger(evaluation, "jaeger-collector", { services, name: "jaeger (collector)" });
     query = await startJaeger(evaluation, "jaeger-query", { services, name: "jaeger (query)" });
   });

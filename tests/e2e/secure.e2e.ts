@@ -6,10 +6,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { hashSync } from "bcryptjs";
 import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../../scripts/evaluate";
-import { engineCommand, freePort, listeningPorts, waitFor } from "../support/engines";
+import { engineCommand, listeningPorts, waitFor } from "../support/engines";
 import { objectNamed } from "../support/objects";
 import { Certificates, makeCertificates } from "./support/certs";
-import { ClientTls, Protocol, RunningJaeger, httpsGet, queryServicesGrpc, sendSpans, startJaeger } from "./support/jaeger";
+import { ClientTls, Protocol, RunningJaeger, httpsGet, queryServicesGrpc, sendSpans, startJaeger, prometheusService } from "./support/jaeger";
 
 const INGEST: readonly { protocol: Protocol; port: number }[] = [
   { protocol: "otlp-grpc", port: 4317 },
@@ -42,7 +42,7 @@ describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
 
   const start = async (evaluation: Evaluation) =>
     startJaeger(evaluation, "jaeger", {
-      services: new Map([["prometheus-operated.monitoring.svc:9090", `127.0.0.1:${await freePort()}`]]),
+      services: await prometheusService(),
       secrets: { "jaeger-tls": certs.serverSecret, "jaeger-client-ca": certs.clientCaSecret },
     });
 

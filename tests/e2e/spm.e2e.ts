@@ -7,10 +7,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { Evaluation, ROOT, configSet, deployedRuleFile, evaluateStack, stackConfig } from "../../scripts/evaluate";
-import { engineCommand, freePort, waitFor } from "../support/engines";
+import { engineCommand, waitFor } from "../support/engines";
 import { objectsOfKind } from "../support/objects";
-import { RunningJaeger, sendSpans, startJaeger } from "./support/jaeger";
-import { RunningPrometheus, serviceMonitorTargets, startPrometheus } from "./support/prometheus";
+import { RunningJaeger, sendSpans } from "./support/jaeger";
+import { RunningPrometheus, startJaegerWithPrometheus } from "./support/prometheus";
 
 const SERVICE = "e2e-checkout";
 const OPERATION = "POST /checkout";
@@ -55,12 +55,7 @@ describe("e2e: SPM on Jaeger 2.20 and Prometheus (dev stack)", function () {
     // The exporter queue's metrics and JaegerExporterQueueNearFull exist only with the queue on.
     raw = configSet(raw, "jaeger.exporterQueue.enabled", "true", { path: true });
     evaluation = await evaluateStack("dev", raw);
-    const prometheusPort = await freePort();
-    jaeger = await startJaeger(evaluation, "jaeger", {
-      services: new Map([["prometheus-operated.monitoring.svc:9090", `127.0.0.1:${prometheusPort}`]]),
-    });
-    const targets = serviceMonitorTargets(evaluation, new Map([["jaeger", jaeger.pod]]));
-    prometheus = await startPrometheus(evaluation, targets, { evaluationInterval: "2s", port: prometheusPort });
+    ({ jaeger, prometheus } = await startJaegerWithPrometheus(evaluation));
     // Steady traffic, as a service sends it: a counter that appears already at its final value
     // has no increase for rate() to see.
     for (let batch = 0; batch < BATCHES; batch++) {

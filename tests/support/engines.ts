@@ -202,3 +202,15 @@ export function listeningPorts(pid: number): number[] {
   }
   return [...ports].sort((a, b) => a - b);
 }
+
+/**
+ * Sums a counter's samples in Prometheus text exposition, over the series whose labels contain
+ * `having`. The `_total` suffix is optional, so the name matches with and without it (Jaeger's
+ * telemetry has it only when the reader sets without_type_suffix to false).
+ */
+export function counterSum(text: string, name: string, having = ""): number {
+  const base = name.replace(/_total$/, "");
+  return [...text.matchAll(new RegExp(`^${base}(?:_total)?(?:\\{([^}]*)\\})? (\\S+)$`, "gm"))]
+    .filter((m) => (m[1] ?? "").includes(having))
+    .reduce((sum, m) => sum + Number(m[2]), 0);
+}

@@ -6,7 +6,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import type { Evaluation } from "../../../scripts/evaluate";
-import { Engine, startEngine, waitFor } from "../../support/engines";
+import { DEFAULT_PROMETHEUS_URL } from "../../../config/schema";
+import { Engine, freePort, startEngine, waitFor } from "../../support/engines";
 import { LocalPod, LocalPodOptions, localPod } from "../../support/localPod";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -124,6 +125,14 @@ async function startJaegerOnce(
     throw error;
   }
   return running;
+}
+
+/**
+ * The in-cluster Prometheus that Jaeger's Monitor tab queries, mapped for localPod's `services`:
+ * to a Prometheus the test starts on `port`, or, when the test runs none, to a closed free port.
+ */
+export async function prometheusService(port?: number): Promise<Map<string, string>> {
+  return new Map([[new URL(DEFAULT_PROMETHEUS_URL).host, `127.0.0.1:${port ?? (await freePort())}`]]);
 }
 
 /** What spansend printed: the trace IDs it sent. */

@@ -8,8 +8,9 @@ import { spawnSync } from "node:child_process";
 import type { IServiceMonitor as ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
 import { stringify } from "yaml";
 import { Evaluation, deployedRuleFile } from "../../../scripts/evaluate";
-import { Engine, startEngine, waitFor } from "../../support/engines";
+import { Engine, freePort, startEngine, waitFor } from "../../support/engines";
 import type { LocalPod } from "../../support/localPod";
+import { RunningJaeger, prometheusService, startJaeger } from "./jaeger";
 import { kubernetesObjects, objectsOfKind } from "../../support/objects";
 
 /** One scrape target as prometheus-operator would label it. */
@@ -137,4 +138,20 @@ export async function startPrometheus(
     },
     stop,
   };
+}
+
+/**
+ * The dev stack's Jaeger and a Prometheus that scrapes it as the ServiceMonitor says and loads the
+ * stack's rules; the Monitor tab queries that Prometheus. Rules are evaluated every 2 s.
+ */
+export async function startJaegerWithPrometheus(evaluation: Evaluation): Promise<{ jaeger: RunningJaeger; prometheus: RunningPrometheus }> {
+  const port = await freePort();
+  const jaeger = await startJaeger(evaluation, "jaeger", { services: await prometheusService(port) });
+  try {
+    const targets = serviceMonitorTargets(evaluation, new Map([["jaeger", jaeger.pod]]));
+    return { jaeger, prometheus: await startPrometheus(evaluation, targets, { evaluationInterval: "2s", port }) };
+  } catch (error) {
+    await jaeger.stop();
+    throw error;
+  }
 }
