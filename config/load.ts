@@ -17,7 +17,7 @@ import {
   prometheusOperatedUrl,
   stackConfigSchema,
 } from "./schema";
-import { Resources, badgerVolumeSize, elasticsearchNodeVolumeSize, resolveResources } from "./sizing";
+import { DEFAULT_BYTES_PER_SPAN, Resources, badgerVolumeSize, elasticsearchNodeVolumeSize, resolveResources } from "./sizing";
 import type { DeepReadonly } from "./types";
 import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds } from "./units";
 
@@ -255,7 +255,7 @@ export function parseStackConfig(
   const bundled = shape.monitoring.bundled;
   const demand = {
     spansPerSecond: shape.jaeger.expectedSpansPerSecond,
-    bytesPerSpan: shape.storage.bytesPerSpan,
+    bytesPerSpan: shape.storage.bytesPerSpan ?? DEFAULT_BYTES_PER_SPAN[shape.storage.backend],
     retentionSeconds: parseGoDurationSeconds(shape.storage.retention) ?? 0,
   };
   const es = shape.storage.elasticsearch;

@@ -422,7 +422,8 @@ const storageSchema = z
       backend: z.enum(["badger", "elasticsearch"], { error: 'one of "badger" or "elasticsearch"' }).default("badger"),
       retention: goDuration({ seconds: 3600, text: "1h" }).default("168h"),
       // Average stored size of one span (index and document); sizes the volumes.
-      bytesPerSpan: integer("a whole number of bytes per span, 64 to 1048576", 64, 1_048_576).default(1024),
+      // Default: by backend, DEFAULT_BYTES_PER_SPAN (config/sizing.ts).
+      bytesPerSpan: integer("a whole number of bytes per span, 64 to 1048576", 64, 1_048_576).optional(),
       badger: z
         .strictObject({
           volumeSize: bytesQuantity().optional(),

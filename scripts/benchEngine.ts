@@ -283,7 +283,18 @@ async function main(): Promise<number> {
   console.log(
     `distinct span names: ${names.names}; span-metric series of the service ${names.seriesBefore} -> ${names.seriesAfter} (limit ${names.limit}, + the overflow series); RSS ${names.rssBeforeMb} -> ${names.rssAfterMb} MB`,
   );
-  if (typeof line.values.json === "string") fs.writeFileSync(line.values.json, JSON.stringify({ stack, upstream, names }, null, 2) + "\n");
+  if (typeof line.values.json === "string") {
+    const recorded = {
+      date: new Date().toISOString().slice(0, 10),
+      command: `npm run bench:engine -- ${process.argv.slice(2).join(" ")}`.trim(),
+      jaeger: jaegerSource().version,
+      cores: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      secondsPerStep: seconds,
+      note: "the load generator runs on the same cores as Jaeger",
+    };
+    fs.writeFileSync(line.values.json, JSON.stringify({ recorded, stack, upstream, names }, null, 2) + "\n");
+  }
   return 0;
 }
 

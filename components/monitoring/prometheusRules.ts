@@ -75,28 +75,41 @@ export function recordName(level: "service" | "operation", measure: string): str
   return `${by}:traces_span_metrics_${measure}`;
 }
 
+/** Per operation and bucket: the duration histogram's rate, which every quantile rule reads. */
+export const OPERATION_BUCKET_RATE = `service_name_span_name_le:traces_span_metrics_duration_milliseconds_bucket:rate${WINDOW}`;
+
+/**
+ * Calls, error ratio and latency quantiles per operation and per service. Each raw span-metric
+ * family is read once, per operation: a rule group's rules run in order within one evaluation and
+ * see the earlier rules' results, so the quantiles and the service level aggregate the recorded
+ * per-operation rates. Read from the raw series by each rule instead, 1,000 services x 20
+ * operations took Prometheus 15.7 s per evaluation (npm run bench:spm).
+ */
 export function spmRecordingRules(): RecordingRule[] {
-  const rules: RecordingRule[] = [];
-  const levels = [
-    { level: "service" as const, by: "service_name" },
-    { level: "operation" as const, by: "service_name, span_name" },
+  const opCalls = recordName("operation", `calls:rate${WINDOW}`);
+  const opErrors = recordName("operation", `errors:rate${WINDOW}`);
+  const serviceCalls = recordName("service", `calls:rate${WINDOW}`);
+  const perOperation = "service_name, span_name";
+  const rules: RecordingRule[] = [
+    { record: opCalls, expr: `sum by (${perOperation}) (rate(${CALLS}{${SERVER}}[${WINDOW}]))` },
+    { record: opErrors, expr: `sum by (${perOperation}) (rate(${CALLS}{${SERVER}, ${ERROR}}[${WINDOW}]))` },
+    { record: OPERATION_BUCKET_RATE, expr: `sum by (${perOperation}, le) (rate(${DURATION_BUCKET}{${SERVER}}[${WINDOW}]))` },
+    // "or calls * 0": an operation or service without any error series reports 0, as Jaeger's Monitor tab does.
+    { record: recordName("operation", `errors:ratio_rate${WINDOW}`), expr: `(${opErrors} or ${opCalls} * 0) / ${opCalls}` },
+    ...QUANTILES.map((q) => ({
+      record: recordName("operation", `duration_milliseconds:p${Math.round(q * 100)}_rate${WINDOW}`),
+      expr: `histogram_quantile(${q}, ${OPERATION_BUCKET_RATE})`,
+    })),
+    { record: serviceCalls, expr: `sum by (service_name) (${opCalls})` },
+    {
+      record: recordName("service", `errors:ratio_rate${WINDOW}`),
+      expr: `(sum by (service_name) (${opErrors}) or ${serviceCalls} * 0) / ${serviceCalls}`,
+    },
+    ...QUANTILES.map((q) => ({
+      record: recordName("service", `duration_milliseconds:p${Math.round(q * 100)}_rate${WINDOW}`),
+      expr: `histogram_quantile(${q}, sum by (service_name, le) (${OPERATION_BUCKET_RATE}))`,
+    })),
   ];
-  for (const { level, by } of levels) {
-    const calls = `sum by (${by}) (rate(${CALLS}{${SERVER}}[${WINDOW}]))`;
-    const errors = `sum by (${by}) (rate(${CALLS}{${SERVER}, ${ERROR}}[${WINDOW}]))`;
-    rules.push({ record: recordName(level, `calls:rate${WINDOW}`), expr: calls });
-    // "or calls * 0": a service without any error series reports 0, as Jaeger's Monitor tab does.
-    rules.push({
-      record: recordName(level, `errors:ratio_rate${WINDOW}`),
-      expr: `(${errors} or ${calls} * 0) / ${calls}`,
-    });
-    for (const q of QUANTILES) {
-      rules.push({
-        record: recordName(level, `duration_milliseconds:p${Math.round(q * 100)}_rate${WINDOW}`),
-        expr: `histogram_quantile(${q}, sum by (${by}, le) (rate(${DURATION_BUCKET}{${SERVER}}[${WINDOW}])))`,
-      });
-    }
-  }
   return rules;
 }
 

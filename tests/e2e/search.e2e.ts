@@ -94,4 +94,30 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
     assert.deepEqual(after, before, "today's indices are inside the retention and stay");
     assert.ok(after.some((i) => /^jaeger-span-/.test(i)));
   });
+
+  it("the index cleaner, with the CronJob's connection args, deletes Jaeger's indices created before its cutoff and nothing else", async function () {
+    // OpenSearch stamps index.creation_date itself (it refuses the setting), so no index here can be
+    // made older than the retention; the run keeps the CronJob's URL, TLS and auth args and gives 0
+    // days instead, which puts the cutoff at now: every Jaeger index outside a write alias qualifies.
+    const container = objectNamed(evaluation, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template.spec?.containers[0];
+    assert.ok(container?.args);
+    const args = parse(localizeConfig(stringify(container.args), { mounts: new Map(), ports: new Map(), services })) as string[];
+    assert.match(args[0], /^\d+$/, "the first argument is the retention in days");
+    const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ""]));
+    for (const index of ["jaeger-span-2020-01-01", "jaeger-service-2020-01-01", "audit-2020-01-01"]) {
+      const created = await opensearch.request("PUT", `/${index}`, {});
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+    }
+    const list = async () => ((await opensearch.request("GET", "/_cat/indices?format=json")).body as { index: string }[]).map((i) => i.index).sort();
+    const before = await list();
+    assert.ok(before.some((i) => /^jaeger-span-\d{4}-\d{2}-\d{2}$/.test(i) && !i.startsWith("jaeger-span-2020")), "today's span index exists");
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // creation dates strictly before the cutoff
+    const run = spawnSync(jaegerCommand("es-index-cleaner"), ["0", ...args.slice(1)], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
+    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    const after = await list();
+    const jaegerIndex = /^jaeger-(span|service|dependencies|sampling)-\d{4}-\d{2}-\d{2}$/;
+    assert.deepEqual(after.filter((i) => jaegerIndex.test(i)), [], `Jaeger indices left: ${after.join(", ")}`);
+    assert.ok(after.includes("audit-2020-01-01"), "an index that is not Jaeger's stays, whatever its name's date");
+    assert.deepEqual(after, before.filter((i) => !jaegerIndex.test(i)), "only Jaeger's indices went");
+  });
 });

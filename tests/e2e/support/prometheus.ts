@@ -86,7 +86,7 @@ export interface RunningPrometheus {
 export async function startPrometheus(
   evaluation: Evaluation,
   targets: readonly ScrapeTarget[],
-  options: { evaluationInterval: string; port: number },
+  options: { evaluationInterval: string; port: number; /** A TSDB directory filled beforehand (it is kept). */ dataDir?: string },
 ): Promise<RunningPrometheus> {
   const binary = spawnSync("sh", ["-c", "command -v prometheus"], { encoding: "utf8" }).stdout.trim();
   if (!binary) throw new Error('prometheus is missing: install Debian\'s "prometheus" package (npm run setup)');
@@ -109,7 +109,9 @@ export async function startPrometheus(
   const port = options.port;
   const engine = startEngine("prometheus", binary, [
     `--config.file=${path.join(dir, "prometheus.yml")}`,
-    `--storage.tsdb.path=${path.join(dir, "data")}`,
+    `--storage.tsdb.path=${options.dataDir ?? path.join(dir, "data")}`,
+    // Backfilled blocks are up to hours old: kept whatever their age.
+    "--storage.tsdb.retention.time=30d",
     `--web.listen-address=127.0.0.1:${port}`,
     "--web.enable-lifecycle",
   ]);
