@@ -1,6 +1,7 @@
 // Reads `jaeger-spm:*` stack config, validates it against ./schema.ts, applies
 // defaults and derived values, and returns one deeply frozen object. The rest of
 // the program never reads pulumi.Config itself.
+import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
@@ -17,7 +18,8 @@ import {
   prometheusOperatedUrl,
   stackConfigSchema,
 } from "./schema";
-import { DEFAULT_BYTES_PER_SPAN, Resources, badgerVolumeSize, elasticsearchNodeVolumeSize, resolveResources } from "./sizing";
+import { DEFAULT_BYTES_PER_SPAN, Resources, VolumeDemand, badgerVolumeSize, elasticsearchNodeVolumeSize, resolveResources } from "./sizing";
+import { stackFileProblems } from "./stackFile";
 import type { DeepReadonly } from "./types";
 import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds } from "./units";
 
@@ -210,6 +212,14 @@ export function parseStackConfig(
   for (const [fullKey, text] of Object.entries(raw)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
+    const [head, ...rest] = key.split(".");
+    if (!known.has(key) && rest.length > 0 && known.has(head) && OBJECT_KEYS.has(head as TopLevelKey)) {
+      // `jaeger-spm:storage.retention: 72h` in a stack file is one key whose name has a dot in it.
+      problems.push(
+        `${fullKey}: a dotted key is a key of its own, not ${rest.join(".")} inside ${prefix}${head} (value not shown); in the stack file nest it under ${prefix}${head}, or run \`pulumi config rm ${key}\` then \`pulumi config set --path ${key} <value>\``,
+      );
+      continue;
+    }
     if (!known.has(key)) {
       const close = closestKey(key, TOP_LEVEL_KEYS);
       problems.push(
@@ -304,6 +314,8 @@ export function parseStackConfig(
     warnings: [
       ...undersizedVolumes(shape, demand),
       ...ignoredSettings(shape, input),
+      ...sizedFromDefaults(shape, input, demand),
+      ...intervalsBeyondRetention(shape),
       ...exampleValues(raw),
     ],
   };
@@ -320,6 +332,15 @@ function ignoredSettings(shape: Shape, input: Partial<Record<TopLevelKey, unknow
     const set = Object.keys(obj(valueAt(input, ["storage", "elasticsearch"])));
     if (set.length > 0) {
       warnings.push(`${PROJECT}:storage.elasticsearch (${set.join(", ")}) is ignored: storage.backend is "badger"`);
+    }
+    const scaled = [
+      ...["replicas", "resources"].filter((k) => given(["jaeger", "query", k])).map((k) => `query.${k}`),
+      ...Object.keys(obj(valueAt(input, ["jaeger", "collector"]))).map((k) => `collector.${k}`),
+    ];
+    if (scaled.length > 0) {
+      warnings.push(
+        `${PROJECT}:jaeger (${scaled.join(", ")}) is ignored: storage.backend is "badger", where one all-in-one pod (a single Badger writer) ingests and serves queries`,
+      );
     }
     if (shape.jaeger.expectedSpansPerSecond > BADGER_MAX_SPANS_PER_SECOND) {
       warnings.push(
@@ -360,6 +381,45 @@ function ignoredSettings(shape: Shape, input: Partial<Record<TopLevelKey, unknow
     }
   }
   return warnings;
+}
+
+/**
+ * A derived volume size that rests on defaults rather than on what this cluster carries: an empty
+ * stack file gets a claim sized for 1,000 spans/s kept 7 days, which the user should know.
+ */
+function sizedFromDefaults(shape: Shape, input: Partial<Record<TopLevelKey, unknown>>, demand: VolumeDemand): string[] {
+  const es = shape.storage.elasticsearch;
+  const derived =
+    shape.storage.backend === "badger"
+      ? shape.storage.badger.volumeSize === undefined && { key: "storage.badger.volumeSize", size: badgerVolumeSize(demand) }
+      : es.mode === "inCluster" &&
+        es.inCluster.volumeSize === undefined && {
+          key: "storage.elasticsearch.inCluster.volumeSize",
+          size: elasticsearchNodeVolumeSize({ ...demand, replicas: es.spans.replicas, nodeCount: es.inCluster.nodeCount }),
+        };
+  if (!derived) return [];
+  const given = (path: string[]) => valueAt(input, path) !== undefined;
+  const load = [
+    { key: "jaeger.expectedSpansPerSecond", given: given(["jaeger", "expectedSpansPerSecond"]), value: `${demand.spansPerSecond} spans/s` },
+    { key: "storage.retention", given: given(["storage", "retention"]), value: shape.storage.retention },
+  ];
+  if (load.every((l) => l.given)) return [];
+  const defaults = [...load, { key: "storage.bytesPerSpan", given: given(["storage", "bytesPerSpan"]), value: `${demand.bytesPerSpan} B` }]
+    .filter((l) => !l.given)
+    .map((l) => `${l.key} ${l.value}`);
+  return [
+    `${PROJECT}:${derived.key} = ${derived.size} (derived) rests on defaults: ${defaults.join(", ")}; set the load this cluster carries (\`pulumi config set --path jaeger.expectedSpansPerSecond <spans/s>\`, \`pulumi config set --path storage.retention <duration>\`) or the size itself (\`pulumi config set --path ${derived.key} <size>\`)`,
+  ];
+}
+
+/** Span-metric flushes slower than the retention: the Monitor tab would link to traces already deleted. */
+function intervalsBeyondRetention(shape: Shape): string[] {
+  const retention = parseGoDurationSeconds(shape.storage.retention) ?? 0;
+  const flush = parseGoDurationSeconds(shape.spm.metricsFlushInterval) ?? 0;
+  if (flush <= retention) return [];
+  return [
+    `${PROJECT}:spm.metricsFlushInterval = ${show(shape.spm.metricsFlushInterval)} is longer than storage.retention = ${show(shape.storage.retention)}: span metrics reach Prometheus only after the traces behind them are deleted, so the Monitor tab shows calls whose traces cannot be found; use a flush interval well under the retention (default 15s)`,
+  ];
 }
 
 /** Placeholders shipped in the example stack files, still in place (AWS's and RFC 2606's example names). */
@@ -666,12 +726,17 @@ export function stackConfigFrom(settings: StackSettings): { config: StackConfig;
   return { config: result.config, warnings: result.warnings };
 }
 
-/** Reads this stack's config from the engine and validates it; throws StackConfigError listing every problem. */
+/**
+ * Reads this stack's config from the engine and validates it, with the stack file's own checks
+ * when the program runs beside it; throws StackConfigError listing every problem.
+ */
 export function loadStackConfig(): StackConfig {
   const raw = pulumi.runtime.allConfig();
   const secretKeys = new Set(Object.keys(raw).filter((key) => isConfigSecret(key)));
+  const file = `Pulumi.${pulumi.getStack()}.yaml`;
+  const fileProblems = fs.existsSync(file) ? stackFileProblems(fs.readFileSync(file, "utf8"), PROJECT, file) : [];
   const result = parseStackConfig(raw, secretKeys);
-  if (!result.ok) throw new StackConfigError(result.problems);
+  if (!result.ok || fileProblems.length > 0) throw new StackConfigError([...fileProblems, ...(result.ok ? [] : result.problems)]);
   for (const warning of result.warnings) void pulumi.log.warn(warning);
   return result.config;
 }

@@ -106,10 +106,23 @@ const cpuQuantity = () =>
     numberAsText,
     text(CPU_EXPECTED).refine((v) => (parseCpuMillis(v) ?? 0) > 0, { error: CPU_EXPECTED }),
   );
+/** What a byte size written another way ("4GB", "512 mb", "2gi") most likely meant, in Kubernetes' spelling. */
+export function bytesQuantityHint(value: string): string | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgtpe])(i?)(b?)\s*$/i.exec(value);
+  if (!match) return undefined;
+  const prefix = match[2].toLowerCase() === "k" ? "K" : match[2].toUpperCase();
+  return `${match[1]}${prefix}i`;
+}
+
 const bytesQuantity = () =>
   z.preprocess(
     numberAsText,
-    text(BYTES_EXPECTED).refine((v) => (parseBytesQuantity(v) ?? 0) > 0, { error: BYTES_EXPECTED }),
+    text(BYTES_EXPECTED).refine((v) => (parseBytesQuantity(v) ?? 0) > 0, {
+      error: (issue) => {
+        const hint = typeof issue.input === "string" ? bytesQuantityHint(issue.input) : undefined;
+        return hint && hint !== issue.input ? `${BYTES_EXPECTED} (did you mean "${hint}"?)` : BYTES_EXPECTED;
+      },
+    }),
   );
 
 /** `<repository>[:<tag>][@sha256:<digest>]`, or undefined when it is not an image reference. */

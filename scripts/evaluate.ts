@@ -7,6 +7,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { PROJECT } from "../config/schema";
+import { StackConfigError } from "../config/load";
+import { stackFileProblems } from "../config/stackFile";
 import { RULES_CONFIG_MAP } from "../components/monitoring";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -89,6 +91,8 @@ export function stackConfig(stack: string): RawConfig {
   }
   const stackFile = path.join(ROOT, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.relative(ROOT, stackFile)}`);
+  const fileProblems = stackFileProblems(fs.readFileSync(stackFile, "utf8"), PROJECT, path.basename(stackFile));
+  if (fileProblems.length > 0) throw new StackConfigError(fileProblems);
   const values = (readYaml(stackFile).config ?? {}) as Record<string, unknown>;
   for (const [key, value] of Object.entries(values)) {
     const isSecure = value !== null && typeof value === "object" && "secure" in (value as object);

@@ -6,6 +6,7 @@ import { StackConfig, parseStackConfig } from "../config/load";
 import { TOP_LEVEL_KEYS, stackConfigSchema } from "../config/schema";
 import { EvaluationFailed, ROOT, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
 import { objectNamed } from "./support/objects";
+import { stackFileProblems } from "../config/stackFile";
 
 function valid(raw: RawConfig): StackConfig {
   const result = parseStackConfig(raw);
@@ -948,5 +949,93 @@ describe("stack config: warnings, hints and suggestions, exactly", () => {
       found.join("\n"),
     );
     assert.deepEqual(problemsOf(raw(`${good}\n\n${good}\n`), ["jaeger-spm:uiHtpasswd"]), []);
+  });
+});
+
+describe("stack config: warnings a new user needs (issue #29)", () => {
+  const warningsOf = (raw: RawConfig) => {
+    const result = parseStackConfig(raw);
+    assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+    return result.warnings;
+  };
+  /** What an empty stack file gives: Pulumi.yaml's declared defaults only. */
+  const emptyStackFile = (): RawConfig => {
+    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+    return Object.fromEntries(
+      Object.entries(project.config)
+        .filter(([, decl]) => decl.default !== undefined)
+        .map(([key, decl]) => [`jaeger-spm:${key}`, typeof decl.default === "string" ? decl.default : JSON.stringify(decl.default)]),
+    );
+  };
+
+  it("an empty stack file says which defaults size its volume", () => {
+    // 1000 spans/s x 640 B x 604,800 s x 1.5 = 580,608,000,000 B = 540.7 GiB -> 541Gi
+    const warnings = warningsOf(emptyStackFile());
+    assert.ok(
+      warnings.some((w) =>
+        w.startsWith(
+          "jaeger-spm:storage.badger.volumeSize = 541Gi (derived) rests on defaults: jaeger.expectedSpansPerSecond 1000 spans/s, storage.retention 168h, storage.bytesPerSpan 640 B;",
+        ),
+      ),
+      warnings.join("\n"),
+    );
+    // Load stated: no such warning (dev states both), nor with an explicit size.
+    assert.deepEqual(warningsOf(dev()), []);
+    const sized = warningsOf(set(emptyStackFile(), "storage.badger.volumeSize", "600Gi"));
+    assert.ok(!sized.some((w) => w.includes("rests on defaults")), sized.join("\n"));
+  });
+
+  it("a retention shorter than the span-metrics flush interval is a warning naming both", () => {
+    const raw = sets(dev(), [
+      ["storage.retention", "1h"],
+      ["spm.metricsFlushInterval", "2h"],
+    ]);
+    assert.ok(
+      warningsOf(raw).some((w) => w.startsWith('jaeger-spm:spm.metricsFlushInterval = "2h" is longer than storage.retention = "1h":')),
+    );
+    assert.deepEqual(warningsOf(set(dev(), "storage.retention", "1h")), [], "the default 15s flush is fine with 1h");
+  });
+
+  it("query replicas and collector scaling on Badger are reported as ignored", () => {
+    const warnings = warningsOf(sets(dev(), [["jaeger.query.replicas", "3"], ["jaeger.collector.maxReplicas", "4"]]));
+    assert.ok(
+      warnings.includes('jaeger-spm:jaeger (query.replicas, collector.maxReplicas) is ignored: storage.backend is "badger", where one all-in-one pod (a single Badger writer) ingests and serves queries'),
+      warnings.join("\n"),
+    );
+    const prod = parseStackConfig(set(stackConfig("prod"), "jaeger.query.replicas", "3"));
+    assert.ok(prod.ok && !prod.warnings.some((w) => w.includes("query.replicas")), "Elasticsearch runs query replicas");
+  });
+
+  it("a dotted key in the stack file is refused with how to nest it or set it with --path", () => {
+    const raw = { ...dev(), "jaeger-spm:storage.retention": "72h" };
+    assert.ok(
+      problems(raw).includes(
+        "jaeger-spm:storage.retention: a dotted key is a key of its own, not retention inside jaeger-spm:storage (value not shown); in the stack file nest it under jaeger-spm:storage, or run `pulumi config rm storage.retention` then `pulumi config set --path storage.retention <value>`",
+      ),
+      problems(raw).join("\n"),
+    );
+  });
+
+  it("a byte size written as 4GB, 512mb or 2gi suggests Kubernetes' spelling", () => {
+    for (const [written, meant] of [
+      ["4GB", "4Gi"],
+      ["512mb", "512Mi"],
+      ["2gi", "2Gi"],
+      ["1.5 TB", "1.5Ti"],
+    ]) {
+      const found = problems(set(dev(), "storage.badger.volumeSize", written));
+      assert.ok(found.some((p) => p.endsWith(`(did you mean "${meant}"?)`)), `${written}: ${found.join("\n")}`);
+    }
+    assert.ok(!problems(set(dev(), "storage.badger.volumeSize", "lots")).some((p) => p.includes("did you mean")));
+  });
+
+  it("a stack file naming one key twice (with and without the namespace) is refused, values not shown", () => {
+    const text = ["config:", "  sampling:", "    default: { type: probabilistic, param: 1 }", "  jaeger-spm:sampling:", "    default: { type: probabilistic, param: 0.1 }", "  jaeger-spm:namespace: observability", ""].join("\n");
+    assert.deepEqual(stackFileProblems(text, "jaeger-spm", "Pulumi.dev.yaml"), [
+      "jaeger-spm:sampling is set 2 times in Pulumi.dev.yaml, as `sampling` and `jaeger-spm:sampling` (values not shown): a key without a namespace is jaeger-spm:sampling too, so one block silently replaces the other; keep one, under `jaeger-spm:sampling`",
+    ]);
+    for (const stack of ["dev", "prod"]) {
+      assert.deepEqual(stackFileProblems(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"), "jaeger-spm", `Pulumi.${stack}.yaml`), [], stack);
+    }
   });
 });
