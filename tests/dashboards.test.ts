@@ -57,6 +57,21 @@ function substitute(expr: string, variables: Record<string, string>): string {
 }
 
 describe("Grafana dashboards", () => {
+  it("the SPM dashboard's time series draw at most the top 20 lines each, whatever the services picked", () => {
+    // With "All" at 1,000 services x 20 operations, an unbounded per-operation panel returned
+    // 20,000 series (npm run bench:spm): unreadable, and seconds of Prometheus time per refresh.
+    const spm = JSON.parse(fs.readFileSync(path.join(ROOT, "dashboards/jaeger-spm.json"), "utf8")) as {
+      panels: { type: string; title: string; targets?: { expr?: string }[] }[];
+    };
+    const series = spm.panels.filter((p) => p.type === "timeseries");
+    assert.ok(series.length >= 6, series.map((p) => p.title).join(", "));
+    for (const panel of series) {
+      for (const target of panel.targets ?? []) {
+        assert.match(target.expr ?? "", /^(100 \* )?topk\(20, /, `${panel.title}: ${target.expr}`);
+      }
+    }
+  });
+
   it("gives every committed dashboard its own uid (a shared Grafana can hold both health variants)", () => {
     const uids = FILES.map((f) => dashboard(f).uid);
     assert.equal(new Set(uids).size, uids.length, uids.join(", "));
