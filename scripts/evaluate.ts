@@ -12,7 +12,7 @@ import { stackFileProblems } from "../config/stackFile";
 import { RULES_CONFIG_MAP } from "../components/monitoring";
 
 export const ROOT = path.resolve(__dirname, "..");
-const PROGRAM = path.join(ROOT, "index.ts");
+export const PROGRAM = path.join(ROOT, "index.ts");
 
 export type RawConfig = Record<string, string>;
 
@@ -65,6 +65,52 @@ export interface Evaluation {
   readonly exports: Record<string, unknown>;
   /** What the program reported with pulumi.log.warn (preview shows these as warnings). */
   readonly warnings: readonly string[];
+  /** Changes the deployed state keeps (the resource's ignoreChanges): the value stays as deployed. */
+  readonly ignoredChanges: readonly IgnoredChange[];
+}
+
+/** A deployed resource's inputs, by `<type>::<name>`: what `pulumi up` starts from. */
+export type DeployedInputs = ReadonlyMap<string, Record<string, unknown>>;
+
+export interface IgnoredChange {
+  readonly type: string;
+  readonly name: string;
+  readonly path: string;
+  /** What stays (the deployed value). */
+  readonly deployed: unknown;
+  /** What the program asks for, which ignoreChanges sets aside. */
+  readonly wanted: unknown;
+}
+
+const pathValue_ = (root: unknown, keys: readonly string[]): unknown =>
+  keys.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), root);
+
+/**
+ * The inputs the engine sends for a resource with ignoreChanges: at each ignored path, the deployed
+ * value replaces the program's (Pulumi's documented behaviour), and the difference is reported.
+ */
+export function keepIgnored(
+  inputs: Record<string, unknown>,
+  deployed: Record<string, unknown> | undefined,
+  ignoreChanges: readonly string[] | undefined,
+): { inputs: Record<string, unknown>; kept: { path: string; deployed: unknown; wanted: unknown }[] } {
+  if (!deployed || !ignoreChanges?.length) return { inputs, kept: [] };
+  const result = structuredClone(inputs);
+  const kept: { path: string; deployed: unknown; wanted: unknown }[] = [];
+  for (const ignored of ignoreChanges) {
+    const keys = ignored.split(".");
+    const old = pathValue_(deployed, keys);
+    const wanted = pathValue_(inputs, keys);
+    if (old === undefined || JSON.stringify(old) === JSON.stringify(wanted)) continue;
+    let node = result;
+    for (const key of keys.slice(0, -1)) {
+      if (node[key] === null || typeof node[key] !== "object") node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[keys[keys.length - 1]] = structuredClone(old);
+    kept.push({ path: ignored, deployed: old, wanted });
+  }
+  return { inputs: result, kept };
 }
 
 type Yaml = Record<string, unknown>;
@@ -240,8 +286,10 @@ export async function evaluateStack(
   config: RawConfig = stackConfig(stack),
   secretKeys: readonly string[] = stackSecretKeys(stack),
   program: string = PROGRAM,
+  deployed?: DeployedInputs,
 ): Promise<Evaluation> {
   const registered: Omit<CapturedResource, "options" | keyof Registration>[] = [];
+  const ignoredChanges: IgnoredChange[] = [];
   const registrations: Registration[] = [];
   const options = new Map<string, Omit<CapturedResource["options"], "dependsOn"> & { dependsOn: pulumi.Resource[] }>();
 
@@ -249,18 +297,21 @@ export async function evaluateStack(
     {
       newResource(args) {
         const secretPaths: string[] = [];
+        const key = `${args.type}::${args.name}`;
+        const { inputs, kept } = keepIgnored(args.inputs as Record<string, unknown>, deployed?.get(key), options.get(key)?.ignoreChanges);
+        ignoredChanges.push(...kept.map((k) => ({ type: args.type, name: args.name, ...k })));
         registered.push({
           type: args.type,
           name: args.name,
           custom: args.custom ?? true,
-          inputs: unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>,
+          inputs: unwrapSecrets(inputs, "", secretPaths) as Record<string, unknown>,
           secretPaths,
           provider: args.provider,
         });
-        const computed = computedOutputs(args.type, args.name, args.inputs);
+        const computed = computedOutputs(args.type, args.name, inputs);
         // An S3 bucket's id is its name, as with the real provider.
-        const id = args.type === "aws:s3/bucket:Bucket" ? String(args.inputs.bucket) : `${args.name}-id`;
-        return { id, state: { ...args.inputs, ...computed } };
+        const id = args.type === "aws:s3/bucket:Bucket" ? String(inputs.bucket) : `${args.name}-id`;
+        return { id, state: { ...inputs, ...computed } };
       },
       call(args) {
         // Who runs `pulumi up`, as AWS would answer (the backup bucket's administrators include it).
@@ -326,7 +377,7 @@ export async function evaluateStack(
     const dependsOn = await Promise.all((opts?.dependsOn ?? []).map(urnName));
     resources.push({ ...r, options: { ...opts, dependsOn } });
   }
-  return { stack, config, resources, outputs: outputs ?? {}, exports: programExports, warnings };
+  return { stack, config, resources, outputs: outputs ?? {}, exports: programExports, warnings, ignoredChanges };
 }
 
 interface AliasSpecMessage {

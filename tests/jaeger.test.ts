@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { Container, PodSpec, Probe, ServicePort } from "kubernetes-types/core/v1";
-import { Evaluation, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { Evaluation, PROGRAM, configSet, deployedRuleFile, evaluateStack, stackConfig, stackSecretKeys } from "../scripts/evaluate";
 import { EXPECTED_PORTS } from "./support/jaegerPorts";
 import { at, deploymentConfig, jaegerConfigDocument, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
 
@@ -370,6 +370,27 @@ describe("config changes touch only what they must", () => {
       objectNamed(explicit, "PersistentVolumeClaim", "jaeger-badger").spec?.resources?.requests?.storage,
       "300Gi",
     );
+  });
+
+  it("the Badger disk alert follows the claim as deployed: 168h -> 72h keeps a 174Gi claim, and the threshold is 15% of 174Gi", async () => {
+    // A stack deployed when its claim was derived as 174Gi (e.g. before the bytes-per-span default
+    // moved), now given a shorter retention: the claim's size is ignored and stays at 174Gi.
+    const claim = resourceFor(before_, "PersistentVolumeClaim", "jaeger-badger");
+    const deployedClaim = structuredClone(claim.inputs) as { spec: { resources: { requests: { storage: string } } } };
+    deployedClaim.spec.resources.requests.storage = "174Gi";
+    const deployed = new Map([[`${claim.type}::${claim.name}`, deployedClaim as unknown as Record<string, unknown>]]);
+    const raw = set("storage.retention", "72h");
+    const after = await evaluateStack("dev", raw, stackSecretKeys("dev"), PROGRAM, deployed);
+    assert.equal(objectNamed(after, "PersistentVolumeClaim", "jaeger-badger").spec?.resources?.requests?.storage, "174Gi");
+    assert.deepEqual(
+      after.ignoredChanges.map((c) => [c.name, c.path, c.deployed]),
+      [[claim.name, "spec.resources.requests.storage", "174Gi"]],
+    );
+    const alert = (deployedRuleFile(after) as { groups: { rules: { alert?: string; expr: string }[] }[] }).groups
+      .flatMap((g) => g.rules)
+      .find((r) => r.alert === "JaegerBadgerDiskSpaceLow");
+    // 15% of 174Gi = 0.15 x 186,831,077,376 B = 28,024,661,606.4 -> 28024661606
+    assert.match(alert?.expr ?? "", / < 28024661606$/);
   });
 });
 

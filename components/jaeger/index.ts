@@ -177,6 +177,8 @@ export class Jaeger extends pulumi.ComponentResource {
   public readonly instance: string;
   /** With Badger: the single-writer workload's pod labels and the claim holding the data. */
   public readonly badger?: { readonly pods: Record<string, string>; readonly claimName: string };
+  /** The Badger claim's size as applied (undefined when a Velero restore creates the claim). */
+  public readonly badgerVolumeSize?: pulumi.Output<string>;
 
   constructor(name: string, args: JaegerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jaeger-spm:jaeger:Jaeger", name, {}, opts);
@@ -236,38 +238,40 @@ export class Jaeger extends pulumi.ComponentResource {
     if (storage.kind === "badger" && storage.restoredBy) {
       dependsOn.push(storage.restoredBy);
     } else if (storage.kind === "badger") {
-      dependsOn.push(
-        new k8s.core.v1.PersistentVolumeClaim(
-          `${name}-badger`,
-          {
-            metadata: {
-              ...meta(NAMES.claim, "all-in-one"),
-              // With WaitForFirstConsumer storage classes the claim binds only once the pod
-              // exists; the Deployment's own readiness is the check that matters.
-              annotations: { "pulumi.com/skipAwait": "true", ...storage.claimAnnotations },
-            },
-            spec: {
-              accessModes: ["ReadWriteOnce"],
-              storageClassName: storage.storageClass,
-              resources: { requests: { storage: storage.volumeSize } },
-            },
+      const claim = new k8s.core.v1.PersistentVolumeClaim(
+        `${name}-badger`,
+        {
+          metadata: {
+            ...meta(NAMES.claim, "all-in-one"),
+            // With WaitForFirstConsumer storage classes the claim binds only once the pod
+            // exists; the Deployment's own readiness is the check that matters.
+            annotations: { "pulumi.com/skipAwait": "true", ...storage.claimAnnotations },
           },
-          {
-            parent: this,
-            protect: args.protectData,
-            // Never deleted by Pulumi: switching to another backend (or removing the stack's
-            // Badger) leaves the trace data in place; deleting it is an explicit kubectl step.
-            retainOnDelete: true,
-            // The class of an existing claim cannot change in place; never replace (= delete) trace data for it.
-            // A derived size follows retention and spans/s, which may go down; Kubernetes refuses to shrink
-            // a claim, so only an explicit storage.badger.volumeSize resizes an existing one.
-            ignoreChanges: [
-              "spec.storageClassName",
-              ...(storage.volumeDerived ? ["spec.resources.requests.storage"] : []),
-            ],
+          spec: {
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: storage.storageClass,
+            resources: { requests: { storage: storage.volumeSize } },
           },
-        ),
+        },
+        {
+          parent: this,
+          protect: args.protectData,
+          // Never deleted by Pulumi: switching to another backend (or removing the stack's
+          // Badger) leaves the trace data in place; deleting it is an explicit kubectl step.
+          retainOnDelete: true,
+          // The class of an existing claim cannot change in place; never replace (= delete) trace data for it.
+          // A derived size follows retention and spans/s, which may go down; Kubernetes refuses to shrink
+          // a claim, so only an explicit storage.badger.volumeSize resizes an existing one.
+          ignoreChanges: [
+            "spec.storageClassName",
+            ...(storage.volumeDerived ? ["spec.resources.requests.storage"] : []),
+          ],
+        },
       );
+      dependsOn.push(claim);
+      // What the claim holds once applied: with a derived size ignored after creation, the size it
+      // was created with, not the one the config derives today.
+      this.badgerVolumeSize = claim.spec.apply((spec) => spec.resources.requests.storage);
     }
 
     const secretMount = (volume: string, secretName: string, key: string, fileName: string): SecretFile => ({

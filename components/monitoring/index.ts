@@ -29,8 +29,8 @@ export interface JaegerMonitoringArgs {
   metricsPorts: readonly JaegerPort[];
   /** The ServiceMonitor's scrape interval (`monitoring.scrapeInterval`). */
   scrapeInterval: string;
-  /** The recording rules and every owner's alerts (buildRuleFile). */
-  rules: RuleFile;
+  /** The recording rules and every owner's alerts (buildRuleFile); may wait on what is deployed. */
+  rules: pulumi.Input<RuleFile>;
   /** Resources that must exist first (e.g. the chart that installs the CRDs). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -60,7 +60,9 @@ export class JaegerMonitoring extends pulumi.ComponentResource {
             namespace: args.namespace,
             labels: { ...MANAGED_LABELS },
           },
-          data: { [RULES_CONFIG_MAP.key]: stringify(args.rules, { lineWidth: 0 }) },
+          data: {
+            [RULES_CONFIG_MAP.key]: pulumi.output(args.rules).apply((rules) => stringify(rules, { lineWidth: 0 })),
+          },
         },
         { parent: this },
       );
@@ -97,7 +99,7 @@ export class JaegerMonitoring extends pulumi.ComponentResource {
           apiVersion: "monitoring.coreos.com/v1",
           kind: "PrometheusRule",
           metadata: metadata("jaeger"),
-          spec: { groups: args.rules.groups },
+          spec: { groups: pulumi.output(args.rules).apply((rules) => rules.groups) },
         },
         childOpts,
       );

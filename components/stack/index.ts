@@ -313,25 +313,30 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
       );
     }
 
-    // Each owner's alerts, next to the SPM recording rules.
-    const rules = buildRuleFile([
-      jaegerAlerts({
-        namespace: plan.namespace.name,
-        telemetry: jaeger.telemetryServices.map((t) => ({
-          service: t.service,
-          memoryLimitBytes: quantityBytes(t.memoryLimit),
-        })),
-        spanMetricsService: NAMES.spanMetricsService,
-        storage:
-          plan.storage.kind === "badger"
-            ? { kind: "badger", volumeBytes: plan.storage.volumeBytes }
-            : { kind: "search" },
-        exporterQueue: config.jaeger.exporterQueue.enabled,
-        thresholds: monitoring.thresholds,
-        runbookBaseUrl: monitoring.runbookBaseUrl,
-      }),
-      ...(monitoring.backupAlerts ? [backupAlerts(monitoring.backupAlerts)] : []),
-    ]);
+    // Each owner's alerts, next to the SPM recording rules. Badger's disk alert is relative to the
+    // claim as it exists: a derived size that later goes down is ignored on the claim, so the
+    // threshold follows the applied size, not today's derivation.
+    const ruleFile = (badgerVolumeBytes: number) =>
+      buildRuleFile([
+        jaegerAlerts({
+          namespace: plan.namespace.name,
+          telemetry: jaeger.telemetryServices.map((t) => ({
+            service: t.service,
+            memoryLimitBytes: quantityBytes(t.memoryLimit),
+          })),
+          spanMetricsService: NAMES.spanMetricsService,
+          storage:
+            plan.storage.kind === "badger" ? { kind: "badger", volumeBytes: badgerVolumeBytes } : { kind: "search" },
+          exporterQueue: config.jaeger.exporterQueue.enabled,
+          thresholds: monitoring.thresholds,
+          runbookBaseUrl: monitoring.runbookBaseUrl,
+        }),
+        ...(monitoring.backupAlerts ? [backupAlerts(monitoring.backupAlerts)] : []),
+      ]);
+    const plannedBytes = plan.storage.kind === "badger" ? plan.storage.volumeBytes : 0;
+    const rules = jaeger.badgerVolumeSize
+      ? jaeger.badgerVolumeSize.apply((size) => ruleFile(quantityBytes(size)))
+      : pulumi.output(ruleFile(plannedBytes));
 
     const jaegerMonitoring = new JaegerMonitoring(
       "jaeger-monitoring",
@@ -383,7 +388,8 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
       prometheusUrl: config.spm.prometheusUrl,
       prometheusRules: {
         objects: jaegerMonitoring.ruleObjects,
-        groups: rules.groups.map((g) => ({ name: g.name, rules: g.rules.length })),
+        // Group names and rule counts do not depend on sizes: read from the planned file.
+        groups: ruleFile(plannedBytes).groups.map((g) => ({ name: g.name, rules: g.rules.length })),
       },
       grafanaAdminPassword: bundled?.grafanaAdminPassword ?? null,
       grafanaPortForward: bundled?.grafanaPortForward ?? null,
