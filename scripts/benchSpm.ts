@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { once } from "node:events";
+import { parse } from "yaml";
 import { deployedRuleFile, evaluateStack } from "./evaluate";
 import { parseCommandLine } from "./lib/cli";
 import { freePort, waitFor } from "../tests/support/engines";
@@ -17,7 +18,7 @@ import { startPrometheus } from "../tests/e2e/support/prometheus";
 import { objectsOfKind } from "../tests/support/objects";
 import { RuleFile, spmRecordingRules } from "../components/monitoring/prometheusRules";
 
-const USAGE = `Usage: npm run bench:spm -- [--services N] [--operations M] [--minutes T] [--interval S] [--samples K] [--smoke] [--json FILE]
+const USAGE = `Usage: npm run bench:spm -- [--services N] [--operations M] [--minutes T] [--interval S] [--samples K] [--rule-file FILE] [--smoke] [--json FILE]
 
 Backfills span metrics (calls and duration histograms, as the stack's span_metrics connector names
 them) for N services with M server operations each, one sample every S seconds over the last T
@@ -28,7 +29,7 @@ on it with the stack's rule file and Jaeger ${jaegerSource().version} with the d
   dashboard every query of the stack's SPM dashboards over 1 h at a 1 min step, for one service
             and for all services
   rules     one evaluation of each of the stack's rule groups (every rule's expression in order,
-            as an instant query at the last sample)
+            as an instant query at the last sample), and of --rule-file's groups to compare
 and prints the median and the slowest of each. Benchmarks report; nothing passes or fails on a number.
 --smoke: 20 services x 5 operations over 15 minutes, 3 services timed (what CI runs, untimed).
 Defaults: --services 1000 --operations 20 --minutes 70 --interval 60 --samples 20.`;
@@ -145,7 +146,7 @@ function summarise(what: string, times: number[]): Timing {
 async function main(): Promise<number> {
   const line = parseCommandLine(
     process.argv.slice(2),
-    { services: { type: "string" }, operations: { type: "string" }, minutes: { type: "string" }, interval: { type: "string" }, samples: { type: "string" }, smoke: { type: "boolean" }, json: { type: "string" } },
+    { services: { type: "string" }, operations: { type: "string" }, minutes: { type: "string" }, interval: { type: "string" }, samples: { type: "string" }, smoke: { type: "boolean" }, json: { type: "string" }, "rule-file": { type: "string" } },
     USAGE,
   );
   if ("exitCode" in line) return line.exitCode;
@@ -256,22 +257,29 @@ async function main(): Promise<number> {
       }
     }
 
-    // The rule groups: one evaluation of each, as Prometheus' rule manager runs it (every rule's
-    // expression in order, as an instant query), at the last backfilled sample. Prometheus' own
-    // evaluations run at the current time, by which the backfilled data has aged out of the 5m
-    // window once the backfill took minutes.
-    const ruleFile = deployedRuleFile(evaluation) as RuleFile | undefined;
-    if (!ruleFile) throw new Error("the dev stack deploys no rules");
+    // The rule groups: one evaluation of each, every rule's expression in order as an instant
+    // query at the last backfilled sample, wrapped in count() so that Prometheus evaluates it fully
+    // but returns one number (the rule manager writes the result instead of sending it). Prometheus'
+    // own evaluations run at the current time, by which the backfilled data has left the 5m window.
+    const ruleFiles: [string, RuleFile][] = [["stack", deployedRuleFile(evaluation) as RuleFile]];
+    if (typeof line.values["rule-file"] === "string") ruleFiles.push([path.basename(line.values["rule-file"]), parse(fs.readFileSync(line.values["rule-file"], "utf8")) as RuleFile]);
     const groups: { name: string; times: number[] }[] = [];
-    for (const group of ruleFile.groups) {
-      let total = 0;
-      for (const rule of group.rules) {
-        const url = `${prometheus.url}/api/v1/query?query=${encodeURIComponent(rule.expr)}&time=${endSeconds}`;
-        const { ms, value } = await timed(async () => (await fetch(url)).json() as Promise<{ status: string; error?: string }>);
-        if (value.status !== "success") throw new Error(`${"record" in rule ? rule.record : rule.alert}: ${value.error}`);
-        total += ms;
+    const costliest: string[] = [];
+    for (const [source, ruleFile] of ruleFiles) {
+      for (const group of ruleFile.groups) {
+        let total = 0;
+        let worst = { ms: -1, rule: "" };
+        for (const rule of group.rules) {
+          const url = `${prometheus.url}/api/v1/query?query=${encodeURIComponent(`count(${rule.expr})`)}&time=${endSeconds}`;
+          const { ms, value } = await timed(async () => (await fetch(url)).json() as Promise<{ status: string; error?: string }>);
+          const name = "record" in rule ? rule.record : rule.alert;
+          if (value.status !== "success") throw new Error(`${name}: ${value.error}`);
+          total += ms;
+          if (ms > worst.ms) worst = { ms, rule: name };
+        }
+        groups.push({ name: `${source} ${group.name}`, times: [total] });
+        costliest.push(`costliest rule of ${source} ${group.name}: ${worst.rule}, ${Math.round(worst.ms)} ms`);
       }
-      groups.push({ name: group.name, times: [total] });
     }    const timings = [
       ...[...monitor].map(([what, t]) => summarise(what, t)),
       ...[...dashboard].map(([what, t]) => summarise(what, t)),
@@ -287,6 +295,7 @@ async function main(): Promise<number> {
     for (const t of timings) console.log(`| ${t.what} | ${t.count} | ${t.medianMs} | ${t.maxMs} |`);
     console.log("");
     for (const [key, { ms, query }] of slowest) console.log(`slowest ${key}: ${Math.round(ms)} ms, ${query}`);
+    for (const text of costliest) console.log(text);
     if (typeof line.values.json === "string") fs.writeFileSync(line.values.json, JSON.stringify({ shape, series: written.value.series, samples: written.value.samples, prometheusRssMb: rssMb, timings }, null, 2) + "\n");
     return 0;
   } finally {
