@@ -6,32 +6,40 @@
 //   out/<stack>/prometheus/jaeger-rules.yaml   the alert and recording rules as a plain rules file
 //   out/<stack>/registrations.json             each resource's URN, parent and aliases, in registration
 //                                              order (what render:diff matches against the base's state)
-// Usage: npm run render -- <stack> [--out <dir>]
+//   out/<stack>/state.json                     each resource's URN, inputs (secrets redacted) and the
+//                                              options that guard it, as a deployed state to start from
+//   out/<stack>/ignored.json                   with --state: the changes ignoreChanges sets aside
+// Usage: npm run render -- <stack> [--out <dir>] [--state <dir of an earlier render>]
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { CapturedResource, EvaluationFailed, ROOT, deployedRuleFile, evaluateStack } from "./evaluate";
-import { registrationsOf } from "./lib/upgrade";
+import { CapturedResource, DeployedInputs, EvaluationFailed, ROOT, deployedRuleFile, evaluateStack } from "./evaluate";
+import { registrationsOf, stateAfter } from "./lib/upgrade";
 
-const USAGE = "Usage: npm run render -- <stack> [--out <dir>]   (stacks: files Pulumi.<stack>.yaml)";
+const USAGE = `Usage: npm run render -- <stack> [--out <dir>] [--state <dir>]   (stacks: files Pulumi.<stack>.yaml)
 
-function parseArgs(argv: readonly string[]): { stack: string; outDir: string } {
+--state <dir>: start from an earlier render (its state.json) as if it were deployed: where a resource
+ignores changes (ignoreChanges), the deployed value stays, as \`pulumi up\` keeps it; ignored.json lists them.`;
+
+function parseArgs(argv: readonly string[]): { stack: string; outDir: string; stateDir?: string } {
   const positional: string[] = [];
   let outDir: string | undefined;
+  let stateDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--out") outDir = argv[++i];
+    else if (argv[i] === "--state") stateDir = argv[++i];
     else if (argv[i] === "--help" || argv[i] === "-h") {
       console.log(USAGE);
       process.exit(0);
     } else positional.push(argv[i]);
   }
-  if (positional.length !== 1 || outDir === "") {
+  if (positional.length !== 1 || outDir === "" || stateDir === "") {
     console.error(USAGE);
     process.exit(2);
   }
   const stack = positional[0];
-  return { stack, outDir: path.resolve(outDir ?? path.join(ROOT, "out", stack)) };
+  return { stack, outDir: path.resolve(outDir ?? path.join(ROOT, "out", stack)), stateDir: stateDir && path.resolve(stateDir) };
 }
 
 const REDACTED = "[secret: not rendered]";
@@ -81,8 +89,26 @@ function fileName(object: Record<string, unknown>): string {
   );
 }
 
-export async function render(stack: string, outDir: string): Promise<{ manifests: number; others: number }> {
-  const evaluation = await evaluateStack(stack);
+/** One resource as render writes it to state.json. */
+export interface RenderedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  readonly inputs: Record<string, unknown>;
+  readonly options: { readonly protect?: boolean; readonly retainOnDelete?: boolean; readonly ignoreChanges?: readonly string[] };
+}
+
+/** An earlier render's resources as a deployed state (inputs by `<type>::<name>`). */
+export function readDeployed(stateDir: string): DeployedInputs {
+  const file = path.join(stateDir, "state.json");
+  if (!fs.existsSync(file)) throw new Error(`${file} does not exist: render the deployed revision first (npm run render -- <stack> --out <dir>)`);
+  const state = JSON.parse(fs.readFileSync(file, "utf8")) as RenderedResource[];
+  return new Map(state.map((r) => [`${r.type}::${r.name}`, r.inputs]));
+}
+
+export async function render(stack: string, outDir: string, stateDir?: string): Promise<{ manifests: number; others: number }> {
+  const deployed = stateDir === undefined ? undefined : readDeployed(stateDir);
+  const evaluation = await evaluateStack(stack, undefined, undefined, undefined, deployed);
   for (const warning of evaluation.warnings) console.error(`warning: ${warning}`);
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(path.join(outDir, "kubernetes"), { recursive: true });
@@ -104,6 +130,17 @@ export async function render(stack: string, outDir: string): Promise<{ manifests
     path.join(outDir, "registrations.json"),
     JSON.stringify(registrationsOf(evaluation.resources), null, 1) + "\n",
   );
+  // URNs as the engine forms them (the same ones registrations.json is matched with).
+  const urns = stateAfter(registrationsOf(evaluation.resources)).map((entry) => entry.urn);
+  const state: RenderedResource[] = evaluation.resources.map((r, i) => ({
+    type: r.type,
+    name: r.name,
+    urn: urns[i],
+    inputs: redact(r),
+    options: { protect: r.options.protect, retainOnDelete: r.options.retainOnDelete, ignoreChanges: r.options.ignoreChanges },
+  }));
+  fs.writeFileSync(path.join(outDir, "state.json"), JSON.stringify(state, null, 1) + "\n");
+  if (deployed) fs.writeFileSync(path.join(outDir, "ignored.json"), JSON.stringify(evaluation.ignoredChanges, null, 2) + "\n");
   const ruleFile = deployedRuleFile(evaluation);
   if (ruleFile) {
     fs.mkdirSync(path.join(outDir, "prometheus"));
@@ -113,9 +150,9 @@ export async function render(stack: string, outDir: string): Promise<{ manifests
 }
 
 if (require.main === module) {
-  const { stack, outDir } = parseArgs(process.argv.slice(2));
+  const { stack, outDir, stateDir } = parseArgs(process.argv.slice(2));
   const started = process.hrtime.bigint();
-  render(stack, outDir)
+  render(stack, outDir, stateDir)
     .then(({ manifests, others }) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       console.log(

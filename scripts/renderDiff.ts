@@ -6,31 +6,37 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { Registration, UpgradePlan, planUpgrade, stateAfter } from "./lib/upgrade";
+import type { IgnoredChange } from "./evaluate";
+import { FileDiff, changesMarkdown, fileSummary, splitDiff, stackChanges } from "./lib/renderChanges";
+import { Registration, planUpgrade, stateAfter } from "./lib/upgrade";
+import type { RenderedResource } from "./render";
 
 const ROOT = path.resolve(__dirname, "..");
 const STARTUP = path.join(ROOT, "startup.js");
 const USAGE = `Usage: npm run render:diff -- <base-ref> [--out FILE] [--full-diff FILE] [--stacks dev,prod]
 
-Renders each stack (npm run render) at <base-ref> (in a temporary git worktree) and in
-the working tree, and prints the difference as Markdown within GitHub's comment limit (or
-writes it to --out); --full-diff writes every diff uncut.`;
+Renders each stack (npm run render) at <base-ref> (in a temporary git worktree), then in the
+working tree starting from the base as if it were deployed (what ignoreChanges keeps stays), and
+prints what \`pulumi up\` would do (unchanged, updated, created, deleted and whether the cluster keeps
+it, replaced, ignored) and each changed file's diff as Markdown within GitHub's comment limit (or
+writes it to --out); diffs too large are summarised, and --full-diff writes every diff uncut.`;
 export const MARKER = "<!-- jaeger-spm:render-diff -->";
 /** GitHub refuses an issue comment over 65,536 characters. */
 export const COMMENT_LIMIT = 65_536;
 /** Room kept for the link the commenting workflow appends. */
 const FOOTER_ROOM = 512;
 
-/** One stack's part of the comment: a heading, and a diff or a message. */
+/** One stack's part of the comment: a heading, a summary or message, and the diff of each changed file. */
 export interface StackSection {
   readonly heading: string;
   readonly text?: string;
-  readonly diff?: string;
+  readonly files?: readonly FileDiff[];
 }
 
 /**
- * The comment body: every stack's section, with the diffs cut to share what the limit leaves
- * (each cut at a line end, its code fence closed), and a pointer to the full diff when any was cut.
+ * The comment body: every stack's section with each changed file's diff. When the whole does not
+ * fit, the largest diffs are summarised one by one (name, lines added and removed) until it does,
+ * so every changed file is still named; the note then says where the full diff is.
  */
 export function budgetedMarkdown(
   title: string,
@@ -39,67 +45,49 @@ export function budgetedMarkdown(
 ): string {
   const limit = options.limit ?? COMMENT_LIMIT - FOOTER_ROOM;
   const fence = (diff: string) => `\`\`\`diff\n${diff}${diff.endsWith("\n") ? "" : "\n"}\`\`\``;
-  const assemble = (diffs: readonly (string | undefined)[], cut: boolean) =>
+  const summarised = new Set<FileDiff>();
+  const assemble = () =>
     [
       `${MARKER}\n${title}\n`,
-      ...sections.map((section, i) =>
-        [section.heading, section.text, diffs[i] !== undefined ? fence(diffs[i] ?? "") : undefined]
+      ...sections.map((section) => {
+        const files = section.files ?? [];
+        const shown = files.filter((f) => !summarised.has(f));
+        const hidden = files.filter((f) => summarised.has(f));
+        return [
+          section.heading,
+          section.text,
+          ...shown.map((f) => fence(f.diff)),
+          hidden.length > 0 ? ["Too large for one comment:", ...hidden.map(fileSummary)].join("\n") : undefined,
+        ]
           .filter((part) => part !== undefined)
-          .join("\n\n"),
-      ),
-      ...(cut ? [options.fullDiffNote] : []),
+          .join("\n\n");
+      }),
+      ...(summarised.size > 0 ? [options.fullDiffNote] : []),
     ].join("\n\n") + "\n";
-  const whole = assemble(
-    sections.map((s) => s.diff),
-    false,
-  );
-  if (whole.length <= limit) return whole;
-  const withDiffs = sections.filter((s) => s.diff !== undefined).length;
-  const frame = assemble(
-    sections.map((s) => (s.diff === undefined ? undefined : "")),
-    true,
-  ).length;
-  const cutMark = "… (cut here: the full diff is in the run's artifact)\n";
-  const share = Math.max(0, Math.floor((limit - frame) / Math.max(1, withDiffs)) - cutMark.length);
-  const cutDiff = (diff: string) => {
-    if (diff.length <= share) return diff;
-    const end = diff.lastIndexOf("\n", share);
-    return `${diff.slice(0, end > 0 ? end + 1 : 0)}${cutMark}`;
-  };
-  return assemble(
-    sections.map((s) => (s.diff === undefined ? undefined : cutDiff(s.diff))),
-    true,
-  );
+  let markdown = assemble();
+  const bySize = sections.flatMap((s) => s.files ?? []).sort((a, b) => b.diff.length - a.diff.length);
+  for (const file of bySize) {
+    if (markdown.length <= limit) break;
+    summarised.add(file);
+    markdown = assemble();
+  }
+  return markdown;
 }
 
-function render(checkout: string, stack: string, out: string): string | undefined {
+function render(checkout: string, stack: string, out: string, stateDir?: string): string | undefined {
   if (!fs.existsSync(path.join(checkout, "scripts", "render.ts"))) return "this revision has no offline render";
   // This checkout's start-up (transpiler, compile cache) for either revision: the base may predate it.
-  const run = spawnSync(process.execPath, ["--require", STARTUP, "scripts/render.ts", stack, "--out", out], {
+  const args = ["--require", STARTUP, "scripts/render.ts", stack, "--out", out, ...(stateDir ? ["--state", stateDir] : [])];
+  const run = spawnSync(process.execPath, args, {
     cwd: checkout,
     encoding: "utf8",
   });
   return run.status === 0 ? undefined : (run.stderr || run.stdout).trim().slice(0, 2000);
 }
 
-/** What `pulumi up` would do to a stack deployed from the base: URNs matched, aliased, deleted, replaced. */
-export function upgradeSummary(plan: UpgradePlan): string {
-  const line = `\`pulumi up\` from the base: ${plan.same.length + plan.aliased.length} resources kept (${plan.aliased.length} through aliases), ${plan.created.length} created, ${plan.deleted.length} deleted, ${plan.replaced.length} replaced.`;
-  const list = (heading: string, urns: readonly string[]) =>
-    urns.length === 0 ? [] : [`${heading}:`, ...urns.map((u) => `- \`${u}\``)];
-  return [
-    line,
-    ...list("**Deleted**", plan.deleted),
-    ...list(
-      "**Replaced**",
-      plan.replaced.map((r) => r.urn),
-    ),
-  ].join("\n");
-}
-
-function readRegistrations(dir: string): Registration[] | undefined {
-  const file = path.join(dir, "registrations.json");
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Registration[]) : undefined;
+function readJson<T>(dir: string, name: string): T | undefined {
+  const file = path.join(dir, name);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as T) : undefined;
 }
 
 export interface RenderDiffResult {
@@ -112,7 +100,7 @@ export interface RenderDiffResult {
 export function renderDiff(
   baseRef: string,
   stacks: readonly string[],
-  fullDiffNote = "The diff was cut to fit one comment; the whole diff is the `render-diff` artifact of this workflow run.",
+  fullDiffNote = "Some diffs were too large for one comment; the whole diff is the `render-diff` artifact of this workflow run.",
 ): RenderDiffResult {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "render-diff-"));
   const base = path.join(work, "base");
@@ -125,30 +113,40 @@ export function renderDiff(
     for (const stack of stacks) {
       const before = path.join(work, "out-base", stack);
       const after = path.join(work, "out-head", stack);
-      const headError = render(ROOT, stack, after);
       const baseError = render(base, stack, before);
+      if (baseError) fs.mkdirSync(before, { recursive: true });
+      const baseState = readJson<RenderedResource[]>(before, "state.json");
+      // The head starts from the base as deployed: what ignoreChanges keeps stays as the base had it.
+      const headError = render(ROOT, stack, after, baseState ? before : undefined);
       if (headError) {
         sections.push({ heading: `### ${stack}`, text: `The change does not render:\n\n\`\`\`\n${headError}\n\`\`\`` });
         continue;
       }
-      if (baseError) fs.mkdirSync(before, { recursive: true });
-      const diff = spawnSync("diff", ["-ruN", "-x", "registrations.json", before, after], {
+      const diff = spawnSync("diff", ["-ruN", "-x", "registrations.json", "-x", "state.json", "-x", "ignored.json", before, after], {
         encoding: "utf8",
       });
       const text = diff.stdout.replaceAll(`${before}/`, "").replaceAll(`${after}/`, "");
-      const files = (text.match(/^diff -ruN /gm) ?? []).length;
+      const files = splitDiff(text);
       const note = baseError ? ` (base ${sha}: ${baseError.split("\n")[0]})` : "";
-      const baseRegistrations = readRegistrations(before);
-      const headRegistrations = readRegistrations(after) ?? [];
-      const upgrade = baseRegistrations
-        ? upgradeSummary(planUpgrade(stateAfter(baseRegistrations), headRegistrations))
-        : "The base records no URNs: what `pulumi up` keeps, deletes or replaces is not compared.";
+      const baseRegistrations = readJson<Registration[]>(before, "registrations.json");
+      const headRegistrations = readJson<Registration[]>(after, "registrations.json") ?? [];
+      const summary =
+        baseRegistrations && baseState
+          ? changesMarkdown(
+              stackChanges(
+                planUpgrade(stateAfter(baseRegistrations), headRegistrations),
+                baseState,
+                readJson<RenderedResource[]>(after, "state.json") ?? [],
+                readJson<IgnoredChange[]>(after, "ignored.json") ?? [],
+              ),
+            )
+          : "The base records no state: what `pulumi up` keeps, updates, deletes or replaces is not compared.";
       sections.push(
-        files === 0
-          ? { heading: `### ${stack}`, text: `No change to the rendered resources.${note}\n\n${upgrade}` }
-          : { heading: `### ${stack}: ${files} file(s) changed${note}`, text: upgrade, diff: text },
+        files.length === 0
+          ? { heading: `### ${stack}`, text: `No change to the rendered resources.${note}\n\n${summary}` }
+          : { heading: `### ${stack}: ${files.length} file(s) changed${note}`, text: summary, files },
       );
-      if (files > 0) fullDiffs.push(`# ${stack}\n${text}`);
+      if (files.length > 0) fullDiffs.push(`# ${stack}\n${text}`);
     }
     return {
       markdown: budgetedMarkdown(`## Offline render diff (base ${sha})`, sections, { fullDiffNote }),
@@ -178,7 +176,13 @@ if (require.main === module) {
     console.error(USAGE);
     process.exit(2);
   }
-  const { markdown, fullDiff } = renderDiff(positionals[0], String(values.stacks).split(","));
+  // Where the whole diff is: the workflow's artifact on GitHub, the --full-diff file here.
+  const fullDiffNote = process.env.GITHUB_ACTIONS
+    ? undefined
+    : values["full-diff"]
+      ? `Some diffs were too large to show here; the whole diff is in ${values["full-diff"]}.`
+      : "Some diffs were too large to show here; run again with `--full-diff FILE` for every line.";
+  const { markdown, fullDiff } = renderDiff(positionals[0], String(values.stacks).split(","), fullDiffNote);
   if (values.out) fs.writeFileSync(values.out, markdown);
   else process.stdout.write(markdown);
   if (values["full-diff"]) fs.writeFileSync(String(values["full-diff"]), fullDiff);

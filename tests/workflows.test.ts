@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { ROOT } from "../scripts/evaluate";
 import { COMMENT_LIMIT, MARKER, budgetedMarkdown, renderDiff } from "../scripts/renderDiff";
+import { splitDiff } from "../scripts/lib/renderChanges";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const validator = path.join(ROOT, "node_modules", ".bin", "action-validator");
@@ -163,39 +164,45 @@ describe("GitHub workflows", () => {
 });
 
 describe("render diff comment", () => {
-  const diffOf = (stack: string, chars: number) =>
-    Array.from(
-      { length: Math.ceil(chars / 40) },
-      (_, i) => `+  ${stack} line ${String(i).padStart(6, "0")} ${"x".repeat(16)}\n`,
-    ).join("");
+  const fileOf = (name: string, chars: number) => ({
+    file: name,
+    diff:
+      `diff -ruN ${name} ${name}\n--- ${name}\n+++ ${name}\n@@ -1 +1 @@\n` +
+      Array.from({ length: Math.ceil(chars / 40) }, (_, i) => `+  ${name} line ${String(i).padStart(6, "0")} ${"x".repeat(8)}\n`).join(""),
+  });
   const note = "Full diff: the render-diff artifact.";
   const fencesBalanced = (markdown: string) => (markdown.match(/^```/gm) ?? []).length % 2 === 0;
 
-  it("keeps two 60,000-character diffs within GitHub's 65,536-character comment limit, fences closed", () => {
+  it("names every changed file within GitHub's limit: small diffs whole, the largest summarised with their line counts", () => {
+    const dev = [fileOf("kubernetes/configmap-observability-grafana-dashboard-jaeger-spm-red.yaml", 60_000), fileOf("kubernetes/deployment-observability-jaeger.yaml", 2_000)];
+    const prod = Array.from({ length: 29 }, (_, i) => fileOf(`kubernetes/configmap-observability-file-${i}.yaml`, i === 0 ? 50_000 : 600));
     const markdown = budgetedMarkdown(
       "## Offline render diff (base abc1234)",
       [
-        { heading: "### dev: 3 file(s) changed", diff: diffOf("dev", 60_000) },
-        { heading: "### prod: 5 file(s) changed", diff: diffOf("prod", 60_000) },
+        { heading: "### dev: 2 file(s) changed", files: dev },
+        { heading: "### prod: 29 file(s) changed", files: prod },
       ],
       { fullDiffNote: note },
     );
     assert.ok(markdown.length <= COMMENT_LIMIT, `${markdown.length} characters`);
     assert.ok(markdown.startsWith(MARKER));
     assert.ok(fencesBalanced(markdown), "every code fence is closed");
-    assert.ok(markdown.includes(note), "points to the full diff");
-    // both stacks keep a fair share, each cut at a line end
-    for (const stack of ["dev", "prod"])
-      assert.ok((markdown.match(new RegExp(`\\+  ${stack} line`, "g")) ?? []).length > 600, stack);
-    assert.ok(!/x{1,15}… \(cut here/.test(markdown), "no line is cut in the middle");
+    assert.ok(markdown.includes(note), "says where the full diff is");
+    for (const f of [...dev, ...prod]) assert.ok(markdown.includes(f.file), `${f.file} is named`);
+    assert.match(markdown, /- `kubernetes\/configmap-observability-grafana-dashboard-jaeger-spm-red.yaml`: \+1500 −0 lines \(not shown\)/);
+    for (const f of prod.slice(1)) assert.ok(markdown.includes(f.diff), `${f.file} is shown whole`);
   });
 
-  it("leaves a diff that fits alone, without the note", () => {
-    const markdown = budgetedMarkdown("## t", [{ heading: "### dev", diff: diffOf("dev", 2_000) }], {
-      fullDiffNote: note,
-    });
+  it("leaves diffs that fit whole, without the note", () => {
+    const files = [fileOf("a.yaml", 2_000), fileOf("b.yaml", 1_000)];
+    const markdown = budgetedMarkdown("## t", [{ heading: "### dev", files }], { fullDiffNote: note });
     assert.ok(!markdown.includes(note));
-    assert.ok(markdown.includes(diffOf("dev", 2_000)));
+    for (const f of files) assert.ok(markdown.includes(f.diff));
     assert.ok(fencesBalanced(markdown));
+  });
+
+  it("splits diff -ruN output per file", () => {
+    const text = "diff -ruN a/x.yaml b/x.yaml\n--- x.yaml\n+++ x.yaml\n@@ -1 +1 @@\n-a\n+b\ndiff -ruN y.json y.json\n--- y.json\n+++ y.json\n@@ -0,0 +1 @@\n+{}\n";
+    assert.deepEqual(splitDiff(text).map((f) => f.file), ["x.yaml", "y.json"]);
   });
 });
