@@ -71,7 +71,8 @@ const show = (value: unknown) => `\`${typeof value === "string" ? value : JSON.s
 
 /** The summary a reviewer reads before any diff: counts, then each change that is not an in-place update of content. */
 export function changesMarkdown(c: StackChanges): string {
-  const list = (heading: string, items: readonly string[]) => (items.length === 0 ? [] : [`${heading}:`, ...items.map((i) => `- ${i}`)]);
+  // Each block its own paragraph: GitHub joins a line to the paragraph above it.
+  const list = (heading: string, items: readonly string[]) => (items.length === 0 ? [] : [[`${heading}:`, ...items.map((i) => `- ${i}`)].join("\n")]);
   const retained = c.deleted.filter((d) => d.retained).length;
   return [
     `\`pulumi up\` from the base: ${c.unchanged} unchanged, ${c.updated.length} updated in place, ${c.created.length} created, ` +
@@ -88,7 +89,7 @@ export function changesMarkdown(c: StackChanges): string {
     ),
     ...list("**Created**", c.created.map((r) => `\`${r}\``)),
     ...list("**Updated in place**", c.updated.map((r) => `\`${r}\``)),
-  ].join("\n");
+  ].join("\n\n");
 }
 
 /** One file's part of `diff -ruN` output. */
