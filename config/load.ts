@@ -53,7 +53,7 @@ export class StackConfigError extends pulumi.RunError {
     super(
       `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
         problems.map((p) => `  - ${p}`).join("\n") +
-        "\nFix with `pulumi config set [--path] <key> <value>`; see the README's configuration reference.",
+        "\nFix with `pulumi config set [--path] <key> <value>`; see docs/configuration.md.",
     );
     this.name = "StackConfigError";
   }
@@ -141,7 +141,7 @@ function describeIssue(section: TopLevelKey, issue: z.core.$ZodIssue, input: unk
       return unknownKey(
         keyName([...path, key]),
         close && keyName([...path, close]),
-        "only the keys listed in the README's configuration reference",
+        "only the keys listed in docs/configuration.md",
       );
     });
   }
@@ -565,7 +565,7 @@ function backupConsistency(storage: Shape["storage"], backup: Shape["backup"]): 
       "Without a class Velero copies the Badger volume file by file while Jaeger writes, which is not a point-in-time copy: " +
       "measured on Badger with Jaeger's options, 3 of 41 such copies lacked writes acknowledged before the copy began (28,884 in one) and 1 did not open at all. " +
       `Either take crash-consistent snapshots: \`pulumi config set --path backup.volumeSnapshotClass <class>\` (kubectl get volumesnapshotclass); ` +
-      `or accept file copies that may lose spans: \`pulumi config set --path backup.acceptInconsistentFileCopies true\` (README: Backups and restore)`,
+      `or accept file copies that may lose spans: \`pulumi config set --path backup.acceptInconsistentFileCopies true\` (docs/backups.md)`,
   ];
 }
 

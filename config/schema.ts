@@ -570,8 +570,8 @@ const monitoringSchema = z
       selectorLabels: labels()
         .refine((l) => Object.keys(l).length > 0, { error: "at least one label" })
         .default({ release: "kube-prometheus-stack" }),
-      // Absolute URL of this project's README (e.g. on your Git host); alerts link to its runbooks.
-      runbookBaseUrl: httpUrl("the README's absolute URL, e.g. https://github.com/acme/jaeger-spm/blob/main/README.md")
+      // Absolute URL of docs/runbooks.md (e.g. on your Git host); alerts link to its sections.
+      runbookBaseUrl: httpUrl("the absolute URL of docs/runbooks.md, e.g. https://github.com/acme/jaeger-spm/blob/main/docs/runbooks.md")
         .refine((u) => !u.includes("#"), { error: "a URL without a #fragment (each alert adds its own)" })
         .optional(),
       scrapeInterval: text(SCRAPE_INTERVAL_EXPECTED)

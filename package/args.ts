@@ -464,7 +464,7 @@ export interface JaegerSpmArgs {
   sampling?: SamplingSettings;
   /** Service Performance Monitoring: prometheusUrl that the Monitor tab queries (default: the bundled Prometheus, else prometheus-operated.monitoring), metricsFlushInterval, cardinalityLimit (span-metric series per service), seriesExpiration. */
   spm?: SpmSettings;
-  /** Prometheus integration: scrape (serviceMonitor|annotations|both), selectorLabels, scrapeInterval, bundled.{enabled,namespace,releaseName,chartVersion} (kube-prometheus-stack), alerts.* thresholds, runbookBaseUrl (absolute README URL for alert runbook links). */
+  /** Prometheus integration: scrape (serviceMonitor|annotations|both), selectorLabels, scrapeInterval, bundled.{enabled,namespace,releaseName,chartVersion} (kube-prometheus-stack), alerts.* thresholds, runbookBaseUrl (absolute URL of docs/runbooks.md for alert runbook links). */
   monitoring?: MonitoringSettings;
   /** Grafana dashboard import: import (sidecar|api|none), folder, namespace (sidecar ConfigMaps; default Jaeger's), url (api). */
   grafana?: GrafanaSettings;

@@ -14,7 +14,10 @@ import { ARGS_FILE, generateArgs } from "../scripts/packageArgs";
 import { ROOT, evaluateStack } from "../scripts/evaluate";
 
 const PACKAGE = path.join(ROOT, "package");
-const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+/** What users read: the README and docs/ (the stack outputs are in getting-started, the examples in library). */
+const README = [path.join(ROOT, "README.md"), ...fs.readdirSync(path.join(ROOT, "docs")).map((f) => path.join(ROOT, "docs", f))]
+  .map((file) => fs.readFileSync(file, "utf8"))
+  .join("\n\n");
 
 describe("component package (package/)", function () {
   this.timeout(120000);

@@ -620,7 +620,7 @@ describe("stack config", () => {
         what: "a misspelt nested key",
         edit: (raw) => set(raw, "storage.retenton", "72h"),
         message:
-          /^jaeger-spm:storage\.retenton: unknown key \(value not shown\); expected only the keys listed in the README's configuration reference \(did you mean jaeger-spm:storage\.retention\?\)$/,
+          /^jaeger-spm:storage\.retenton: unknown key \(value not shown\); expected only the keys listed in docs\/configuration\.md \(did you mean jaeger-spm:storage\.retention\?\)$/,
       },
       {
         what: "an unknown top-level key",

@@ -9,6 +9,9 @@ import { ROOT, RawConfig, configSet, evaluateStack, stackConfig } from "../scrip
 import { at, jaegerConfigDocument, objectNamed } from "./support/objects";
 
 const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+const doc = (name: string) => fs.readFileSync(path.join(ROOT, "docs", name), "utf8");
+/** The pages under docs/ that users read (development.md is for contributors). */
+const USER_PAGES = fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md") && f !== "development.md");
 
 /** The `pulumi config set` lines of the README's tested block, applied as the CLI would. */
 function readmeCommands(): string[][] {
@@ -71,10 +74,11 @@ function commandWords(line: string): string[] {
   return words;
 }
 
-/** Every complete `pulumi config set <key> <value>` the README shows, in code blocks or inline. */
+/** Every complete `pulumi config set <key> <value>` the README and docs/ show, in code blocks or inline. */
 function readmeConfigSetLines(): string[] {
-  const inline = [...README.matchAll(/`(pulumi config set [^`]*)`/g)].map((m) => m[1]);
-  const blocks = README.split("\n")
+  const text = [README, ...fs.readdirSync(path.join(ROOT, "docs")).map(doc)].join("\n");
+  const inline = [...text.matchAll(/`(pulumi config set [^`]*)`/g)].map((m) => m[1]);
+  const blocks = text.split("\n")
     .map((line) => line.trim())
     .filter((line) => line.startsWith("pulumi config set "));
   return [...inline, ...blocks].filter((line) => !line.includes("[") || /'[^']*\[\d+\][^']*'/.test(line));
@@ -110,9 +114,9 @@ describe("README", () => {
     const program = fs.readFileSync(path.join(ROOT, "index.ts"), "utf8");
     const exported = [...program.matchAll(/^export const (\w+)/gm)].map((m) => m[1]);
     assert.ok(exported.length > 10);
-    const paragraph = /Stack outputs: ([\s\S]*?)\n\n/.exec(README)?.[1] ?? "";
+    const paragraph = /Stack outputs: ([\s\S]*?)\n\n/.exec(doc("getting-started.md"))?.[1] ?? "";
     const missing = exported.filter((name) => !paragraph.includes(`\`${name}\``));
-    assert.deepEqual(missing, [], "outputs missing from the README's list");
+    assert.deepEqual(missing, [], "outputs missing from docs/getting-started.md's list");
   });
 
   it("the flag-grammar check refuses what the CLI refuses", () => {
@@ -150,6 +154,36 @@ describe("README", () => {
     });
   });
 
+  it("stays short (under 15 KB) and links every page under docs/, each of which exists", () => {
+    assert.ok(Buffer.byteLength(README) < 15 * 1024, `README is ${Buffer.byteLength(README)} bytes`);
+    const linked = [...README.matchAll(/\]\(docs\/([\w.-]+\.md)\)/g)].map((m) => m[1]);
+    const pages = fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md"));
+    assert.deepEqual([...new Set(linked)].sort(), pages.sort());
+  });
+
+  it("user docs cite no source code (no upstream .go files, none of our .ts files)", () => {
+    for (const [name, text] of [["README.md", README], ...USER_PAGES.map((p) => [`docs/${p}`, doc(p)])]) {
+      const cited = [...text.matchAll(/[\w./-]+\.(?:go|ts)\b/g)].map((m) => m[0]).filter((c) => !/^(?:jaeger-spm-stack|@pulumi)/.test(c));
+      assert.deepEqual(cited, [], name);
+    }
+  });
+
+  it("its YAML equivalent of the tested commands is the same stack config", () => {
+    const yamlBlock = /```yaml\n(config:[\s\S]*?)```/.exec(README)?.[1];
+    assert.ok(yamlBlock, "README shows the commands as stack-file YAML");
+    const fromCommands = readmeCommands().reduce(apply, {} as RawConfig);
+    const fromYaml = (parse(yamlBlock) as { config: Record<string, unknown> }).config;
+    const sections = Object.keys(fromYaml).map((k) => k.replace(/^jaeger-spm:/, ""));
+    for (const section of sections) {
+      const viaCli = parseStackConfig({ [`jaeger-spm:${section}`]: fromCommands[`jaeger-spm:${section}`] ?? "{}" });
+      const viaYaml = parseStackConfig({ [`jaeger-spm:${section}`]: JSON.stringify(fromYaml[`jaeger-spm:${section}`]) });
+      assert.ok(viaCli.ok && viaYaml.ok, section);
+      const key = section as keyof typeof viaCli.config;
+      assert.deepEqual(viaYaml.config[key], viaCli.config[key], section);
+    }
+    assert.deepEqual(sections.sort(), Object.keys(fromCommands).map((k) => k.replace(/^jaeger-spm:/, "")).sort());
+  });
+
   it("documents every config key and its default", () => {
     const defaults = stackConfigSchema.parse({});
     const leaves: string[] = [];
@@ -159,10 +193,10 @@ describe("README", () => {
       } else leaves.push(prefix);
     };
     walk(defaults, "");
-    const table = README.slice(README.indexOf("## Configuration reference"), README.indexOf("## Operations"));
+    const table = doc("configuration.md");
     for (const leaf of leaves) {
       const last = leaf.split(".").pop() ?? leaf;
-      assert.ok(table.includes(leaf) || table.includes(`.${last}`), `README config reference lacks ${leaf}`);
+      assert.ok(table.includes(leaf) || table.includes(`.${last}`), `docs/configuration.md lacks ${leaf}`);
     }
   });
 

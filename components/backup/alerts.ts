@@ -18,7 +18,7 @@ export type BackupAlertsInput = (
       readonly namespace: string;
     }
 ) & {
-  /** Absolute URL of the README; each alert links to its runbook section there. */
+  /** Absolute URL of docs/runbooks.md; each alert links to its runbook section there. */
   readonly runbookBaseUrl?: string;
 };
 

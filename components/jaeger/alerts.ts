@@ -28,7 +28,7 @@ export interface JaegerAlertsInput {
   /** Whether the storage exporter has a queue (its size/capacity metrics exist only then). */
   readonly exporterQueue: boolean;
   readonly thresholds: AlertThresholds;
-  /** Absolute URL of the README; each alert links to its runbook section there. */
+  /** Absolute URL of docs/runbooks.md; each alert links to its runbook section there. */
   readonly runbookBaseUrl?: string;
 }
 

@@ -30,7 +30,7 @@ export interface RuleFile {
 
 /** An alert as its owner writes it; `alertingRule` turns it into Prometheus' shape. */
 export interface Alert {
-  /** The alert's name, also the README runbook heading (`#### <name>`). */
+  /** The alert's name, also its runbook heading in docs/runbooks.md (`## <name>`). */
   readonly name: string;
   readonly severity: Severity;
   readonly expr: string;
@@ -40,10 +40,10 @@ export interface Alert {
   readonly description: string;
 }
 
-/** GitHub-style anchor of the README heading `#### <alert>`. */
+/** GitHub-style anchor of the runbook heading `## <alert>`. */
 export const runbookAnchor = (alert: string) => alert.toLowerCase();
 
-/** The alert as a Prometheus rule, linked to its runbook section when the README's URL is known. */
+/** The alert as a Prometheus rule, linked to its runbook section when docs/runbooks.md's URL is known. */
 export function alertingRule(alert: Alert, runbookBaseUrl?: string): AlertingRule {
   return {
     alert: alert.name,
