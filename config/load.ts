@@ -12,13 +12,13 @@ import {
   PROJECT,
   SECRET_KEYS,
   SUPPORTED_MAJOR_VERSIONS,
-  StackConfigShape,
   TOP_LEVEL_KEYS,
   TopLevelKey,
   prometheusOperatedUrl,
   stackConfigSchema,
 } from "./schema";
 import { DEFAULT_BYTES_PER_SPAN, Resources, VolumeDemand, badgerVolumeSize, elasticsearchNodeVolumeSize, resolveResources } from "./sizing";
+import type { StackConfigShape, StackSettings } from "./shapes";
 import { stackFileProblems } from "./stackFile";
 import type { DeepReadonly } from "./types";
 import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds } from "./units";
@@ -706,7 +706,7 @@ function deepFreeze<T>(value: T): DeepReadonly<T> {
 const { isConfigSecret } = runtimeConfig as unknown as { isConfigSecret(key: string): boolean };
 
 /** The stack config as a program states it: the same keys and shapes as `jaeger-spm:*` stack config. */
-export type StackSettings = z.input<typeof stackConfigSchema>;
+export type { StackSettings };
 
 /**
  * Validates settings a program states itself (a library user's own config) exactly as stack config

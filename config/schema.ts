@@ -1015,7 +1015,13 @@ export const prometheusOperatedUrl = (namespace: string) => `http://prometheus-o
 /** Where SPM queries go when neither spm.prometheusUrl nor bundled monitoring says otherwise. */
 export const DEFAULT_PROMETHEUS_URL = prometheusOperatedUrl("monitoring");
 
-export type StackConfigShape = z.output<typeof stackConfigSchema>;
+/**
+ * The validated config and the settings a program states, as zod infers them. The package's
+ * declarations use the same types written out in config/shapes.ts (npm run config:types), so that
+ * a program using the package never type-checks zod's own declarations.
+ */
+export type InferredStackConfigShape = z.output<typeof stackConfigSchema>;
+export type InferredStackSettings = z.input<typeof stackConfigSchema>;
 export type TopLevelKey = keyof typeof stackConfigSchema.shape;
 export const TOP_LEVEL_KEYS = Object.keys(stackConfigSchema.shape) as TopLevelKey[];
 
@@ -1031,6 +1037,3 @@ export const OBJECT_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>([
   "security",
 ]);
 
-export type SamplingConfig = StackConfigShape["sampling"];
-export type SamplingStrategyConfig = SamplingConfig["default"];
-export type ServiceSamplingConfig = SamplingConfig["services"][number];

@@ -169,7 +169,7 @@ describe("Jaeger config (buildJaegerConfig)", () => {
   describe("Elasticsearch/OpenSearch settings", () => {
     const backend = (storage: SearchStorage) => {
       const store = buildJaegerConfig(input("collector", { storage })).extensions.jaeger_storage.backends.traces;
-      assert.ok("elasticsearch" in store);
+      assert.ok("elasticsearch" in store && store.elasticsearch);
       return store.elasticsearch;
     };
 

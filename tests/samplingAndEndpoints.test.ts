@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import { jaegerEndpoints } from "../components/jaeger/endpoints";
 import { PORTS } from "../components/jaeger/ports";
 import { buildSamplingStrategies, renderSamplingStrategies } from "../components/jaeger/sampling";
-import type { SamplingConfig } from "../config/schema";
+import type { SamplingConfig } from "../config/shapes";
 
 const SAMPLING: SamplingConfig = {
   default: { type: "probabilistic", param: 0.1, operations: [] },

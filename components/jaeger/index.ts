@@ -7,7 +7,7 @@
 // not change with the backend.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { SamplingConfig } from "../../config/schema";
+import type { SamplingConfig } from "../../config/shapes";
 import type { Resources } from "../../config/sizing";
 import type { DeepReadonly } from "../../config/types";
 import { JaegerEndpoints, jaegerEndpoints } from "./endpoints";

@@ -191,24 +191,25 @@ function traceBackend(storage: Storage) {
     };
   }
   const index = (settings: IndexSettings) => ({ shards: settings.shards, replicas: settings.replicas });
-  return {
-    [storage.kind]: {
-      server_urls: [...storage.serverUrls],
-      indices: {
-        ...(storage.indexPrefix && { index_prefix: storage.indexPrefix }),
-        spans: index(storage.spans),
-        services: index(storage.otherIndices),
-        dependencies: index(storage.otherIndices),
-        sampling: index(storage.otherIndices),
-      },
-      ...(storage.auth && { auth: searchAuth(storage.auth) }),
-      ...(storage.caFile && { tls: { ca_file: storage.caFile } }),
-      // Retention, not the 72h default: older traces would be "not found" while still stored.
-      max_span_age: storage.maxSpanAge,
-      ...(!storage.createMappings && { create_mappings: false }),
-      ...(storage.version !== undefined && { version: storage.version }),
+  const settings = {
+    server_urls: [...storage.serverUrls],
+    indices: {
+      ...(storage.indexPrefix && { index_prefix: storage.indexPrefix }),
+      spans: index(storage.spans),
+      services: index(storage.otherIndices),
+      dependencies: index(storage.otherIndices),
+      sampling: index(storage.otherIndices),
     },
+    ...(storage.auth && { auth: searchAuth(storage.auth) }),
+    ...(storage.caFile && { tls: { ca_file: storage.caFile } }),
+    // Retention, not the 72h default: older traces would be "not found" while still stored.
+    max_span_age: storage.maxSpanAge,
+    ...(!storage.createMappings && { create_mappings: false }),
+    ...(storage.version !== undefined && { version: storage.version }),
   };
+  // Named keys, not a computed one: its declaration would carry an index signature that clashes
+  // with the Badger branch's (what the package's .d.ts files must type-check).
+  return storage.kind === "elasticsearch" ? { elasticsearch: settings } : { opensearch: settings };
 }
 
 /** A server's TLS settings; certificates are re-read when cert-manager renews them in place. */
@@ -281,7 +282,9 @@ export function buildJaegerConfig(input: JaegerConfigInput) {
       telemetry: {
         // The declarative form: collector v0.155 warns at every start that the inline map
         // ({ service.name: ... }) is legacy (service/telemetry/otelconftelemetry/logger.go).
-        resource: { attributes: [{ name: "service.name", value: role === "all-in-one" ? "jaeger" : `jaeger-${role}` }] },
+        resource: {
+          attributes: [{ name: "service.name", value: role === "all-in-one" ? "jaeger" : `jaeger-${role}` }],
+        },
         metrics: {
           level: "detailed",
           readers: [{ pull: { exporter: { prometheus: TELEMETRY_EXPORTER } } }],

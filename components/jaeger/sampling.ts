@@ -1,6 +1,6 @@
 // Builds Jaeger's remote sampling strategies document (the file that the
 // remote_sampling extension serves on :5778/:5779) from the stack's sampling config.
-import type { SamplingConfig, SamplingStrategyConfig } from "../../config/schema";
+import type { SamplingConfig, SamplingStrategyConfig } from "../../config/shapes";
 import type { DeepReadonly } from "../../config/types";
 
 export interface OperationStrategy {

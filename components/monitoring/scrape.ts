@@ -4,7 +4,6 @@
 //    `kubernetes-service-endpoints` job. One annotation names one port, so each
 //    endpoint has its own annotated Service;
 //  - a prometheus-operator ServiceMonitor whose endpoints name those Services' ports.
-import type { IServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
 import { JaegerPort, METRICS_PATH } from "../jaeger/ports";
 
 export type ScrapeMode = "serviceMonitor" | "annotations" | "both";
@@ -22,7 +21,16 @@ export function scrapeAnnotations(port: Pick<JaegerPort, "port">): Record<string
   };
 }
 
-export type ServiceMonitorSpec = IServiceMonitor["spec"];
+/**
+ * The part of a prometheus-operator ServiceMonitor spec (monitoring.coreos.com/v1) the stack sets.
+ * Declared here so that the package's types need nothing outside its dependencies; the tests check
+ * it against @kubernetes-models/prometheus-operator's type and the CRD itself.
+ */
+export interface ServiceMonitorSpec {
+  selector: { matchLabels: Record<string, string> };
+  namespaceSelector: { matchNames: string[] };
+  endpoints: { port: string; path: string; scheme: "http" | "https"; interval: string }[];
+}
 
 export interface ServiceMonitorInput {
   /** Labels of the Services to scrape (all in one namespace). */

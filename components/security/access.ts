@@ -4,7 +4,6 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
 
 export const INGEST_TLS_SECRET = "jaeger-collector-tls";
 export const UI_HTPASSWD_SECRET = "jaeger-ui-htpasswd";
@@ -19,10 +18,25 @@ export function serviceDnsNames(services: readonly string[], namespace: string):
   ]);
 }
 
+/**
+ * The part of a cert-manager Certificate spec (cert-manager.io/v1) the stack sets. Declared here so
+ * that the package's types need nothing outside its dependencies; the tests check it against
+ * @kubernetes-models/cert-manager's type and the CRD itself.
+ */
+export interface CertificateSpec {
+  secretName: string;
+  dnsNames: string[];
+  issuerRef: { name: string; kind: "Issuer" | "ClusterIssuer"; group: "cert-manager.io" };
+  duration: string;
+  renewBefore: string;
+  privateKey: { algorithm: "ECDSA"; size: number; rotationPolicy: "Always" };
+  usages: ("server auth" | "digital signature" | "key encipherment")[];
+}
+
 export function buildCertificateSpec(input: {
   dnsNames: string[];
   issuer: { kind: "Issuer" | "ClusterIssuer"; name: string };
-}): ICertificate["spec"] {
+}): CertificateSpec {
   return {
     secretName: INGEST_TLS_SECRET,
     dnsNames: input.dnsNames,

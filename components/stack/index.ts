@@ -4,7 +4,7 @@
 // their own config, namespace and Prometheus (examples/).
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../config/load";
-import type { SecretKey } from "../../config/schema";
+import type { SecretKey } from "../../config/shapes";
 import { quantityBytes } from "../../config/units";
 import { TYPES_UNTIL_0_1 } from "../aliases";
 import { type BackupBucket, ElasticsearchSnapshots, VeleroBackups, backupAlerts, buildVeleroValues } from "../backup";
