@@ -17,7 +17,14 @@ import {
   prometheusOperatedUrl,
   stackConfigSchema,
 } from "./schema";
-import { DEFAULT_BYTES_PER_SPAN, Resources, VolumeDemand, badgerVolumeSize, elasticsearchNodeVolumeSize, resolveResources } from "./sizing";
+import {
+  DEFAULT_BYTES_PER_SPAN,
+  Resources,
+  VolumeDemand,
+  badgerVolumeSize,
+  elasticsearchNodeVolumeSize,
+  resolveResources,
+} from "./sizing";
 import type { StackConfigShape, StackSettings } from "./shapes";
 import { stackFileProblems } from "./stackFile";
 import type { DeepReadonly } from "./types";
@@ -391,20 +398,34 @@ function sizedFromDefaults(shape: Shape, input: Partial<Record<TopLevelKey, unkn
   const es = shape.storage.elasticsearch;
   const derived =
     shape.storage.backend === "badger"
-      ? shape.storage.badger.volumeSize === undefined && { key: "storage.badger.volumeSize", size: badgerVolumeSize(demand) }
+      ? shape.storage.badger.volumeSize === undefined && {
+          key: "storage.badger.volumeSize",
+          size: badgerVolumeSize(demand),
+        }
       : es.mode === "inCluster" &&
         es.inCluster.volumeSize === undefined && {
           key: "storage.elasticsearch.inCluster.volumeSize",
-          size: elasticsearchNodeVolumeSize({ ...demand, replicas: es.spans.replicas, nodeCount: es.inCluster.nodeCount }),
+          size: elasticsearchNodeVolumeSize({
+            ...demand,
+            replicas: es.spans.replicas,
+            nodeCount: es.inCluster.nodeCount,
+          }),
         };
   if (!derived) return [];
   const given = (path: string[]) => valueAt(input, path) !== undefined;
   const load = [
-    { key: "jaeger.expectedSpansPerSecond", given: given(["jaeger", "expectedSpansPerSecond"]), value: `${demand.spansPerSecond} spans/s` },
+    {
+      key: "jaeger.expectedSpansPerSecond",
+      given: given(["jaeger", "expectedSpansPerSecond"]),
+      value: `${demand.spansPerSecond} spans/s`,
+    },
     { key: "storage.retention", given: given(["storage", "retention"]), value: shape.storage.retention },
   ];
   if (load.every((l) => l.given)) return [];
-  const defaults = [...load, { key: "storage.bytesPerSpan", given: given(["storage", "bytesPerSpan"]), value: `${demand.bytesPerSpan} B` }]
+  const defaults = [
+    ...load,
+    { key: "storage.bytesPerSpan", given: given(["storage", "bytesPerSpan"]), value: `${demand.bytesPerSpan} B` },
+  ]
     .filter((l) => !l.given)
     .map((l) => `${l.key} ${l.value}`);
   return [
@@ -736,7 +757,8 @@ export function loadStackConfig(): StackConfig {
   const file = `Pulumi.${pulumi.getStack()}.yaml`;
   const fileProblems = fs.existsSync(file) ? stackFileProblems(fs.readFileSync(file, "utf8"), PROJECT, file) : [];
   const result = parseStackConfig(raw, secretKeys);
-  if (!result.ok || fileProblems.length > 0) throw new StackConfigError([...fileProblems, ...(result.ok ? [] : result.problems)]);
+  if (!result.ok || fileProblems.length > 0)
+    throw new StackConfigError([...fileProblems, ...(result.ok ? [] : result.problems)]);
   for (const warning of result.warnings) void pulumi.log.warn(warning);
   return result.config;
 }

@@ -571,7 +571,9 @@ const monitoringSchema = z
         .refine((l) => Object.keys(l).length > 0, { error: "at least one label" })
         .default({ release: "kube-prometheus-stack" }),
       // Absolute URL of docs/runbooks.md (e.g. on your Git host); alerts link to its sections.
-      runbookBaseUrl: httpUrl("the absolute URL of docs/runbooks.md, e.g. https://github.com/acme/jaeger-spm/blob/main/docs/runbooks.md")
+      runbookBaseUrl: httpUrl(
+        "the absolute URL of docs/runbooks.md, e.g. https://github.com/acme/jaeger-spm/blob/main/docs/runbooks.md",
+      )
         .refine((u) => !u.includes("#"), { error: "a URL without a #fragment (each alert adds its own)" })
         .optional(),
       scrapeInterval: text(SCRAPE_INTERVAL_EXPECTED)
@@ -1036,4 +1038,3 @@ export const OBJECT_KEYS: ReadonlySet<TopLevelKey> = new Set<TopLevelKey>([
   "backup",
   "security",
 ]);
-

@@ -46,7 +46,9 @@ export function sizedRequests(spansPerSecond: number, spmEnabled = true): { cpuM
   return {
     cpuMillis: Math.ceil(BASE_REQUESTS.cpuMillis + PER_THOUSAND_SPANS_PER_SECOND.cpuMillis * thousands),
     memoryMi: Math.ceil(
-      BASE_REQUESTS.memoryMi + PER_THOUSAND_SPANS_PER_SECOND.memoryMi * thousands + (spmEnabled ? BASE_REQUESTS.spmMemoryMi : 0),
+      BASE_REQUESTS.memoryMi +
+        PER_THOUSAND_SPANS_PER_SECOND.memoryMi * thousands +
+        (spmEnabled ? BASE_REQUESTS.spmMemoryMi : 0),
     ),
   };
 }

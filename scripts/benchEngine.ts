@@ -99,33 +99,71 @@ async function stackTarget(): Promise<Target> {
 async function upstreamTarget(): Promise<Target> {
   const source = jaegerSource();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-upstream-"));
-  const tar = spawnSync("tar", ["-xzf", path.join(process.env.JAEGER_SPM_ENGINE_SOURCES ?? path.resolve(__dirname, "../../shared/engines"), source.tarball), "-C", dir, `${source.directory}/cmd/jaeger/config-badger.yaml`, `${source.directory}/cmd/jaeger/config-ui.json`], { encoding: "utf8" });
+  const tar = spawnSync(
+    "tar",
+    [
+      "-xzf",
+      path.join(
+        process.env.JAEGER_SPM_ENGINE_SOURCES ?? path.resolve(__dirname, "../../shared/engines"),
+        source.tarball,
+      ),
+      "-C",
+      dir,
+      `${source.directory}/cmd/jaeger/config-badger.yaml`,
+      `${source.directory}/cmd/jaeger/config-ui.json`,
+    ],
+    { encoding: "utf8" },
+  );
   if (tar.status !== 0) throw new Error(`cannot read upstream's config from the source tarball: ${tar.stderr}`);
   const doc = parseDocument(fs.readFileSync(path.join(dir, source.directory, "cmd/jaeger/config-badger.yaml"), "utf8"));
-  const ports = { grpc: await freePort(), http: await freePort(), health: await freePort(), query: await freePort(), queryGrpc: await freePort(), metrics: await freePort(), spanMetrics: await freePort() };
+  const ports = {
+    grpc: await freePort(),
+    http: await freePort(),
+    health: await freePort(),
+    query: await freePort(),
+    queryGrpc: await freePort(),
+    metrics: await freePort(),
+    spanMetrics: await freePort(),
+  };
   const badgerDir = path.join(dir, "badger");
   doc.setIn(["receivers", "otlp", "protocols", "grpc"], { endpoint: `127.0.0.1:${ports.grpc}` });
   doc.setIn(["receivers", "otlp", "protocols", "http"], { endpoint: `127.0.0.1:${ports.http}` });
   doc.setIn(["extensions", "healthcheckv2", "http"], { endpoint: `127.0.0.1:${ports.health}` });
   doc.setIn(["extensions", "jaeger_query", "http"], { endpoint: `127.0.0.1:${ports.query}` });
   doc.setIn(["extensions", "jaeger_query", "grpc"], { endpoint: `127.0.0.1:${ports.queryGrpc}` });
-  doc.setIn(["extensions", "jaeger_query", "ui", "config_file"], path.join(dir, source.directory, "cmd/jaeger/config-ui.json"));
-  doc.setIn(["extensions", "jaeger_storage", "backends", "some_store", "badger", "directories"], { keys: `${badgerDir}/keys`, values: `${badgerDir}/values` });
-  doc.setIn(["extensions", "jaeger_storage", "backends", "another_store", "badger", "directories"], { keys: `${dir}/archive`, values: `${dir}/archive` });
+  doc.setIn(
+    ["extensions", "jaeger_query", "ui", "config_file"],
+    path.join(dir, source.directory, "cmd/jaeger/config-ui.json"),
+  );
+  doc.setIn(["extensions", "jaeger_storage", "backends", "some_store", "badger", "directories"], {
+    keys: `${badgerDir}/keys`,
+    values: `${badgerDir}/values`,
+  });
+  doc.setIn(["extensions", "jaeger_storage", "backends", "another_store", "badger", "directories"], {
+    keys: `${dir}/archive`,
+    values: `${dir}/archive`,
+  });
   doc.setIn(["service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "host"], "127.0.0.1");
   doc.setIn(["service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "port"], ports.metrics);
   doc.setIn(["connectors", "span_metrics"], { metrics_flush_interval: "15s", histogram: { unit: "ms" } });
   doc.setIn(["exporters", "prometheus"], { endpoint: `127.0.0.1:${ports.spanMetrics}` });
   doc.setIn(["service", "pipelines", "traces", "exporters"], ["jaeger_storage_exporter", "span_metrics"]);
-  doc.setIn(["service", "pipelines", "metrics/span_metrics"], { receivers: ["span_metrics"], exporters: ["prometheus"] });
+  doc.setIn(["service", "pipelines", "metrics/span_metrics"], {
+    receivers: ["span_metrics"],
+    exporters: ["prometheus"],
+  });
   const configFile = path.join(dir, "config.yaml");
   fs.writeFileSync(configFile, doc.toString());
   const engine = startEngine("jaeger (upstream config)", jaegerCommand("jaeger"), ["--config", configFile]);
-  await waitFor(`upstream-config Jaeger's health check to answer 200`, async () => ((await fetch(`http://127.0.0.1:${ports.health}/status`)).status === 200 ? true : undefined), {
-    timeoutMs: 60_000,
-    engines: [engine],
-    running: [engine],
-  });
+  await waitFor(
+    `upstream-config Jaeger's health check to answer 200`,
+    async () => ((await fetch(`http://127.0.0.1:${ports.health}/status`)).status === 200 ? true : undefined),
+    {
+      timeoutMs: 60_000,
+      engines: [engine],
+      running: [engine],
+    },
+  );
   return {
     engine,
     otlpGrpc: `127.0.0.1:${ports.grpc}`,
@@ -164,7 +202,10 @@ async function step(target: Target, rate: number, seconds: number): Promise<Step
         return;
       }
       clearInterval(poll);
-      const line = child.logTail(5).split("\n").find((l) => l.startsWith("{"));
+      const line = child
+        .logTail(5)
+        .split("\n")
+        .find((l) => l.startsWith("{"));
       if (!line) reject(new Error(`spansend printed no result:\n${child.logTail(10)}`));
       else resolve(JSON.parse(line) as { p99Ms: number });
     }, 200);
@@ -173,8 +214,10 @@ async function step(target: Target, rate: number, seconds: number): Promise<Step
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   clearInterval(sampler);
   const after = await (await fetch(target.metricsUrl)).text();
-  const accepted = counterSum(after, "otelcol_receiver_accepted_spans") - counterSum(before, "otelcol_receiver_accepted_spans");
-  const refused = counterSum(after, "otelcol_receiver_refused_spans") - counterSum(before, "otelcol_receiver_refused_spans");
+  const accepted =
+    counterSum(after, "otelcol_receiver_accepted_spans") - counterSum(before, "otelcol_receiver_accepted_spans");
+  const refused =
+    counterSum(after, "otelcol_receiver_refused_spans") - counterSum(before, "otelcol_receiver_refused_spans");
   const cpu = counterSum(after, "otelcol_process_cpu_seconds") - counterSum(before, "otelcol_process_cpu_seconds");
   return {
     targetRate: rate,
@@ -202,7 +245,9 @@ async function measure(config: string, start: () => Promise<Target>, rates: numb
       const s = await step(target, rate, seconds);
       steps.push(s);
       stored += s.acceptedPerSecond * seconds;
-      console.error(`${config}: ${rate} spans/s target -> ${s.acceptedPerSecond} accepted/s, ${s.refusedPerSecond} refused/s`);
+      console.error(
+        `${config}: ${rate} spans/s target -> ${s.acceptedPerSecond} accepted/s, ${s.refusedPerSecond} refused/s`,
+      );
     }
   } finally {
     // A clean stop, as a rolling update does: Badger writes what it holds and closes its files.
@@ -213,7 +258,11 @@ async function measure(config: string, start: () => Promise<Target>, rates: numb
   if (config === "stack") fs.rmSync(target.badgerDir, { recursive: true, force: true });
   // Sustained: accepted within 5% of the target with under 1% refused.
   const sustained = steps
-    .filter((s) => s.refusedPerSecond < 0.01 * (s.acceptedPerSecond + s.refusedPerSecond) && s.acceptedPerSecond >= 0.95 * s.targetRate)
+    .filter(
+      (s) =>
+        s.refusedPerSecond < 0.01 * (s.acceptedPerSecond + s.refusedPerSecond) &&
+        s.acceptedPerSecond >= 0.95 * s.targetRate,
+    )
     .reduce((best, s) => Math.max(best, s.acceptedPerSecond), 0);
   return { config, steps, bytesPerSpan: stored > 0 ? Math.round((bytes - baseline) / stored) : 0, sustained };
 }
@@ -231,13 +280,27 @@ async function cardinality(names: number) {
     const seconds = 10;
     const run = spawnSync(
       engineCommand("spansend"),
-      [`-endpoint=${target.otlpGrpc}`, `-rate=${Math.ceil(names / seconds)}`, `-seconds=${seconds}`, "-service=bench-ids", "-operation=GET /orders", "-unique-names"],
+      [
+        `-endpoint=${target.otlpGrpc}`,
+        `-rate=${Math.ceil(names / seconds)}`,
+        `-seconds=${seconds}`,
+        "-service=bench-ids",
+        "-operation=GET /orders",
+        "-unique-names",
+      ],
       { encoding: "utf8", timeout: (seconds + 60) * 1000 },
     );
     if (run.status !== 0) throw new Error(`spansend: ${run.stderr}`);
     // Two flushes of the span metrics (15 s each in dev).
     await new Promise((resolve) => setTimeout(resolve, 32_000));
-    return { names, limit: target.cardinalityLimit, seriesBefore, seriesAfter: await series(), rssBeforeMb, rssAfterMb: Math.round(rssMb(target.engine.pid ?? 0)) };
+    return {
+      names,
+      limit: target.cardinalityLimit,
+      seriesBefore,
+      seriesAfter: await series(),
+      rssBeforeMb,
+      rssAfterMb: Math.round(rssMb(target.engine.pid ?? 0)),
+    };
   } finally {
     await target.stop();
     fs.rmSync(target.badgerDir, { recursive: true, force: true });
@@ -246,7 +309,8 @@ async function cardinality(names: number) {
 
 function table(run: Run): string {
   const rows = run.steps.map(
-    (s) => `| ${s.targetRate} | ${s.acceptedPerSecond} | ${s.refusedPerSecond} | ${s.cpuSecondsPer1000} | ${s.peakRssMb} | ${s.p99ExportMs} |`,
+    (s) =>
+      `| ${s.targetRate} | ${s.acceptedPerSecond} | ${s.refusedPerSecond} | ${s.cpuSecondsPer1000} | ${s.peakRssMb} | ${s.p99ExportMs} |`,
   );
   return [
     `${run.config}: sustained ${run.sustained} spans/s (under 1% refused), ${run.bytesPerSpan} bytes on disk per stored span`,
@@ -258,16 +322,26 @@ function table(run: Run): string {
 }
 
 async function main(): Promise<number> {
-  const line = parseCommandLine(process.argv.slice(2), { rates: { type: "string" }, seconds: { type: "string" }, smoke: { type: "boolean" }, json: { type: "string" } }, USAGE);
+  const line = parseCommandLine(
+    process.argv.slice(2),
+    { rates: { type: "string" }, seconds: { type: "string" }, smoke: { type: "boolean" }, json: { type: "string" } },
+    USAGE,
+  );
   if ("exitCode" in line) return line.exitCode;
   const smoke = line.values.smoke === true;
-  const rates = smoke ? [500] : String(line.values.rates ?? "2000,4000,8000,16000,32000").split(",").map(Number);
+  const rates = smoke
+    ? [500]
+    : String(line.values.rates ?? "2000,4000,8000,16000,32000")
+        .split(",")
+        .map(Number);
   const seconds = smoke ? 2 : Number(line.values.seconds ?? 10);
   if (rates.some((r) => !Number.isInteger(r) || r <= 0) || !Number.isInteger(seconds) || seconds <= 0) {
     console.error(`--rates takes whole numbers of spans/s, --seconds a whole number of seconds\n\n${USAGE}`);
     return 2;
   }
-  console.error(`Jaeger ${jaegerSource().version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${seconds} s per step`);
+  console.error(
+    `Jaeger ${jaegerSource().version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${seconds} s per step`,
+  );
   const stack = await measure("stack", stackTarget, rates, seconds);
   const upstream = await measure("upstream", upstreamTarget, rates, seconds);
   console.log(table(stack));

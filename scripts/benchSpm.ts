@@ -54,7 +54,11 @@ const serviceName = (i: number) => `svc-${String(i).padStart(4, "0")}`;
  * STATUS_CODE_UNSET series; the first operation of each service also fails 5% of its calls.
  * Labels are those Jaeger queries plus the target labels a ServiceMonitor scrape adds.
  */
-async function writeOpenMetrics(file: string, shape: Shape, endSeconds: number): Promise<{ series: number; samples: number }> {
+async function writeOpenMetrics(
+  file: string,
+  shape: Shape,
+  endSeconds: number,
+): Promise<{ series: number; samples: number }> {
   const out = fs.createWriteStream(file);
   let buffer = "";
   const flush = async (force = false) => {
@@ -64,13 +68,17 @@ async function writeOpenMetrics(file: string, shape: Shape, endSeconds: number):
   };
   const points = Math.floor((shape.minutes * 60) / shape.intervalSeconds) + 1;
   const times = Array.from({ length: points }, (_, i) => endSeconds - (points - 1 - i) * shape.intervalSeconds);
-  const target = 'job="jaeger",namespace="observability",service="jaeger",endpoint="span-metrics",pod="jaeger-0",container="jaeger",instance="10.0.0.7:8889"';
+  const target =
+    'job="jaeger",namespace="observability",service="jaeger",endpoint="span-metrics",pod="jaeger-0",container="jaeger",instance="10.0.0.7:8889"';
   const labelSets: { labels: string; perSecond: number }[] = [];
   for (let s = 0; s < shape.services; s++) {
     for (let o = 0; o < shape.operations; o++) {
       const base = `service_name="${serviceName(s)}",span_name="GET /api/v1/op-${o}",span_kind="SPAN_KIND_SERVER",${target}`;
       const perSecond = 1 + (o % 5);
-      labelSets.push({ labels: `${base},status_code="STATUS_CODE_UNSET"`, perSecond: o === 0 ? perSecond * 0.95 : perSecond });
+      labelSets.push({
+        labels: `${base},status_code="STATUS_CODE_UNSET"`,
+        perSecond: o === 0 ? perSecond * 0.95 : perSecond,
+      });
       if (o === 0) labelSets.push({ labels: `${base},status_code="STATUS_CODE_ERROR"`, perSecond: perSecond * 0.05 });
     }
   }
@@ -106,8 +114,14 @@ async function writeOpenMetrics(file: string, shape: Shape, endSeconds: number):
     const keys =
       level === "service_name"
         ? Array.from({ length: shape.services }, (_, s) => `service_name="${serviceName(s)}"`)
-        : Array.from({ length: shape.services * shape.operations }, (_, i) => `service_name="${serviceName(Math.floor(i / shape.operations))}",span_name="GET /api/v1/op-${i % shape.operations}"`);
-    const labelled = level.endsWith("_le") ? keys.flatMap((k) => [...BUCKETS_MS.map((le) => `${k},le="${le}.0"`), `${k},le="+Inf"`]) : keys;
+        : Array.from(
+            { length: shape.services * shape.operations },
+            (_, i) =>
+              `service_name="${serviceName(Math.floor(i / shape.operations))}",span_name="GET /api/v1/op-${i % shape.operations}"`,
+          );
+    const labelled = level.endsWith("_le")
+      ? keys.flatMap((k) => [...BUCKETS_MS.map((le) => `${k},le="${le}.0"`), `${k},le="+Inf"`])
+      : keys;
     buffer += `# TYPE ${record} gauge\n`;
     for (const labels of labelled) {
       for (const t of times) {
@@ -140,18 +154,33 @@ interface Timing {
 
 function summarise(what: string, times: number[]): Timing {
   const sorted = [...times].sort((a, b) => a - b);
-  return { what, count: sorted.length, medianMs: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0), maxMs: Math.round(sorted[sorted.length - 1] ?? 0) };
+  return {
+    what,
+    count: sorted.length,
+    medianMs: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
+    maxMs: Math.round(sorted[sorted.length - 1] ?? 0),
+  };
 }
 
 async function main(): Promise<number> {
   const line = parseCommandLine(
     process.argv.slice(2),
-    { services: { type: "string" }, operations: { type: "string" }, minutes: { type: "string" }, interval: { type: "string" }, samples: { type: "string" }, smoke: { type: "boolean" }, json: { type: "string" }, "rule-file": { type: "string" } },
+    {
+      services: { type: "string" },
+      operations: { type: "string" },
+      minutes: { type: "string" },
+      interval: { type: "string" },
+      samples: { type: "string" },
+      smoke: { type: "boolean" },
+      json: { type: "string" },
+      "rule-file": { type: "string" },
+    },
     USAGE,
   );
   if ("exitCode" in line) return line.exitCode;
   const smoke = line.values.smoke === true;
-  const number = (key: string, fallback: number, smokeValue: number) => (smoke ? smokeValue : Number(line.values[key] ?? fallback));
+  const number = (key: string, fallback: number, smokeValue: number) =>
+    smoke ? smokeValue : Number(line.values[key] ?? fallback);
   const shape: Shape = {
     services: number("services", 1000, 20),
     operations: number("operations", 20, 5),
@@ -159,8 +188,14 @@ async function main(): Promise<number> {
     intervalSeconds: number("interval", 60, 30),
   };
   const sampled = Math.min(number("samples", 20, 3), shape.services);
-  if ([shape.services, shape.operations, shape.minutes, shape.intervalSeconds, sampled].some((n) => !Number.isInteger(n) || n <= 0)) {
-    console.error(`--services, --operations, --minutes, --interval and --samples take positive whole numbers\n\n${USAGE}`);
+  if (
+    [shape.services, shape.operations, shape.minutes, shape.intervalSeconds, sampled].some(
+      (n) => !Number.isInteger(n) || n <= 0,
+    )
+  ) {
+    console.error(
+      `--services, --operations, --minutes, --interval and --samples take positive whole numbers\n\n${USAGE}`,
+    );
     return 2;
   }
   const promtool = spawnSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" }).stdout.trim();
@@ -182,14 +217,23 @@ async function main(): Promise<number> {
     // The last sample a minute before now: Prometheus then serves the whole lookback from blocks.
     const endSeconds = Math.floor(Date.now() / 60_000) * 60 - 60;
     const input = path.join(dir, "span-metrics.om");
-    console.error(`${shape.services} services x ${shape.operations} operations, a sample every ${shape.intervalSeconds} s over ${shape.minutes} min`);
+    console.error(
+      `${shape.services} services x ${shape.operations} operations, a sample every ${shape.intervalSeconds} s over ${shape.minutes} min`,
+    );
     const written = await timed(() => writeOpenMetrics(input, shape, endSeconds));
-    console.error(`wrote ${written.value.series} series, ${written.value.samples} samples (${Math.round(fs.statSync(input).size / 2 ** 20)} MiB) in ${(written.ms / 1000).toFixed(1)} s`);
+    console.error(
+      `wrote ${written.value.series} series, ${written.value.samples} samples (${Math.round(fs.statSync(input).size / 2 ** 20)} MiB) in ${(written.ms / 1000).toFixed(1)} s`,
+    );
     const dataDir = path.join(dir, "data");
     const backfill = await timed(async () =>
-      spawnSync(promtool, ["tsdb", "create-blocks-from", "openmetrics", input, dataDir], { encoding: "utf8", timeout: 1_800_000, maxBuffer: 1 << 26 }),
+      spawnSync(promtool, ["tsdb", "create-blocks-from", "openmetrics", input, dataDir], {
+        encoding: "utf8",
+        timeout: 1_800_000,
+        maxBuffer: 1 << 26,
+      }),
     );
-    if (backfill.value.status !== 0) throw new Error(`promtool backfill failed:\n${backfill.value.stderr.slice(-4000)}`);
+    if (backfill.value.status !== 0)
+      throw new Error(`promtool backfill failed:\n${backfill.value.stderr.slice(-4000)}`);
     fs.rmSync(input);
     console.error(`backfilled in ${(backfill.ms / 1000).toFixed(1)} s`);
 
@@ -197,7 +241,10 @@ async function main(): Promise<number> {
     const port = await freePort();
     const prometheus = await startPrometheus(evaluation, [], { evaluationInterval: "30s", port, dataDir });
     cleanups.push(() => prometheus.stop());
-    const jaeger = await startJaeger(evaluation, "jaeger", { services: await prometheusService(port), name: "jaeger (dev stack config)" });
+    const jaeger = await startJaeger(evaluation, "jaeger", {
+      services: await prometheusService(port),
+      name: "jaeger (dev stack config)",
+    });
     cleanups.push(() => jaeger.stop());
 
     const endTs = endSeconds * 1000;
@@ -223,10 +270,14 @@ async function main(): Promise<number> {
             const response = await fetch(monitorCall(kind, service, grouped));
             return { status: response.status, body: (await response.json()) as { metrics?: unknown[] } };
           });
-          if (value.status !== 200) throw new Error(`${monitorCall(kind, service, grouped)}: ${value.status} ${JSON.stringify(value.body)}`);
+          if (value.status !== 200)
+            throw new Error(`${monitorCall(kind, service, grouped)}: ${value.status} ${JSON.stringify(value.body)}`);
           const expected = grouped ? (kind === "errors" ? 1 : shape.operations) : 1;
           const got = value.body.metrics?.length ?? 0;
-          if (got < expected) throw new Error(`${monitorCall(kind, service, grouped)} returned ${got} series, expected at least ${expected}`);
+          if (got < expected)
+            throw new Error(
+              `${monitorCall(kind, service, grouped)} returned ${got} series, expected at least ${expected}`,
+            );
           const key = `monitor: ${kind}${grouped ? " by operation" : ""}`;
           monitor.set(key, [...(monitor.get(key) ?? []), ms]);
         }
@@ -239,18 +290,32 @@ async function main(): Promise<number> {
       .filter((c) => c.metadata?.name?.startsWith("grafana-dashboard-jaeger-spm"))
       .flatMap((c) => Object.values(c.data ?? {}));
     const exprs = dashboards.flatMap((json) =>
-      (JSON.parse(json) as { panels: { targets?: { expr?: string }[] }[] }).panels.flatMap((p) => (p.targets ?? []).flatMap((t) => (t.expr ? [t.expr] : []))),
+      (JSON.parse(json) as { panels: { targets?: { expr?: string }[] }[] }).panels.flatMap((p) =>
+        (p.targets ?? []).flatMap((t) => (t.expr ? [t.expr] : [])),
+      ),
     );
     if (exprs.length === 0) throw new Error("the dev stack deploys no SPM dashboard queries");
-    for (const [label, service] of [["one service", services[0]], ["all services", ".+"]] as const) {
-      const vars: Record<string, string> = { namespace: "observability", service, operation: ".+", __rate_interval: "2m" };
+    for (const [label, service] of [
+      ["one service", services[0]],
+      ["all services", ".+"],
+    ] as const) {
+      const vars: Record<string, string> = {
+        namespace: "observability",
+        service,
+        operation: ".+",
+        __rate_interval: "2m",
+      };
       for (const expr of exprs) {
         const query = expr.replace(/\$\{?(\w+)\}?/g, (_, name: string) => vars[name] ?? `$${name}`);
         const url = `${prometheus.url}/api/v1/query_range?query=${encodeURIComponent(query)}&start=${endSeconds - 3600}&end=${endSeconds}&step=60`;
-        const { ms, value } = await timed(async () => (await fetch(url)).json() as Promise<{ status: string; error?: string; data?: { result: unknown[] } }>);
+        const { ms, value } = await timed(
+          async () =>
+            (await fetch(url)).json() as Promise<{ status: string; error?: string; data?: { result: unknown[] } }>,
+        );
         if (value.status !== "success") throw new Error(`${query}: ${value.error}`);
         // A query that finds nothing costs nothing: timing it would flatter the dashboards.
-        if ((value.data?.result.length ?? 0) === 0) throw new Error(`${query} (${label}) returned no series from the backfilled data`);
+        if ((value.data?.result.length ?? 0) === 0)
+          throw new Error(`${query} (${label}) returned no series from the backfilled data`);
         const key = `dashboard: ${label}`;
         dashboard.set(key, [...(dashboard.get(key) ?? []), ms]);
         if (ms > (slowest.get(key)?.ms ?? -1)) slowest.set(key, { ms, query });
@@ -262,7 +327,11 @@ async function main(): Promise<number> {
     // but returns one number (the rule manager writes the result instead of sending it). Prometheus'
     // own evaluations run at the current time, by which the backfilled data has left the 5m window.
     const ruleFiles: [string, RuleFile][] = [["stack", deployedRuleFile(evaluation) as RuleFile]];
-    if (typeof line.values["rule-file"] === "string") ruleFiles.push([path.basename(line.values["rule-file"]), parse(fs.readFileSync(line.values["rule-file"], "utf8")) as RuleFile]);
+    if (typeof line.values["rule-file"] === "string")
+      ruleFiles.push([
+        path.basename(line.values["rule-file"]),
+        parse(fs.readFileSync(line.values["rule-file"], "utf8")) as RuleFile,
+      ]);
     const groups: { name: string; times: number[] }[] = [];
     const costliest: string[] = [];
     for (const [source, ruleFile] of ruleFiles) {
@@ -271,7 +340,9 @@ async function main(): Promise<number> {
         let worst = { ms: -1, rule: "" };
         for (const rule of group.rules) {
           const url = `${prometheus.url}/api/v1/query?query=${encodeURIComponent(`count(${rule.expr})`)}&time=${endSeconds}`;
-          const { ms, value } = await timed(async () => (await fetch(url)).json() as Promise<{ status: string; error?: string }>);
+          const { ms, value } = await timed(
+            async () => (await fetch(url)).json() as Promise<{ status: string; error?: string }>,
+          );
           const name = "record" in rule ? rule.record : rule.alert;
           if (value.status !== "success") throw new Error(`${name}: ${value.error}`);
           total += ms;
@@ -280,12 +351,16 @@ async function main(): Promise<number> {
         groups.push({ name: `${source} ${group.name}`, times: [total] });
         costliest.push(`costliest rule of ${source} ${group.name}: ${worst.rule}, ${Math.round(worst.ms)} ms`);
       }
-    }    const timings = [
+    }
+    const timings = [
       ...[...monitor].map(([what, t]) => summarise(what, t)),
       ...[...dashboard].map(([what, t]) => summarise(what, t)),
       ...groups.map((g) => summarise(`rules: ${g.name} (one evaluation)`, g.times)),
     ];
-    const rssMb = Math.round(Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${prometheus.engine.pid}/status`, "utf8"))?.[1] ?? 0) / 1024);
+    const rssMb = Math.round(
+      Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${prometheus.engine.pid}/status`, "utf8"))?.[1] ?? 0) /
+        1024,
+    );
     console.log(
       `${shape.services} services x ${shape.operations} operations: ${written.value.series} span-metric series, ${written.value.samples} samples; Prometheus RSS ${rssMb} MB`,
     );
@@ -296,7 +371,15 @@ async function main(): Promise<number> {
     console.log("");
     for (const [key, { ms, query }] of slowest) console.log(`slowest ${key}: ${Math.round(ms)} ms, ${query}`);
     for (const text of costliest) console.log(text);
-    if (typeof line.values.json === "string") fs.writeFileSync(line.values.json, JSON.stringify({ shape, series: written.value.series, samples: written.value.samples, prometheusRssMb: rssMb, timings }, null, 2) + "\n");
+    if (typeof line.values.json === "string")
+      fs.writeFileSync(
+        line.values.json,
+        JSON.stringify(
+          { shape, series: written.value.series, samples: written.value.samples, prometheusRssMb: rssMb, timings },
+          null,
+          2,
+        ) + "\n",
+      );
     return 0;
   } finally {
     process.off("SIGINT", onSignal);

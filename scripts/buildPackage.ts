@@ -21,13 +21,18 @@ function main(): number {
   if ("exitCode" in line) return line.exitCode;
   fs.rmSync(DIST, { recursive: true, force: true });
   // Everything it prints goes to stderr: npm pack --json owns stdout.
-  const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json")], { stdio: ["ignore", 2, 2] });
+  const tsc = spawnSync(
+    process.execPath,
+    [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json")],
+    { stdio: ["ignore", 2, 2] },
+  );
   if (tsc.status !== 0) return tsc.status ?? 1;
   for (const dir of [DASHBOARDS_DIR, JOB_SCRIPTS_DIR]) {
     const target = path.join(DIST, path.relative(ROOT, dir));
     fs.mkdirSync(target, { recursive: true });
     for (const file of fs.readdirSync(dir)) {
-      if (fs.statSync(path.join(dir, file)).isFile() && !file.endsWith(".ts")) fs.copyFileSync(path.join(dir, file), path.join(target, file));
+      if (fs.statSync(path.join(dir, file)).isFile() && !file.endsWith(".ts"))
+        fs.copyFileSync(path.join(dir, file), path.join(target, file));
     }
   }
   console.error(`built ${path.relative(process.cwd(), DIST) || "dist"}`);

@@ -83,7 +83,10 @@ export interface IgnoredChange {
 }
 
 const pathValue_ = (root: unknown, keys: readonly string[]): unknown =>
-  keys.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), root);
+  keys.reduce<unknown>(
+    (node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined),
+    root,
+  );
 
 /**
  * The inputs the engine sends for a resource with ignoreChanges: at each ignored path, the deployed
@@ -298,7 +301,11 @@ export async function evaluateStack(
       newResource(args) {
         const secretPaths: string[] = [];
         const key = `${args.type}::${args.name}`;
-        const { inputs, kept } = keepIgnored(args.inputs as Record<string, unknown>, deployed?.get(key), options.get(key)?.ignoreChanges);
+        const { inputs, kept } = keepIgnored(
+          args.inputs as Record<string, unknown>,
+          deployed?.get(key),
+          options.get(key)?.ignoreChanges,
+        );
         ignoredChanges.push(...kept.map((k) => ({ type: args.type, name: args.name, ...k })));
         registered.push({
           type: args.type,

@@ -39,7 +39,11 @@ function parseArgs(argv: readonly string[]): { stack: string; outDir: string; st
     process.exit(2);
   }
   const stack = positional[0];
-  return { stack, outDir: path.resolve(outDir ?? path.join(ROOT, "out", stack)), stateDir: stateDir && path.resolve(stateDir) };
+  return {
+    stack,
+    outDir: path.resolve(outDir ?? path.join(ROOT, "out", stack)),
+    stateDir: stateDir && path.resolve(stateDir),
+  };
 }
 
 const REDACTED = "[secret: not rendered]";
@@ -95,18 +99,29 @@ export interface RenderedResource {
   readonly name: string;
   readonly urn: string;
   readonly inputs: Record<string, unknown>;
-  readonly options: { readonly protect?: boolean; readonly retainOnDelete?: boolean; readonly ignoreChanges?: readonly string[] };
+  readonly options: {
+    readonly protect?: boolean;
+    readonly retainOnDelete?: boolean;
+    readonly ignoreChanges?: readonly string[];
+  };
 }
 
 /** An earlier render's resources as a deployed state (inputs by `<type>::<name>`). */
 export function readDeployed(stateDir: string): DeployedInputs {
   const file = path.join(stateDir, "state.json");
-  if (!fs.existsSync(file)) throw new Error(`${file} does not exist: render the deployed revision first (npm run render -- <stack> --out <dir>)`);
+  if (!fs.existsSync(file))
+    throw new Error(
+      `${file} does not exist: render the deployed revision first (npm run render -- <stack> --out <dir>)`,
+    );
   const state = JSON.parse(fs.readFileSync(file, "utf8")) as RenderedResource[];
   return new Map(state.map((r) => [`${r.type}::${r.name}`, r.inputs]));
 }
 
-export async function render(stack: string, outDir: string, stateDir?: string): Promise<{ manifests: number; others: number }> {
+export async function render(
+  stack: string,
+  outDir: string,
+  stateDir?: string,
+): Promise<{ manifests: number; others: number }> {
   const deployed = stateDir === undefined ? undefined : readDeployed(stateDir);
   const evaluation = await evaluateStack(stack, undefined, undefined, undefined, deployed);
   for (const warning of evaluation.warnings) console.error(`warning: ${warning}`);
@@ -137,10 +152,15 @@ export async function render(stack: string, outDir: string, stateDir?: string): 
     name: r.name,
     urn: urns[i],
     inputs: redact(r),
-    options: { protect: r.options.protect, retainOnDelete: r.options.retainOnDelete, ignoreChanges: r.options.ignoreChanges },
+    options: {
+      protect: r.options.protect,
+      retainOnDelete: r.options.retainOnDelete,
+      ignoreChanges: r.options.ignoreChanges,
+    },
   }));
   fs.writeFileSync(path.join(outDir, "state.json"), JSON.stringify(state, null, 1) + "\n");
-  if (deployed) fs.writeFileSync(path.join(outDir, "ignored.json"), JSON.stringify(evaluation.ignoredChanges, null, 2) + "\n");
+  if (deployed)
+    fs.writeFileSync(path.join(outDir, "ignored.json"), JSON.stringify(evaluation.ignoredChanges, null, 2) + "\n");
   const ruleFile = deployedRuleFile(evaluation);
   if (ruleFile) {
     fs.mkdirSync(path.join(outDir, "prometheus"));

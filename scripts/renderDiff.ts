@@ -77,7 +77,15 @@ export function budgetedMarkdown(
 function render(checkout: string, stack: string, out: string, stateDir?: string): string | undefined {
   if (!fs.existsSync(path.join(checkout, "scripts", "render.ts"))) return "this revision has no offline render";
   // This checkout's start-up (transpiler, compile cache) for either revision: the base may predate it.
-  const args = ["--require", STARTUP, "scripts/render.ts", stack, "--out", out, ...(stateDir ? ["--state", stateDir] : [])];
+  const args = [
+    "--require",
+    STARTUP,
+    "scripts/render.ts",
+    stack,
+    "--out",
+    out,
+    ...(stateDir ? ["--state", stateDir] : []),
+  ];
   const run = spawnSync(process.execPath, args, {
     cwd: checkout,
     encoding: "utf8",
@@ -122,9 +130,13 @@ export function renderDiff(
         sections.push({ heading: `### ${stack}`, text: `The change does not render:\n\n\`\`\`\n${headError}\n\`\`\`` });
         continue;
       }
-      const diff = spawnSync("diff", ["-ruN", "-x", "registrations.json", "-x", "state.json", "-x", "ignored.json", before, after], {
-        encoding: "utf8",
-      });
+      const diff = spawnSync(
+        "diff",
+        ["-ruN", "-x", "registrations.json", "-x", "state.json", "-x", "ignored.json", before, after],
+        {
+          encoding: "utf8",
+        },
+      );
       const text = diff.stdout.replaceAll(`${before}/`, "").replaceAll(`${after}/`, "");
       const files = splitDiff(text);
       const note = baseError ? ` (base ${sha}: ${baseError.split("\n")[0]})` : "";

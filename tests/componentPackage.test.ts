@@ -15,7 +15,10 @@ import { ROOT, evaluateStack } from "../scripts/evaluate";
 
 const PACKAGE = path.join(ROOT, "package");
 /** What users read: the README and docs/ (the stack outputs are in getting-started, the examples in library). */
-const README = [path.join(ROOT, "README.md"), ...fs.readdirSync(path.join(ROOT, "docs")).map((f) => path.join(ROOT, "docs", f))]
+const README = [
+  path.join(ROOT, "README.md"),
+  ...fs.readdirSync(path.join(ROOT, "docs")).map((f) => path.join(ROOT, "docs", f)),
+]
   .map((file) => fs.readFileSync(file, "utf8"))
   .join("\n\n");
 

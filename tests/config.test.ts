@@ -315,14 +315,24 @@ describe("stack config", () => {
         const result = parseStackConfig(raw);
         return result.ok ? [] : result.problems;
       };
-      const small = set(set(dev(), "jaeger.resources.requests.memory", "128Mi"), "jaeger.resources.limits.memory", "256Mi");
+      const small = set(
+        set(dev(), "jaeger.resources.requests.memory", "128Mi"),
+        "jaeger.resources.limits.memory",
+        "256Mi",
+      );
       assert.ok(
         problemsOf(small).some((p) =>
-          p.startsWith('jaeger-spm:jaeger.resources.limits.memory = "256Mi": expected at least 768Mi with storage.backend "badger"'),
+          p.startsWith(
+            'jaeger-spm:jaeger.resources.limits.memory = "256Mi": expected at least 768Mi with storage.backend "badger"',
+          ),
         ),
         problemsOf(small).join("\n"),
       );
-      const enough = set(set(dev(), "jaeger.resources.requests.memory", "384Mi"), "jaeger.resources.limits.memory", "768Mi");
+      const enough = set(
+        set(dev(), "jaeger.resources.requests.memory", "384Mi"),
+        "jaeger.resources.limits.memory",
+        "768Mi",
+      );
       assert.deepEqual(problemsOf(enough), []);
     });
 
@@ -330,7 +340,9 @@ describe("stack config", () => {
       const prodBadger = () => set(stackConfig("prod"), "storage.backend", "badger");
       const outcome = (raw: RawConfig) => {
         const result = parseStackConfig(raw);
-        return result.ok ? { problems: [] as string[], warnings: result.warnings } : { problems: result.problems, warnings: [] as string[] };
+        return result.ok
+          ? { problems: [] as string[], warnings: result.warnings }
+          : { problems: result.problems, warnings: [] as string[] };
       };
 
       it("refuses backups with no snapshot class, naming the measured risk and both ways out as commands", () => {
@@ -338,7 +350,10 @@ describe("stack config", () => {
         const problem = problems.find((p) => p.startsWith("jaeger-spm:backup.volumeSnapshotClass = (not set)"));
         assert.ok(problem, problems.join("\n"));
         assert.match(problem, /file by file while Jaeger writes/);
-        assert.match(problem, /3 of 41 such copies lacked writes acknowledged before the copy began \(28,884 in one\) and 1 did not open/);
+        assert.match(
+          problem,
+          /3 of 41 such copies lacked writes acknowledged before the copy began \(28,884 in one\) and 1 did not open/,
+        );
         assert.ok(problem.includes("`pulumi config set --path backup.volumeSnapshotClass <class>`"), problem);
         assert.ok(problem.includes("`pulumi config set --path backup.acceptInconsistentFileCopies true`"), problem);
       });
@@ -348,7 +363,10 @@ describe("stack config", () => {
         assert.deepEqual(byClass.problems, []);
         const accepted = outcome(set(prodBadger(), "backup.acceptInconsistentFileCopies", "true"));
         assert.deepEqual(accepted.problems, []);
-        assert.ok(!accepted.warnings.some((w) => w.includes("acceptInconsistentFileCopies")), "an accepted risk is not repeated at every preview");
+        assert.ok(
+          !accepted.warnings.some((w) => w.includes("acceptInconsistentFileCopies")),
+          "an accepted risk is not repeated at every preview",
+        );
       });
 
       it("does not ask where Velero does not copy Badger: Elasticsearch, or no backups", () => {
@@ -358,13 +376,24 @@ describe("stack config", () => {
 
       it("says when the acceptance has no effect", () => {
         const withClass = outcome(
-          set(set(prodBadger(), "backup.volumeSnapshotClass", "ebs-csi"), "backup.acceptInconsistentFileCopies", "true"),
+          set(
+            set(prodBadger(), "backup.volumeSnapshotClass", "ebs-csi"),
+            "backup.acceptInconsistentFileCopies",
+            "true",
+          ),
         );
-        assert.deepEqual(withClass.warnings.filter((w) => w.includes("acceptInconsistentFileCopies")), [
-          "jaeger-spm:backup.acceptInconsistentFileCopies is ignored: backup.volumeSnapshotClass is set, so backups are crash-consistent snapshots",
-        ]);
+        assert.deepEqual(
+          withClass.warnings.filter((w) => w.includes("acceptInconsistentFileCopies")),
+          [
+            "jaeger-spm:backup.acceptInconsistentFileCopies is ignored: backup.volumeSnapshotClass is set, so backups are crash-consistent snapshots",
+          ],
+        );
         const onSearch = outcome(set(stackConfig("prod"), "backup.acceptInconsistentFileCopies", "true"));
-        assert.ok(onSearch.warnings.some((w) => /acceptInconsistentFileCopies is ignored: storage.backend is not "badger"/.test(w)));
+        assert.ok(
+          onSearch.warnings.some((w) =>
+            /acceptInconsistentFileCopies is ignored: storage.backend is not "badger"/.test(w),
+          ),
+        );
       });
     });
 
@@ -960,11 +989,16 @@ describe("stack config: warnings a new user needs (issue #29)", () => {
   };
   /** What an empty stack file gives: Pulumi.yaml's declared defaults only. */
   const emptyStackFile = (): RawConfig => {
-    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, { default?: unknown }>;
+    };
     return Object.fromEntries(
       Object.entries(project.config)
         .filter(([, decl]) => decl.default !== undefined)
-        .map(([key, decl]) => [`jaeger-spm:${key}`, typeof decl.default === "string" ? decl.default : JSON.stringify(decl.default)]),
+        .map(([key, decl]) => [
+          `jaeger-spm:${key}`,
+          typeof decl.default === "string" ? decl.default : JSON.stringify(decl.default),
+        ]),
     );
   };
 
@@ -991,15 +1025,24 @@ describe("stack config: warnings a new user needs (issue #29)", () => {
       ["spm.metricsFlushInterval", "2h"],
     ]);
     assert.ok(
-      warningsOf(raw).some((w) => w.startsWith('jaeger-spm:spm.metricsFlushInterval = "2h" is longer than storage.retention = "1h":')),
+      warningsOf(raw).some((w) =>
+        w.startsWith('jaeger-spm:spm.metricsFlushInterval = "2h" is longer than storage.retention = "1h":'),
+      ),
     );
     assert.deepEqual(warningsOf(set(dev(), "storage.retention", "1h")), [], "the default 15s flush is fine with 1h");
   });
 
   it("query replicas and collector scaling on Badger are reported as ignored", () => {
-    const warnings = warningsOf(sets(dev(), [["jaeger.query.replicas", "3"], ["jaeger.collector.maxReplicas", "4"]]));
+    const warnings = warningsOf(
+      sets(dev(), [
+        ["jaeger.query.replicas", "3"],
+        ["jaeger.collector.maxReplicas", "4"],
+      ]),
+    );
     assert.ok(
-      warnings.includes('jaeger-spm:jaeger (query.replicas, collector.maxReplicas) is ignored: storage.backend is "badger", where one all-in-one pod (a single Badger writer) ingests and serves queries'),
+      warnings.includes(
+        'jaeger-spm:jaeger (query.replicas, collector.maxReplicas) is ignored: storage.backend is "badger", where one all-in-one pod (a single Badger writer) ingests and serves queries',
+      ),
       warnings.join("\n"),
     );
     const prod = parseStackConfig(set(stackConfig("prod"), "jaeger.query.replicas", "3"));
@@ -1024,18 +1067,37 @@ describe("stack config: warnings a new user needs (issue #29)", () => {
       ["1.5 TB", "1.5Ti"],
     ]) {
       const found = problems(set(dev(), "storage.badger.volumeSize", written));
-      assert.ok(found.some((p) => p.endsWith(`(did you mean "${meant}"?)`)), `${written}: ${found.join("\n")}`);
+      assert.ok(
+        found.some((p) => p.endsWith(`(did you mean "${meant}"?)`)),
+        `${written}: ${found.join("\n")}`,
+      );
     }
     assert.ok(!problems(set(dev(), "storage.badger.volumeSize", "lots")).some((p) => p.includes("did you mean")));
   });
 
   it("a stack file naming one key twice (with and without the namespace) is refused, values not shown", () => {
-    const text = ["config:", "  sampling:", "    default: { type: probabilistic, param: 1 }", "  jaeger-spm:sampling:", "    default: { type: probabilistic, param: 0.1 }", "  jaeger-spm:namespace: observability", ""].join("\n");
+    const text = [
+      "config:",
+      "  sampling:",
+      "    default: { type: probabilistic, param: 1 }",
+      "  jaeger-spm:sampling:",
+      "    default: { type: probabilistic, param: 0.1 }",
+      "  jaeger-spm:namespace: observability",
+      "",
+    ].join("\n");
     assert.deepEqual(stackFileProblems(text, "jaeger-spm", "Pulumi.dev.yaml"), [
       "jaeger-spm:sampling is set 2 times in Pulumi.dev.yaml, as `sampling` and `jaeger-spm:sampling` (values not shown): a key without a namespace is jaeger-spm:sampling too, so one block silently replaces the other; keep one, under `jaeger-spm:sampling`",
     ]);
     for (const stack of ["dev", "prod"]) {
-      assert.deepEqual(stackFileProblems(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"), "jaeger-spm", `Pulumi.${stack}.yaml`), [], stack);
+      assert.deepEqual(
+        stackFileProblems(
+          fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"),
+          "jaeger-spm",
+          `Pulumi.${stack}.yaml`,
+        ),
+        [],
+        stack,
+      );
     }
   });
 });

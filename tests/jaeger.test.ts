@@ -1,6 +1,14 @@
 import * as assert from "node:assert/strict";
 import type { Container, PodSpec, Probe, ServicePort } from "kubernetes-types/core/v1";
-import { Evaluation, PROGRAM, configSet, deployedRuleFile, evaluateStack, stackConfig, stackSecretKeys } from "../scripts/evaluate";
+import {
+  Evaluation,
+  PROGRAM,
+  configSet,
+  deployedRuleFile,
+  evaluateStack,
+  stackConfig,
+  stackSecretKeys,
+} from "../scripts/evaluate";
 import { EXPECTED_PORTS } from "./support/jaegerPorts";
 import { at, deploymentConfig, jaegerConfigDocument, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
 
@@ -381,7 +389,10 @@ describe("config changes touch only what they must", () => {
     const deployed = new Map([[`${claim.type}::${claim.name}`, deployedClaim as unknown as Record<string, unknown>]]);
     const raw = set("storage.retention", "72h");
     const after = await evaluateStack("dev", raw, stackSecretKeys("dev"), PROGRAM, deployed);
-    assert.equal(objectNamed(after, "PersistentVolumeClaim", "jaeger-badger").spec?.resources?.requests?.storage, "174Gi");
+    assert.equal(
+      objectNamed(after, "PersistentVolumeClaim", "jaeger-badger").spec?.resources?.requests?.storage,
+      "174Gi",
+    );
     assert.deepEqual(
       after.ignoredChanges.map((c) => [c.name, c.path, c.deployed]),
       [[claim.name, "spec.resources.requests.storage", "174Gi"]],
@@ -429,7 +440,12 @@ describe("prod stack (Elasticsearch via ECK)", () => {
   it("on Badger, protects the claim from deletion", async () => {
     const badger = await evaluateStack(
       "prod",
-      configSet(configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }), "backup.acceptInconsistentFileCopies", "true", { path: true }),
+      configSet(
+        configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }),
+        "backup.acceptInconsistentFileCopies",
+        "true",
+        { path: true },
+      ),
     );
     const claim = resourceFor(badger, "PersistentVolumeClaim", "jaeger-badger");
     assert.equal(claim.options.protect, true);

@@ -30,9 +30,20 @@ const input = (role: Role, over: Partial<JaegerConfigInput> = {}): JaegerConfigI
   role,
   storage:
     role === "all-in-one"
-      ? { kind: "badger", keysDirectory: "/badger/keys", valuesDirectory: "/badger/values", ttl: "168h", maintenanceInterval: "5m" }
+      ? {
+          kind: "badger",
+          keysDirectory: "/badger/keys",
+          valuesDirectory: "/badger/values",
+          ttl: "168h",
+          maintenanceInterval: "5m",
+        }
       : SEARCH,
-  spm: { prometheusUrl: "http://prometheus:9090", metricsFlushInterval: "15s", cardinalityLimit: 2000, seriesExpiration: "1h" },
+  spm: {
+    prometheusUrl: "http://prometheus:9090",
+    metricsFlushInterval: "15s",
+    cardinalityLimit: 2000,
+    seriesExpiration: "1h",
+  },
   sampling: { strategiesFile: "/etc/jaeger/sampling/strategies.json", reloadInterval: "30s" },
   uiConfigFile: "/etc/jaeger/ui.json",
   ...over,
@@ -215,7 +226,9 @@ describe("Jaeger config (buildJaegerConfig)", () => {
 
   it("names each role in its own telemetry, so that a process's traces and metrics say what it is", () => {
     const names = (["all-in-one", "collector", "query"] as const).map(
-      (role) => buildJaegerConfig(input(role)).service.telemetry.resource.attributes.find((a) => a.name === "service.name")?.value ?? "",
+      (role) =>
+        buildJaegerConfig(input(role)).service.telemetry.resource.attributes.find((a) => a.name === "service.name")
+          ?.value ?? "",
     );
     assert.equal(new Set(names).size, 3, names.join(", "));
     for (const n of names) assert.match(n, /^jaeger\b/);

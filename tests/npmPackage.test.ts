@@ -62,7 +62,12 @@ void pulumi.runtime.runInPulumiStack(async () => {
 `;
 
 function run(command: string, args: string[], cwd: string, timeoutMs: number) {
-  const result = spawnSync(command, args, { cwd, encoding: "utf8", timeout: timeoutMs, env: { ...process.env, npm_config_audit: "false", npm_config_fund: "false" } });
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    env: { ...process.env, npm_config_audit: "false", npm_config_fund: "false" },
+  });
   assert.equal(result.status, 0, `${command} ${args.join(" ")} (in ${cwd}):\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
@@ -75,7 +80,10 @@ describe("npm package (npm pack, installed into a new Pulumi program)", function
 
   before(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "npm-package-"));
-    const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], ROOT, 180_000)) as { filename: string; files: { path: string }[] }[];
+    const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], ROOT, 180_000)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     tarball = path.join(work, packed[0].filename);
     files = packed[0].files.map((f) => f.path);
   });
@@ -83,25 +91,45 @@ describe("npm package (npm pack, installed into a new Pulumi program)", function
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   it("ships compiled JavaScript with declarations and the files the code reads, and nothing of the project's own stacks or tests", () => {
-    for (const file of ["package.json", "README.md", "dist/library.js", "dist/library.d.ts", "dist/dashboards/jaeger-spm.json", "dist/components/backup/jobScripts/es-snapshots.sh"]) {
+    for (const file of [
+      "package.json",
+      "README.md",
+      "dist/library.js",
+      "dist/library.d.ts",
+      "dist/dashboards/jaeger-spm.json",
+      "dist/components/backup/jobScripts/es-snapshots.sh",
+    ]) {
       assert.ok(files.includes(file), `${file} is in the package`);
     }
-    const unwanted = files.filter((f) => /^(tests|engines|scripts|examples|bench)\/|^Pulumi\.|^index\.ts$|(?<!\.d)\.ts$/.test(f));
+    const unwanted = files.filter((f) =>
+      /^(tests|engines|scripts|examples|bench)\/|^Pulumi\.|^index\.ts$|(?<!\.d)\.ts$/.test(f),
+    );
     assert.deepEqual(unwanted, []);
-    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { exports: Record<string, unknown> };
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+      exports: Record<string, unknown>;
+    };
     assert.deepEqual(Object.keys(manifest.exports).sort(), [".", "./library", "./package.json"]);
   });
 
   it("installs into a new program, which runs docs/library.md's example: type-checked under the pulumi new typescript tsconfig, and run under mocks", () => {
     const program = path.join(work, "program");
     fs.mkdirSync(program);
-    const version = (name: string) => (JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+    const version = (name: string) =>
+      (
+        JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")) as {
+          version: string;
+        }
+      ).version;
     fs.writeFileSync(
       path.join(program, "package.json"),
       JSON.stringify({
         name: "scratch",
         main: "index.ts",
-        dependencies: { "jaeger-spm-stack": `file:${tarball}`, "@pulumi/pulumi": version("@pulumi/pulumi"), "@pulumi/kubernetes": version("@pulumi/kubernetes") },
+        dependencies: {
+          "jaeger-spm-stack": `file:${tarball}`,
+          "@pulumi/pulumi": version("@pulumi/pulumi"),
+          "@pulumi/kubernetes": version("@pulumi/kubernetes"),
+        },
         devDependencies: { "@types/node": version("@types/node") },
       }),
     );
@@ -110,8 +138,16 @@ describe("npm package (npm pack, installed into a new Pulumi program)", function
     fs.writeFileSync(path.join(program, "mocks.ts"), MOCKS);
     run("npm", ["install", "--prefer-offline", "--no-package-lock"], program, 420_000);
     // No devDependency of this project leaked into what the package needs.
-    assert.ok(!fs.existsSync(path.join(program, "node_modules", "@kubernetes-models")), "the package pulls in no devDependency");
-    run(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], program, 180_000);
+    assert.ok(
+      !fs.existsSync(path.join(program, "node_modules", "@kubernetes-models")),
+      "the package pulls in no devDependency",
+    );
+    run(
+      process.execPath,
+      [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"],
+      program,
+      180_000,
+    );
     const registered = run(process.execPath, ["bin/mocks.js"], program, 120_000).split("\n");
     for (const resource of [
       "jaeger-spm:index:JaegerSpmStack tracing",
@@ -125,8 +161,16 @@ describe("npm package (npm pack, installed into a new Pulumi program)", function
   });
 
   it("its hand-written Kubernetes CRD types fit the upstream models the tests have (a compile-time check)", () => {
-    const monitor: IServiceMonitor["spec"] = buildServiceMonitorSpec({ serviceSelector: { app: "jaeger" }, namespace: "obs", ports: [{ name: "metrics" }], interval: "30s" });
-    const certificate: ICertificate["spec"] = buildCertificateSpec({ dnsNames: ["jaeger"], issuer: { kind: "ClusterIssuer", name: "ca" } });
+    const monitor: IServiceMonitor["spec"] = buildServiceMonitorSpec({
+      serviceSelector: { app: "jaeger" },
+      namespace: "obs",
+      ports: [{ name: "metrics" }],
+      interval: "30s",
+    });
+    const certificate: ICertificate["spec"] = buildCertificateSpec({
+      dnsNames: ["jaeger"],
+      issuer: { kind: "ClusterIssuer", name: "ca" },
+    });
     assert.equal(monitor?.endpoints?.[0]?.port, "metrics");
     assert.equal(certificate?.issuerRef.kind, "ClusterIssuer");
   });

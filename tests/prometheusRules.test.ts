@@ -39,7 +39,12 @@ describe("Prometheus rules on Prometheus' own engine (promtool)", function () {
       RUNBOOK_BASE,
       { path: true },
     );
-    const prodBadger = configSet(configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }), "backup.acceptInconsistentFileCopies", "true", { path: true });
+    const prodBadger = configSet(
+      configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }),
+      "backup.acceptInconsistentFileCopies",
+      "true",
+      { path: true },
+    );
     // One evaluation at a time: the Pulumi runtime the mocks stand in for is process-wide.
     const rulesOf = async (stack: string, raw: RawConfig) =>
       deployedRuleFile(await evaluateStack(stack, raw)) as RuleFile;
@@ -123,12 +128,15 @@ describe("Prometheus rules on Prometheus' own engine (promtool)", function () {
     const recording = group.rules.filter((r): r is RecordingRule => "record" in r);
     const rawReads = new Map<string, string[]>();
     for (const rule of recording) {
-      for (const selector of rule.expr.match(/traces_span_metrics_(?:calls_total|duration_milliseconds_bucket)\{[^}]*\}/g) ?? []) {
+      for (const selector of rule.expr.match(
+        /traces_span_metrics_(?:calls_total|duration_milliseconds_bucket)\{[^}]*\}/g,
+      ) ?? []) {
         rawReads.set(selector, [...(rawReads.get(selector) ?? []), rule.record]);
       }
     }
     assert.ok(rawReads.size >= 3, [...rawReads.keys()].join("\n"));
-    for (const [selector, readers] of rawReads) assert.equal(readers.length, 1, `${selector} is read by ${readers.join(", ")}`);
+    for (const [selector, readers] of rawReads)
+      assert.equal(readers.length, 1, `${selector} is read by ${readers.join(", ")}`);
     const defined = new Set<string>();
     for (const rule of recording) {
       for (const used of rule.expr.match(/[a-z_]+:[a-z_0-9]+:[a-z_0-9]+/g) ?? []) {

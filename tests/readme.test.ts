@@ -78,7 +78,8 @@ function commandWords(line: string): string[] {
 function readmeConfigSetLines(): string[] {
   const text = [README, ...fs.readdirSync(path.join(ROOT, "docs")).map(doc)].join("\n");
   const inline = [...text.matchAll(/`(pulumi config set [^`]*)`/g)].map((m) => m[1]);
-  const blocks = text.split("\n")
+  const blocks = text
+    .split("\n")
     .map((line) => line.trim())
     .filter((line) => line.startsWith("pulumi config set "));
   return [...inline, ...blocks].filter((line) => !line.includes("[") || /'[^']*\[\d+\][^']*'/.test(line));
@@ -163,7 +164,9 @@ describe("README", () => {
 
   it("user docs cite no source code (no upstream .go files, none of our .ts files)", () => {
     for (const [name, text] of [["README.md", README], ...USER_PAGES.map((p) => [`docs/${p}`, doc(p)])]) {
-      const cited = [...text.matchAll(/[\w./-]+\.(?:go|ts)\b/g)].map((m) => m[0]).filter((c) => !/^(?:jaeger-spm-stack|@pulumi)/.test(c));
+      const cited = [...text.matchAll(/[\w./-]+\.(?:go|ts)\b/g)]
+        .map((m) => m[0])
+        .filter((c) => !/^(?:jaeger-spm-stack|@pulumi)/.test(c));
       assert.deepEqual(cited, [], name);
     }
   });
@@ -176,12 +179,19 @@ describe("README", () => {
     const sections = Object.keys(fromYaml).map((k) => k.replace(/^jaeger-spm:/, ""));
     for (const section of sections) {
       const viaCli = parseStackConfig({ [`jaeger-spm:${section}`]: fromCommands[`jaeger-spm:${section}`] ?? "{}" });
-      const viaYaml = parseStackConfig({ [`jaeger-spm:${section}`]: JSON.stringify(fromYaml[`jaeger-spm:${section}`]) });
+      const viaYaml = parseStackConfig({
+        [`jaeger-spm:${section}`]: JSON.stringify(fromYaml[`jaeger-spm:${section}`]),
+      });
       assert.ok(viaCli.ok && viaYaml.ok, section);
       const key = section as keyof typeof viaCli.config;
       assert.deepEqual(viaYaml.config[key], viaCli.config[key], section);
     }
-    assert.deepEqual(sections.sort(), Object.keys(fromCommands).map((k) => k.replace(/^jaeger-spm:/, "")).sort());
+    assert.deepEqual(
+      sections.sort(),
+      Object.keys(fromCommands)
+        .map((k) => k.replace(/^jaeger-spm:/, ""))
+        .sort(),
+    );
   });
 
   it("documents every config key and its default", () => {
@@ -210,10 +220,16 @@ describe("README", () => {
   });
 
   it("keeps the tests from changing the machine: installs happen only in npm run setup", () => {
-    const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+    ).scripts;
     const installers = /test-tools\.sh|engines\.sh|apt-get|mvn |go install/;
     const running = Object.entries(scripts).filter(([name, command]) => name !== "setup" && installers.test(command));
-    assert.deepEqual(running.map(([name]) => name), [], "only npm run setup installs or builds tools");
+    assert.deepEqual(
+      running.map(([name]) => name),
+      [],
+      "only npm run setup installs or builds tools",
+    );
     assert.match(scripts.setup, /scripts\/test-tools\.sh/);
     assert.match(scripts.setup, /scripts\/engines\.sh/);
   });

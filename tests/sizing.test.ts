@@ -30,7 +30,8 @@ const within25 = (value: number, measured: number) => value >= measured * 0.75 &
  * used more than 75% of them measures the machine, not Jaeger (its CPU per span doubles there).
  */
 const carried = recording.stack.steps.filter(
-  (s) => (s.cpuSecondsPer1000 * s.acceptedPerSecond) / 1000 <= 0.75 * recording.recorded.cores && s.refusedPerSecond === 0,
+  (s) =>
+    (s.cpuSecondsPer1000 * s.acceptedPerSecond) / 1000 <= 0.75 * recording.recorded.cores && s.refusedPerSecond === 0,
 );
 
 /** Least-squares slope of y over x. */
@@ -68,14 +69,23 @@ describe("sizing defaults follow the engine's recorded measurements", () => {
     for (const s of carried) {
       const requests = sizedRequests(s.acceptedPerSecond);
       const cores = (s.cpuSecondsPer1000 * s.acceptedPerSecond) / 1000;
-      assert.ok(requests.cpuMillis >= cores * 1000, `${s.targetRate}/s: ${requests.cpuMillis}m < ${cores * 1000}m used`);
-      assert.ok(requests.memoryMi * MI >= s.peakRssMb * 1e6, `${s.targetRate}/s: ${requests.memoryMi}Mi < ${s.peakRssMb} MB peak RSS`);
+      assert.ok(
+        requests.cpuMillis >= cores * 1000,
+        `${s.targetRate}/s: ${requests.cpuMillis}m < ${cores * 1000}m used`,
+      );
+      assert.ok(
+        requests.memoryMi * MI >= s.peakRssMb * 1e6,
+        `${s.targetRate}/s: ${requests.memoryMi}Mi < ${s.peakRssMb} MB peak RSS`,
+      );
     }
   });
 
   it("Badger's default bytes per span is within 25% of the measured bytes on disk per stored span, and not below it", () => {
     const measured = recording.stack.bytesPerSpan;
-    assert.ok(within25(DEFAULT_BYTES_PER_SPAN.badger, measured) && DEFAULT_BYTES_PER_SPAN.badger >= measured, `${DEFAULT_BYTES_PER_SPAN.badger} against ${measured}`);
+    assert.ok(
+      within25(DEFAULT_BYTES_PER_SPAN.badger, measured) && DEFAULT_BYTES_PER_SPAN.badger >= measured,
+      `${DEFAULT_BYTES_PER_SPAN.badger} against ${measured}`,
+    );
   });
 
   it("a stack that sets no bytesPerSpan sizes its Badger volume with the measured default", () => {

@@ -168,14 +168,22 @@ describe("render diff comment", () => {
     file: name,
     diff:
       `diff -ruN ${name} ${name}\n--- ${name}\n+++ ${name}\n@@ -1 +1 @@\n` +
-      Array.from({ length: Math.ceil(chars / 40) }, (_, i) => `+  ${name} line ${String(i).padStart(6, "0")} ${"x".repeat(8)}\n`).join(""),
+      Array.from(
+        { length: Math.ceil(chars / 40) },
+        (_, i) => `+  ${name} line ${String(i).padStart(6, "0")} ${"x".repeat(8)}\n`,
+      ).join(""),
   });
   const note = "Full diff: the render-diff artifact.";
   const fencesBalanced = (markdown: string) => (markdown.match(/^```/gm) ?? []).length % 2 === 0;
 
   it("names every changed file within GitHub's limit: small diffs whole, the largest summarised with their line counts", () => {
-    const dev = [fileOf("kubernetes/configmap-observability-grafana-dashboard-jaeger-spm-red.yaml", 60_000), fileOf("kubernetes/deployment-observability-jaeger.yaml", 2_000)];
-    const prod = Array.from({ length: 29 }, (_, i) => fileOf(`kubernetes/configmap-observability-file-${i}.yaml`, i === 0 ? 50_000 : 600));
+    const dev = [
+      fileOf("kubernetes/configmap-observability-grafana-dashboard-jaeger-spm-red.yaml", 60_000),
+      fileOf("kubernetes/deployment-observability-jaeger.yaml", 2_000),
+    ];
+    const prod = Array.from({ length: 29 }, (_, i) =>
+      fileOf(`kubernetes/configmap-observability-file-${i}.yaml`, i === 0 ? 50_000 : 600),
+    );
     const markdown = budgetedMarkdown(
       "## Offline render diff (base abc1234)",
       [
@@ -189,7 +197,10 @@ describe("render diff comment", () => {
     assert.ok(fencesBalanced(markdown), "every code fence is closed");
     assert.ok(markdown.includes(note), "says where the full diff is");
     for (const f of [...dev, ...prod]) assert.ok(markdown.includes(f.file), `${f.file} is named`);
-    assert.match(markdown, /- `kubernetes\/configmap-observability-grafana-dashboard-jaeger-spm-red.yaml`: \+1500 −0 lines \(not shown\)/);
+    assert.match(
+      markdown,
+      /- `kubernetes\/configmap-observability-grafana-dashboard-jaeger-spm-red.yaml`: \+1500 −0 lines \(not shown\)/,
+    );
     for (const f of prod.slice(1)) assert.ok(markdown.includes(f.diff), `${f.file} is shown whole`);
   });
 
@@ -202,7 +213,11 @@ describe("render diff comment", () => {
   });
 
   it("splits diff -ruN output per file", () => {
-    const text = "diff -ruN a/x.yaml b/x.yaml\n--- x.yaml\n+++ x.yaml\n@@ -1 +1 @@\n-a\n+b\ndiff -ruN y.json y.json\n--- y.json\n+++ y.json\n@@ -0,0 +1 @@\n+{}\n";
-    assert.deepEqual(splitDiff(text).map((f) => f.file), ["x.yaml", "y.json"]);
+    const text =
+      "diff -ruN a/x.yaml b/x.yaml\n--- x.yaml\n+++ x.yaml\n@@ -1 +1 @@\n-a\n+b\ndiff -ruN y.json y.json\n--- y.json\n+++ y.json\n@@ -0,0 +1 @@\n+{}\n";
+    assert.deepEqual(
+      splitDiff(text).map((f) => f.file),
+      ["x.yaml", "y.json"],
+    );
   });
 });

@@ -93,9 +93,15 @@ export function spmRecordingRules(): RecordingRule[] {
   const rules: RecordingRule[] = [
     { record: opCalls, expr: `sum by (${perOperation}) (rate(${CALLS}{${SERVER}}[${WINDOW}]))` },
     { record: opErrors, expr: `sum by (${perOperation}) (rate(${CALLS}{${SERVER}, ${ERROR}}[${WINDOW}]))` },
-    { record: OPERATION_BUCKET_RATE, expr: `sum by (${perOperation}, le) (rate(${DURATION_BUCKET}{${SERVER}}[${WINDOW}]))` },
+    {
+      record: OPERATION_BUCKET_RATE,
+      expr: `sum by (${perOperation}, le) (rate(${DURATION_BUCKET}{${SERVER}}[${WINDOW}]))`,
+    },
     // "or calls * 0": an operation or service without any error series reports 0, as Jaeger's Monitor tab does.
-    { record: recordName("operation", `errors:ratio_rate${WINDOW}`), expr: `(${opErrors} or ${opCalls} * 0) / ${opCalls}` },
+    {
+      record: recordName("operation", `errors:ratio_rate${WINDOW}`),
+      expr: `(${opErrors} or ${opCalls} * 0) / ${opCalls}`,
+    },
     ...QUANTILES.map((q) => ({
       record: recordName("operation", `duration_milliseconds:p${Math.round(q * 100)}_rate${WINDOW}`),
       expr: `histogram_quantile(${q}, ${OPERATION_BUCKET_RATE})`,

@@ -60,7 +60,10 @@ export function stackChanges(
     unchanged,
     updated,
     created: plan.created.map((urn) => label(urn, headByUrn)),
-    deleted: plan.deleted.map((urn) => ({ resource: label(urn, baseByUrn), retained: baseByUrn.get(urn)?.options.retainOnDelete === true })),
+    deleted: plan.deleted.map((urn) => ({
+      resource: label(urn, baseByUrn),
+      retained: baseByUrn.get(urn)?.options.retainOnDelete === true,
+    })),
     replaced: plan.replaced.map((r) => label(r.urn, headByUrn)),
     aliased: plan.aliased.length,
     ignored,
@@ -72,7 +75,8 @@ const show = (value: unknown) => `\`${typeof value === "string" ? value : JSON.s
 /** The summary a reviewer reads before any diff: counts, then each change that is not an in-place update of content. */
 export function changesMarkdown(c: StackChanges): string {
   // Each block its own paragraph: GitHub joins a line to the paragraph above it.
-  const list = (heading: string, items: readonly string[]) => (items.length === 0 ? [] : [[`${heading}:`, ...items.map((i) => `- ${i}`)].join("\n")]);
+  const list = (heading: string, items: readonly string[]) =>
+    items.length === 0 ? [] : [[`${heading}:`, ...items.map((i) => `- ${i}`)].join("\n")];
   const retained = c.deleted.filter((d) => d.retained).length;
   return [
     `\`pulumi up\` from the base: ${c.unchanged} unchanged, ${c.updated.length} updated in place, ${c.created.length} created, ` +
@@ -80,15 +84,30 @@ export function changesMarkdown(c: StackChanges): string {
       `${c.aliased > 0 ? `; ${c.aliased} found under a new name through aliases` : ""}.`,
     ...list(
       "**Ignored** (`ignoreChanges`: the deployed value stays)",
-      c.ignored.map((i) => `\`${i.type.split(":").pop()} ${i.name}\` ${i.path}: the config now gives ${show(i.wanted)}; ${show(i.deployed)} stays`),
+      c.ignored.map(
+        (i) =>
+          `\`${i.type.split(":").pop()} ${i.name}\` ${i.path}: the config now gives ${show(i.wanted)}; ${show(i.deployed)} stays`,
+      ),
     ),
-    ...list("**Replaced** (deleted and created again)", c.replaced.map((r) => `\`${r}\``)),
+    ...list(
+      "**Replaced** (deleted and created again)",
+      c.replaced.map((r) => `\`${r}\``),
+    ),
     ...list(
       "**Deleted**",
-      c.deleted.map((d) => `\`${d.resource}\`${d.retained ? " (retainOnDelete: left in the cluster with its data, no longer managed by Pulumi)" : ""}`),
+      c.deleted.map(
+        (d) =>
+          `\`${d.resource}\`${d.retained ? " (retainOnDelete: left in the cluster with its data, no longer managed by Pulumi)" : ""}`,
+      ),
     ),
-    ...list("**Created**", c.created.map((r) => `\`${r}\``)),
-    ...list("**Updated in place**", c.updated.map((r) => `\`${r}\``)),
+    ...list(
+      "**Created**",
+      c.created.map((r) => `\`${r}\``),
+    ),
+    ...list(
+      "**Updated in place**",
+      c.updated.map((r) => `\`${r}\``),
+    ),
   ].join("\n\n");
 }
 

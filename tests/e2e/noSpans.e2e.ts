@@ -18,7 +18,8 @@ describe("e2e: JaegerNoSpansAccepted on Jaeger 2.20 and Prometheus (dev stack)",
   let jaeger: RunningJaeger;
   let prometheus: RunningPrometheus;
 
-  const alerts = async () => ((await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as { data: { alerts: Alert[] } }).data.alerts;
+  const alerts = async () =>
+    ((await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as { data: { alerts: Alert[] } }).data.alerts;
   const noSpans = async () => (await alerts()).find((a) => a.labels.alertname === "JaegerNoSpansAccepted");
 
   before(async function () {
@@ -35,17 +36,26 @@ describe("e2e: JaegerNoSpansAccepted on Jaeger 2.20 and Prometheus (dev stack)",
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === "failed") console.log(`${jaeger?.engine.logTail(30)}\n${prometheus?.engine.logTail(30)}`);
+    if (this.currentTest?.state === "failed")
+      console.log(`${jaeger?.engine.logTail(30)}\n${prometheus?.engine.logTail(30)}`);
   });
 
   it("goes pending while Jaeger is up and no span has arrived since it started", async function () {
-    const alert = await waitFor("JaegerNoSpansAccepted to be pending on a Jaeger that got no spans", async () => {
-      const found = await noSpans();
-      return found?.state === "pending" ? found : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 1_000, engines: [jaeger.engine, prometheus.engine] });
+    const alert = await waitFor(
+      "JaegerNoSpansAccepted to be pending on a Jaeger that got no spans",
+      async () => {
+        const found = await noSpans();
+        return found?.state === "pending" ? found : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 1_000, engines: [jaeger.engine, prometheus.engine] },
+    );
     assert.equal(alert.labels.namespace, "observability");
     const up = await prometheus.query(`up{namespace="observability", service="jaeger-metrics"}`);
-    assert.deepEqual(up.map((s) => s.value[1]), ["1"], "Jaeger's telemetry target is up, so this is not a scrape failure");
+    assert.deepEqual(
+      up.map((s) => s.value[1]),
+      ["1"],
+      "Jaeger's telemetry target is up, so this is not a scrape failure",
+    );
   });
 
   it("clears once spans arrive", async function () {

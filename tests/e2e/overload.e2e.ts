@@ -13,7 +13,6 @@ import { objectNamed } from "../support/objects";
 import { MemoryCgroup, memoryCgroup } from "./support/cgroup";
 import { RunningJaeger, prometheusService, queryTrace, sendSpans, startJaeger } from "./support/jaeger";
 
-
 interface Load {
   sent: number;
   refused: number;
@@ -29,7 +28,8 @@ describe("e2e: overload on Jaeger 2.20 under the dev stack's memory limit", func
 
   before(async function () {
     evaluation = await evaluateStack("dev");
-    const limit = objectNamed(evaluation, "Deployment", "jaeger").spec?.template.spec?.containers[0].resources?.limits?.memory;
+    const limit = objectNamed(evaluation, "Deployment", "jaeger").spec?.template.spec?.containers[0].resources?.limits
+      ?.memory;
     assert.ok(limit, "the dev stack sets a memory limit");
     cgroup = memoryCgroup("e2e-jaeger", parseBytesQuantity(String(limit)) ?? 0);
     jaeger = await startJaeger(evaluation, "jaeger", {
@@ -40,7 +40,13 @@ describe("e2e: overload on Jaeger 2.20 under the dev stack's memory limit", func
     // Far past what one pod carries here: 8 exporters, batches of 100, 40,000 spans/s.
     const run = spawnSync(
       engineCommand("spansend"),
-      [`-endpoint=127.0.0.1:${jaeger.pod.port(4317)}`, "-rate=40000", "-seconds=10", "-service=e2e-overload", "-workers=8"],
+      [
+        `-endpoint=127.0.0.1:${jaeger.pod.port(4317)}`,
+        "-rate=40000",
+        "-seconds=10",
+        "-service=e2e-overload",
+        "-workers=8",
+      ],
       { encoding: "utf8", timeout: 120_000 },
     );
     assert.equal(run.status, 0, run.stderr);
@@ -68,19 +74,30 @@ describe("e2e: overload on Jaeger 2.20 under the dev stack's memory limit", func
       "Jaeger's exporter to catch up with what its receivers accepted",
       async () => {
         const text = await (await fetch(`${jaeger.url(8888)}/metrics`)).text();
-        const accepted = counterSum(text, "otelcol_receiver_accepted_spans_total") - counterSum(metricsBefore, "otelcol_receiver_accepted_spans_total");
+        const accepted =
+          counterSum(text, "otelcol_receiver_accepted_spans_total") -
+          counterSum(metricsBefore, "otelcol_receiver_accepted_spans_total");
         const storage = 'exporter="jaeger_storage_exporter"';
-        const written = counterSum(text, "otelcol_exporter_sent_spans_total", storage) - counterSum(metricsBefore, "otelcol_exporter_sent_spans_total", storage);
+        const written =
+          counterSum(text, "otelcol_exporter_sent_spans_total", storage) -
+          counterSum(metricsBefore, "otelcol_exporter_sent_spans_total", storage);
         return written >= accepted ? text : undefined;
       },
       { timeoutMs: 60_000, engines: [jaeger.engine] },
     );
-    const accepted = counterSum(after, "otelcol_receiver_accepted_spans_total") - counterSum(metricsBefore, "otelcol_receiver_accepted_spans_total");
-    const refused = counterSum(after, "otelcol_receiver_refused_spans_total") - counterSum(metricsBefore, "otelcol_receiver_refused_spans_total");
+    const accepted =
+      counterSum(after, "otelcol_receiver_accepted_spans_total") -
+      counterSum(metricsBefore, "otelcol_receiver_accepted_spans_total");
+    const refused =
+      counterSum(after, "otelcol_receiver_refused_spans_total") -
+      counterSum(metricsBefore, "otelcol_receiver_refused_spans_total");
     assert.ok(refused > 0, "Jaeger's refused-spans counter shows the overload");
     // Jaeger's receivers counted slightly more than the client issued in some runs (214 of
     // 400,000 in one, 90 in another), never fewer: no span the client sent goes uncounted.
-    assert.ok(accepted + refused >= load.sent + load.refused, "every span the client sent, Jaeger counted one way or the other");
+    assert.ok(
+      accepted + refused >= load.sent + load.refused,
+      "every span the client sent, Jaeger counted one way or the other",
+    );
     // A client whose export failed late may find part of it accepted (it retries: a duplicate, not a loss).
     assert.ok(accepted >= load.sent, "everything acknowledged to the client was accepted");
   });
@@ -90,16 +107,23 @@ describe("e2e: overload on Jaeger 2.20 under the dev stack's memory limit", func
       "Jaeger to accept spans again",
       async () => {
         try {
-          return sendSpans(engineCommand("spansend"), "otlp-grpc", `127.0.0.1:${jaeger.pod.port(4317)}`, { service: "e2e-after-overload", timeoutMs: 5_000 });
+          return sendSpans(engineCommand("spansend"), "otlp-grpc", `127.0.0.1:${jaeger.pod.port(4317)}`, {
+            service: "e2e-after-overload",
+            timeoutMs: 5_000,
+          });
         } catch {
           return undefined;
         }
       },
       { timeoutMs: 60_000, engines: [jaeger.engine], intervalMs: 1_000 },
     );
-    await waitFor(`trace ${sent.traceIds[0]} after the overload`, () => queryTrace(jaeger.url(16686), sent.traceIds[0]), {
-      timeoutMs: 30_000,
-      engines: [jaeger.engine],
-    });
+    await waitFor(
+      `trace ${sent.traceIds[0]} after the overload`,
+      () => queryTrace(jaeger.url(16686), sent.traceIds[0]),
+      {
+        timeoutMs: 30_000,
+        engines: [jaeger.engine],
+      },
+    );
   });
 });

@@ -50,10 +50,14 @@ describe("e2e: retention on Badger (Jaeger 2.20)", function () {
     const endpoint = `127.0.0.1:${running.pod.port(4318)}`;
     const first = sendSpans(engineCommand("spansend"), "otlp-http", endpoint, { service: "e2e-retention" });
     const written = Date.now();
-    await waitFor(`trace ${first.traceIds[0]} in the query API right after it was sent`, () => queryTrace(running.url(16686), first.traceIds[0]), {
-      timeoutMs: 10_000,
-      engines: [running.engine],
-    });
+    await waitFor(
+      `trace ${first.traceIds[0]} in the query API right after it was sent`,
+      () => queryTrace(running.url(16686), first.traceIds[0]),
+      {
+        timeoutMs: 10_000,
+        engines: [running.engine],
+      },
+    );
     await waitFor(
       `trace ${first.traceIds[0]} to be gone from the query API once ${SHORT_TTL_SECONDS}s have passed`,
       async () => ((await queryTrace(running.url(16686), first.traceIds[0])) === undefined ? true : undefined),
@@ -61,9 +65,13 @@ describe("e2e: retention on Badger (Jaeger 2.20)", function () {
     );
     assert.ok(Date.now() - written >= (SHORT_TTL_SECONDS - 1) * 1000, "not gone before its TTL");
     const second = sendSpans(engineCommand("spansend"), "otlp-http", endpoint, { service: "e2e-retention" });
-    await waitFor(`trace ${second.traceIds[0]}, sent after the first expired`, () => queryTrace(running.url(16686), second.traceIds[0]), {
-      timeoutMs: 10_000,
-      engines: [running.engine],
-    });
+    await waitFor(
+      `trace ${second.traceIds[0]}, sent after the first expired`,
+      () => queryTrace(running.url(16686), second.traceIds[0]),
+      {
+        timeoutMs: 10_000,
+        engines: [running.engine],
+      },
+    );
   });
 });

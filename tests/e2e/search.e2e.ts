@@ -66,22 +66,43 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
       });
     }
     const indices = (await opensearch.request("GET", "/_cat/indices?format=json")).body as { index: string }[];
-    assert.ok(indices.some((i) => /^jaeger-span-\d{4}-\d{2}-\d{2}$/.test(i.index)), JSON.stringify(indices));
+    assert.ok(
+      indices.some((i) => /^jaeger-span-\d{4}-\d{2}-\d{2}$/.test(i.index)),
+      JSON.stringify(indices),
+    );
   });
 
   it("only the collector role writes index templates; the query role starts without creating mappings", function () {
-    const config = (name: string) => parse(objectNamed(evaluation, "ConfigMap", name).data?.["config.yaml"] ?? "") as { extensions: { jaeger_storage: { backends: { traces: { opensearch: { create_mappings?: boolean } } } } } };
-    assert.equal(config("jaeger-query-config").extensions.jaeger_storage.backends.traces.opensearch.create_mappings, false);
-    assert.equal(config("jaeger-collector-config").extensions.jaeger_storage.backends.traces.opensearch.create_mappings, undefined);
+    const config = (name: string) =>
+      parse(objectNamed(evaluation, "ConfigMap", name).data?.["config.yaml"] ?? "") as {
+        extensions: { jaeger_storage: { backends: { traces: { opensearch: { create_mappings?: boolean } } } } };
+      };
+    assert.equal(
+      config("jaeger-query-config").extensions.jaeger_storage.backends.traces.opensearch.create_mappings,
+      false,
+    );
+    assert.equal(
+      config("jaeger-collector-config").extensions.jaeger_storage.backends.traces.opensearch.create_mappings,
+      undefined,
+    );
   });
 
   it("the index cleaner, run as its CronJob runs it, cuts off at the retention and keeps every index inside it", async function () {
-    const container = objectNamed(evaluation, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template.spec?.containers[0];
+    const container = objectNamed(evaluation, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template
+      .spec?.containers[0];
     assert.ok(container?.args);
-    const args = parse(localizeConfig(stringify(container.args), { mounts: new Map(), ports: new Map(), services })) as string[];
+    const args = parse(
+      localizeConfig(stringify(container.args), { mounts: new Map(), ports: new Map(), services }),
+    ) as string[];
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ""]));
-    const before = ((await opensearch.request("GET", "/_cat/indices?format=json")).body as { index: string }[]).map((i) => i.index).sort();
-    const run = spawnSync(jaegerCommand("es-index-cleaner"), args, { encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
+    const before = ((await opensearch.request("GET", "/_cat/indices?format=json")).body as { index: string }[])
+      .map((i) => i.index)
+      .sort();
+    const run = spawnSync(jaegerCommand("es-index-cleaner"), args, {
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     // It deletes indices created more than the retention's days ago, judged by creation date, not
     // by the date in the name (cmd/es-index-cleaner/app/cutoff_time.go; relative to now, as the
@@ -89,8 +110,13 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
     const logged = /"msg":"Indices before this date will be deleted","date":"([^"]+)"/.exec(run.stdout + run.stderr);
     assert.ok(logged, run.stdout + run.stderr);
     const cutoff = Date.parse(logged[1]);
-    assert.ok(Math.abs(cutoff - (Date.now() - 7 * 86_400_000)) < 120_000, `cutoff ${logged[1]} is 7 days (prod's 168h retention) ago`);
-    const after = ((await opensearch.request("GET", "/_cat/indices?format=json")).body as { index: string }[]).map((i) => i.index).sort();
+    assert.ok(
+      Math.abs(cutoff - (Date.now() - 7 * 86_400_000)) < 120_000,
+      `cutoff ${logged[1]} is 7 days (prod's 168h retention) ago`,
+    );
+    const after = ((await opensearch.request("GET", "/_cat/indices?format=json")).body as { index: string }[])
+      .map((i) => i.index)
+      .sort();
     assert.deepEqual(after, before, "today's indices are inside the retention and stay");
     assert.ok(after.some((i) => /^jaeger-span-/.test(i)));
   });
@@ -99,25 +125,46 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
     // OpenSearch stamps index.creation_date itself (it refuses the setting), so no index here can be
     // made older than the retention; the run keeps the CronJob's URL, TLS and auth args and gives 0
     // days instead, which puts the cutoff at now: every Jaeger index outside a write alias qualifies.
-    const container = objectNamed(evaluation, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template.spec?.containers[0];
+    const container = objectNamed(evaluation, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template
+      .spec?.containers[0];
     assert.ok(container?.args);
-    const args = parse(localizeConfig(stringify(container.args), { mounts: new Map(), ports: new Map(), services })) as string[];
+    const args = parse(
+      localizeConfig(stringify(container.args), { mounts: new Map(), ports: new Map(), services }),
+    ) as string[];
     assert.match(args[0], /^\d+$/, "the first argument is the retention in days");
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ""]));
     for (const index of ["jaeger-span-2020-01-01", "jaeger-service-2020-01-01", "audit-2020-01-01"]) {
       const created = await opensearch.request("PUT", `/${index}`, {});
       assert.equal(created.status, 200, JSON.stringify(created.body));
     }
-    const list = async () => ((await opensearch.request("GET", "/_cat/indices?format=json")).body as { index: string }[]).map((i) => i.index).sort();
+    const list = async () =>
+      ((await opensearch.request("GET", "/_cat/indices?format=json")).body as { index: string }[])
+        .map((i) => i.index)
+        .sort();
     const before = await list();
-    assert.ok(before.some((i) => /^jaeger-span-\d{4}-\d{2}-\d{2}$/.test(i) && !i.startsWith("jaeger-span-2020")), "today's span index exists");
+    assert.ok(
+      before.some((i) => /^jaeger-span-\d{4}-\d{2}-\d{2}$/.test(i) && !i.startsWith("jaeger-span-2020")),
+      "today's span index exists",
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // creation dates strictly before the cutoff
-    const run = spawnSync(jaegerCommand("es-index-cleaner"), ["0", ...args.slice(1)], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
+    const run = spawnSync(jaegerCommand("es-index-cleaner"), ["0", ...args.slice(1)], {
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     const after = await list();
     const jaegerIndex = /^jaeger-(span|service|dependencies|sampling)-\d{4}-\d{2}-\d{2}$/;
-    assert.deepEqual(after.filter((i) => jaegerIndex.test(i)), [], `Jaeger indices left: ${after.join(", ")}`);
+    assert.deepEqual(
+      after.filter((i) => jaegerIndex.test(i)),
+      [],
+      `Jaeger indices left: ${after.join(", ")}`,
+    );
     assert.ok(after.includes("audit-2020-01-01"), "an index that is not Jaeger's stays, whatever its name's date");
-    assert.deepEqual(after, before.filter((i) => !jaegerIndex.test(i)), "only Jaeger's indices went");
+    assert.deepEqual(
+      after,
+      before.filter((i) => !jaegerIndex.test(i)),
+      "only Jaeger's indices went",
+    );
   });
 });

@@ -32,7 +32,9 @@ const matches = (selector: Record<string, string> | undefined, labels: Record<st
  * prometheus-operator does (pkg/prometheus/promcfg.go, generateServiceMonitorConfig).
  */
 export function serviceMonitorTargets(evaluation: Evaluation, pods: ReadonlyMap<string, LocalPod>): ScrapeTarget[] {
-  const monitors = kubernetesObjects(evaluation).filter((o) => o.kind === "ServiceMonitor") as unknown as ServiceMonitor[];
+  const monitors = kubernetesObjects(evaluation).filter(
+    (o) => o.kind === "ServiceMonitor",
+  ) as unknown as ServiceMonitor[];
   const services = objectsOfKind(evaluation, "Service");
   const deployments = objectsOfKind(evaluation, "Deployment");
   const targets: ScrapeTarget[] = [];
@@ -48,11 +50,17 @@ export function serviceMonitorTargets(evaluation: Evaluation, pods: ReadonlyMap<
           const template = deployment.spec?.template;
           if (!matches(service.spec?.selector, template?.metadata?.labels)) continue;
           const pod = pods.get(deployment.metadata?.name ?? "");
-          if (!pod) throw new Error(`Service ${service.metadata?.name} selects Deployment ${deployment.metadata?.name}, which is not running here`);
+          if (!pod)
+            throw new Error(
+              `Service ${service.metadata?.name} selects Deployment ${deployment.metadata?.name}, which is not running here`,
+            );
           const containerPort = pod.container.ports?.find((p) =>
-            typeof servicePort.targetPort === "string" ? p.name === servicePort.targetPort : p.containerPort === (servicePort.targetPort ?? servicePort.port),
+            typeof servicePort.targetPort === "string"
+              ? p.name === servicePort.targetPort
+              : p.containerPort === (servicePort.targetPort ?? servicePort.port),
           );
-          if (!containerPort) throw new Error(`Service ${service.metadata?.name} port ${endpoint.port} reaches no container port`);
+          if (!containerPort)
+            throw new Error(`Service ${service.metadata?.name} port ${endpoint.port} reaches no container port`);
           targets.push({
             address: `127.0.0.1:${pod.port(containerPort.containerPort)}`,
             path: endpoint.path ?? "/metrics",
@@ -86,7 +94,11 @@ export interface RunningPrometheus {
 export async function startPrometheus(
   evaluation: Evaluation,
   targets: readonly ScrapeTarget[],
-  options: { evaluationInterval: string; port: number; /** A TSDB directory filled beforehand (it is kept). */ dataDir?: string },
+  options: {
+    evaluationInterval: string;
+    port: number;
+    /** A TSDB directory filled beforehand (it is kept). */ dataDir?: string;
+  },
 ): Promise<RunningPrometheus> {
   const binary = spawnSync("sh", ["-c", "command -v prometheus"], { encoding: "utf8" }).stdout.trim();
   if (!binary) throw new Error('prometheus is missing: install Debian\'s "prometheus" package (npm run setup)');
@@ -134,7 +146,11 @@ export async function startPrometheus(
     engine,
     async query(expr) {
       const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-      const body = (await response.json()) as { status: string; error?: string; data?: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      const body = (await response.json()) as {
+        status: string;
+        error?: string;
+        data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
       if (body.status !== "success") throw new Error(`query ${expr}: ${body.error}`);
       return body.data?.result ?? [];
     },
@@ -146,7 +162,9 @@ export async function startPrometheus(
  * The dev stack's Jaeger and a Prometheus that scrapes it as the ServiceMonitor says and loads the
  * stack's rules; the Monitor tab queries that Prometheus. Rules are evaluated every 2 s.
  */
-export async function startJaegerWithPrometheus(evaluation: Evaluation): Promise<{ jaeger: RunningJaeger; prometheus: RunningPrometheus }> {
+export async function startJaegerWithPrometheus(
+  evaluation: Evaluation,
+): Promise<{ jaeger: RunningJaeger; prometheus: RunningPrometheus }> {
   const port = await freePort();
   const jaeger = await startJaeger(evaluation, "jaeger", { services: await prometheusService(port) });
   try {
