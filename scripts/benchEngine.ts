@@ -27,7 +27,8 @@ Jaeger's RSS and its span-metric series before and after (spm.cardinalityLimit b
 --smoke: one 2 s step at 500 spans/s per config and 1,000 names (what CI runs, untimed).
 Defaults: --rates 2000,4000,8000,16000,32000 --seconds 10.`;
 
-interface Step {
+/** One rate step of a run, as --json records it (bench/engine-capacity.json). */
+export interface Step {
   targetRate: number;
   acceptedPerSecond: number;
   refusedPerSecond: number;

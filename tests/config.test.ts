@@ -14,6 +14,13 @@ function valid(raw: RawConfig): StackConfig {
   return result.config;
 }
 
+/** The warnings of a config that must be valid. */
+function warningsOf(raw: RawConfig): string[] {
+  const result = parseStackConfig(raw);
+  assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+  return result.warnings;
+}
+
 function problems(raw: RawConfig): string[] {
   const result = parseStackConfig(raw);
   assert.equal(result.ok, false, "expected the config to be rejected");
@@ -281,11 +288,6 @@ describe("stack config", () => {
     });
 
     it("warns about settings that will be ignored, naming the key that makes them so", () => {
-      const warningsOf = (raw: RawConfig) => {
-        const result = parseStackConfig(raw);
-        assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
-        return result.warnings;
-      };
       assert.deepEqual(warningsOf(set(dev(), "storage.elasticsearch.serverUrls[0]", "https://es:9200")), [
         'jaeger-spm:storage.elasticsearch (serverUrls) is ignored: storage.backend is "badger"',
       ]);
@@ -711,11 +713,6 @@ describe("stack config: properties users rely on that mutation testing found unc
     const result = parseStackConfig(raw, new Set(secrets));
     return result.ok ? [] : result.problems;
   };
-  const warningsOf = (raw: RawConfig) => {
-    const result = parseStackConfig(raw);
-    assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
-    return result.warnings;
-  };
 
   it("a secret set in plaintext fails `pulumi up` itself (the engine's secret flags are read)", async () => {
     const raw = { ...set(dev(), "storage.backend", "badger"), "jaeger-spm:grafanaApiToken": "glsa_plaintext" };
@@ -847,11 +844,6 @@ describe("stack config: properties users rely on that mutation testing found unc
 
 describe("stack config: warnings, hints and suggestions, exactly", () => {
   const dev = () => stackConfig("dev");
-  const warningsOf = (raw: RawConfig) => {
-    const result = parseStackConfig(raw);
-    assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
-    return result.warnings;
-  };
   const problemsOf = (raw: RawConfig, secrets: string[] = []) => {
     const result = parseStackConfig(raw, new Set(secrets));
     return result.ok ? [] : result.problems;
@@ -982,11 +974,6 @@ describe("stack config: warnings, hints and suggestions, exactly", () => {
 });
 
 describe("stack config: warnings a new user needs (issue #29)", () => {
-  const warningsOf = (raw: RawConfig) => {
-    const result = parseStackConfig(raw);
-    assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
-    return result.warnings;
-  };
   /** What an empty stack file gives: Pulumi.yaml's declared defaults only. */
   const emptyStackFile = (): RawConfig => {
     const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {

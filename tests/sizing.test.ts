@@ -7,15 +7,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_BYTES_PER_SPAN, PER_THOUSAND_SPANS_PER_SECOND, sizedRequests } from "../config/sizing";
 import { parseStackConfig } from "../config/load";
+import type { Step } from "../scripts/benchEngine";
 import { ROOT } from "../scripts/evaluate";
 
-interface Step {
-  targetRate: number;
-  acceptedPerSecond: number;
-  refusedPerSecond: number;
-  cpuSecondsPer1000: number;
-  peakRssMb: number;
-}
 interface Recording {
   recorded: { date: string; command: string; jaeger: string; cores: number };
   stack: { steps: Step[]; bytesPerSpan: number };

@@ -87,22 +87,32 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
     );
   });
 
-  it("the index cleaner, run as its CronJob runs it, cuts off at the retention and keeps every index inside it", async function () {
+  /** The index cleaner CronJob's args (addresses mapped to this machine) and environment. */
+  const indexCleaner = () => {
     const container = objectNamed(evaluation, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template
       .spec?.containers[0];
     assert.ok(container?.args);
     const args = parse(
       localizeConfig(stringify(container.args), { mounts: new Map(), ports: new Map(), services }),
     ) as string[];
-    const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ""]));
-    const before = ((await opensearch.request("GET", "/_cat/indices?format=json")).body as { index: string }[])
-      .map((i) => i.index)
-      .sort();
-    const run = spawnSync(jaegerCommand("es-index-cleaner"), args, {
+    return { args, env: Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ""])) };
+  };
+  const runIndexCleaner = (args: string[], env: Record<string, string>) =>
+    spawnSync(jaegerCommand("es-index-cleaner"), args, {
       encoding: "utf8",
       env: { ...process.env, ...env },
       timeout: 60_000,
     });
+  /** Every index's name, sorted. */
+  const indexNames = async () =>
+    ((await opensearch.request("GET", "/_cat/indices?format=json")).body as { index: string }[])
+      .map((i) => i.index)
+      .sort();
+
+  it("the index cleaner, run as its CronJob runs it, cuts off at the retention and keeps every index inside it", async function () {
+    const { args, env } = indexCleaner();
+    const before = await indexNames();
+    const run = runIndexCleaner(args, env);
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     // It deletes indices created more than the retention's days ago, judged by creation date, not
     // by the date in the name (cmd/es-index-cleaner/app/cutoff_time.go; relative to now, as the
@@ -114,9 +124,7 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
       Math.abs(cutoff - (Date.now() - 7 * 86_400_000)) < 120_000,
       `cutoff ${logged[1]} is 7 days (prod's 168h retention) ago`,
     );
-    const after = ((await opensearch.request("GET", "/_cat/indices?format=json")).body as { index: string }[])
-      .map((i) => i.index)
-      .sort();
+    const after = await indexNames();
     assert.deepEqual(after, before, "today's indices are inside the retention and stay");
     assert.ok(after.some((i) => /^jaeger-span-/.test(i)));
   });
@@ -125,35 +133,21 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
     // OpenSearch stamps index.creation_date itself (it refuses the setting), so no index here can be
     // made older than the retention; the run keeps the CronJob's URL, TLS and auth args and gives 0
     // days instead, which puts the cutoff at now: every Jaeger index outside a write alias qualifies.
-    const container = objectNamed(evaluation, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template
-      .spec?.containers[0];
-    assert.ok(container?.args);
-    const args = parse(
-      localizeConfig(stringify(container.args), { mounts: new Map(), ports: new Map(), services }),
-    ) as string[];
+    const { args, env } = indexCleaner();
     assert.match(args[0], /^\d+$/, "the first argument is the retention in days");
-    const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ""]));
     for (const index of ["jaeger-span-2020-01-01", "jaeger-service-2020-01-01", "audit-2020-01-01"]) {
       const created = await opensearch.request("PUT", `/${index}`, {});
       assert.equal(created.status, 200, JSON.stringify(created.body));
     }
-    const list = async () =>
-      ((await opensearch.request("GET", "/_cat/indices?format=json")).body as { index: string }[])
-        .map((i) => i.index)
-        .sort();
-    const before = await list();
+    const before = await indexNames();
     assert.ok(
       before.some((i) => /^jaeger-span-\d{4}-\d{2}-\d{2}$/.test(i) && !i.startsWith("jaeger-span-2020")),
       "today's span index exists",
     );
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // creation dates strictly before the cutoff
-    const run = spawnSync(jaegerCommand("es-index-cleaner"), ["0", ...args.slice(1)], {
-      encoding: "utf8",
-      env: { ...process.env, ...env },
-      timeout: 60_000,
-    });
+    const run = runIndexCleaner(["0", ...args.slice(1)], env);
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
-    const after = await list();
+    const after = await indexNames();
     const jaegerIndex = /^jaeger-(span|service|dependencies|sampling)-\d{4}-\d{2}-\d{2}$/;
     assert.deepEqual(
       after.filter((i) => jaegerIndex.test(i)),
