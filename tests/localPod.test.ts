@@ -1,7 +1,7 @@
 // The one rewrite the real-engine suite makes to a rendered config before running it locally.
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
-import { PodAddresses, localizeConfig } from "./support/localPod";
+import { PodAddresses, localizeArgs, localizeConfig } from "./support/localPod";
 
 const addresses: PodAddresses = {
   mounts: new Map([
@@ -45,6 +45,45 @@ describe("localizeConfig (running a pod's config on loopback)", () => {
       (error: Error) =>
         /no local port for container port 9411/.test(error.message) &&
         /jaeger-es-es-http\.observability\.svc:9200/.test(error.message),
+    );
+  });
+});
+
+describe("localizeArgs (a container's command line on loopback)", () => {
+  it("rewrites whole arguments and the values of --flag=value, and leaves everything else as it is", () => {
+    assert.deepEqual(
+      localizeArgs(
+        [
+          "--http-address=0.0.0.0:4317",
+          "--client-secret-file=/etc/jaeger/sampling/secret",
+          "--upstream=https://prometheus-operated.monitoring.svc:9090/api",
+          "http://prometheus-operated.monitoring.svc:9090",
+          "--provider=oidc",
+          "--redirect-url=https://jaeger.example.com/oauth2/callback",
+          "--config",
+          "/etc/jaeger/config.yaml",
+        ],
+        addresses,
+      ),
+      [
+        "--http-address=127.0.0.1:40001",
+        "--client-secret-file=/tmp/pod/sampling/secret",
+        "--upstream=https://127.0.0.1:40003/api",
+        "http://127.0.0.1:40003",
+        "--provider=oidc",
+        "--redirect-url=https://jaeger.example.com/oauth2/callback",
+        "--config",
+        "/tmp/pod/config/config.yaml",
+      ],
+    );
+  });
+
+  it("refuses an argument left pointing into the pod or the cluster, naming each", () => {
+    assert.throws(
+      () => localizeArgs(["--http-address=0.0.0.0:4180", "--upstream=http://jaeger-query.observability.svc:16686"], addresses),
+      (error: Error) =>
+        /no local port for container port 4180/.test(error.message) &&
+        /jaeger-query\.observability\.svc:16686/.test(error.message),
     );
   });
 });

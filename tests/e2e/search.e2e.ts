@@ -3,10 +3,10 @@
 // its CronJob runs it.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { Evaluation, configSet, evaluateStack, stackConfig } from "../../scripts/evaluate";
 import { engineCommand, waitFor } from "../support/engines";
-import { localizeConfig } from "../support/localPod";
+import { localizeArgs } from "../support/localPod";
 import { objectNamed } from "../support/objects";
 import { RunningJaeger, jaegerCommand, queryTrace, sendSpans, startJaeger, prometheusService } from "./support/jaeger";
 import { OPENSEARCH_VERSION, RunningOpenSearch, startOpenSearch } from "./support/opensearch";
@@ -92,9 +92,7 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
     const container = objectNamed(evaluation, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template
       .spec?.containers[0];
     assert.ok(container?.args);
-    const args = parse(
-      localizeConfig(stringify(container.args), { mounts: new Map(), ports: new Map(), services }),
-    ) as string[];
+    const args = localizeArgs(container.args, { mounts: new Map(), ports: new Map(), services });
     return { args, env: Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ""])) };
   };
   const runIndexCleaner = (args: string[], env: Record<string, string>) =>

@@ -26,6 +26,32 @@ export interface PodAddresses {
 const LISTEN = /^(?:0\.0\.0\.0|\[::\])?:(\d+)$/;
 const CLUSTER_HOST = /^([a-z0-9.-]+\.svc(?:\.cluster\.local)?:\d+)$/;
 
+/** Rewrites one value (see PodAddresses), noting in `problems` what has no local stand-in. */
+function localizeValue(value: string, addresses: PodAddresses, problems: string[]): string {
+  const listen = LISTEN.exec(value);
+  if (listen) {
+    const local = addresses.ports.get(Number(listen[1]));
+    if (local === undefined) problems.push(`no local port for container port ${listen[1]}`);
+    return `127.0.0.1:${local ?? listen[1]}`;
+  }
+  if (value.startsWith("/")) {
+    const mount = [...addresses.mounts.keys()]
+      .sort((a, b) => b.length - a.length)
+      .find((m) => value === m || value.startsWith(m.endsWith("/") ? m : `${m}/`));
+    return mount === undefined ? value : addresses.mounts.get(mount) + value.slice(mount.length);
+  }
+  const url = /^(https?:\/\/)([^/]+)(.*)$/.exec(value);
+  const hostPort = url ? url[2] : value;
+  if (!CLUSTER_HOST.test(hostPort)) return value;
+  const local = addresses.services.get(hostPort);
+  if (local === undefined) problems.push(`no local address for the in-cluster Service ${hostPort}`);
+  return url ? `${url[1]}${local ?? hostPort}${url[3]}` : (local ?? hostPort);
+}
+
+function refuseLeftovers(problems: readonly string[], what: string): void {
+  if (problems.length > 0) throw new Error(`cannot run this ${what} locally:\n- ${[...new Set(problems)].join("\n- ")}`);
+}
+
 /**
  * The config text with in-pod paths, listen addresses and in-cluster Service addresses replaced
  * (see PodAddresses). Fails when something would still point into the pod or the cluster: an
@@ -34,51 +60,38 @@ const CLUSTER_HOST = /^([a-z0-9.-]+\.svc(?:\.cluster\.local)?:\d+)$/;
 export function localizeConfig(text: string, addresses: PodAddresses): string {
   const doc = parseDocument(text);
   const problems: string[] = [];
-  const port = (containerPort: number) => {
-    const local = addresses.ports.get(containerPort);
-    if (local === undefined) problems.push(`no local port for container port ${containerPort}`);
-    return local ?? containerPort;
-  };
-  const mounts = [...addresses.mounts.keys()].sort((a, b) => b.length - a.length);
-  const localPath = (value: string) => {
-    const mount = mounts.find((m) => value === m || value.startsWith(m.endsWith("/") ? m : `${m}/`));
-    return mount === undefined ? undefined : addresses.mounts.get(mount) + value.slice(mount.length);
-  };
-  const service = (hostPort: string) => {
-    const local = addresses.services.get(hostPort);
-    if (local === undefined) problems.push(`no local address for the in-cluster Service ${hostPort}`);
-    return local ?? hostPort;
-  };
   visit(doc, {
     // The telemetry reader's { host: 0.0.0.0, port: N } form.
     Map(_, map) {
       const portValue = map.get("port");
       if (map.get("host") === "0.0.0.0" && typeof portValue === "number") {
+        const local = localizeValue(`0.0.0.0:${portValue}`, addresses, problems);
         map.set("host", "127.0.0.1");
-        map.set("port", port(portValue));
+        map.set("port", Number(local.split(":")[1]));
       }
     },
     Scalar(_, scalar) {
-      if (typeof scalar.value !== "string") return;
-      const value = scalar.value;
-      const listen = LISTEN.exec(value);
-      if (listen) {
-        scalar.value = `127.0.0.1:${port(Number(listen[1]))}`;
-        return;
-      }
-      if (value.startsWith("/")) {
-        const local = localPath(value);
-        if (local !== undefined) scalar.value = local;
-        return;
-      }
-      const url = /^(https?:\/\/)([^/]+)(.*)$/.exec(value);
-      const hostPort = url ? url[2] : value;
-      if (CLUSTER_HOST.test(hostPort)) scalar.value = url ? `${url[1]}${service(hostPort)}${url[3]}` : service(hostPort);
+      if (typeof scalar.value === "string") scalar.value = localizeValue(scalar.value, addresses, problems);
     },
   });
   const out = doc.toString({ lineWidth: 0 });
   if (/\b0\.0\.0\.0\b/.test(out)) problems.push("a listen address 0.0.0.0 is left");
-  if (problems.length > 0) throw new Error(`cannot run this config locally:\n- ${[...new Set(problems)].join("\n- ")}`);
+  refuseLeftovers(problems, "config");
+  return out;
+}
+
+/**
+ * A container's command-line arguments with the same rewrites as localizeConfig, both for a whole
+ * argument and for the value of `--flag=value`. Fails on what has no local stand-in, as it does.
+ */
+export function localizeArgs(args: readonly string[], addresses: PodAddresses): string[] {
+  const problems: string[] = [];
+  const out = args.map((arg) => {
+    const flag = /^(--?[A-Za-z0-9._-]+=)(.*)$/s.exec(arg);
+    return flag ? flag[1] + localizeValue(flag[2], addresses, problems) : localizeValue(arg, addresses, problems);
+  });
+  if (out.some((arg) => /\b0\.0\.0\.0\b/.test(arg))) problems.push("a listen address 0.0.0.0 is left");
+  refuseLeftovers(problems, "command line");
   return out;
 }
 
@@ -191,17 +204,23 @@ export async function localPod(evaluation: Evaluation, deployment: string, optio
     if (!mount) throw new Error(`${inPodPath} is in no mounted volume`);
     return mounts.get(mount) + inPodPath.slice(mount.length);
   };
-  const args = [...(container.args ?? [])];
+  // Arguments and environment values see the same rewrites (oauth2-proxy's --upstream=<Service URL>,
+  // --client-secret-file=<in-pod path>, SSL_CERT_DIR=<in-pod path>).
+  const args = localizeArgs(container.args ?? [], addresses);
   const configAt = args.indexOf("--config");
   if (configAt >= 0) {
-    const configFile = file(args[configAt + 1]);
+    const configFile = file(container.args?.[configAt + 1] ?? "");
     const localized = localizeConfig(fs.readFileSync(configFile, "utf8"), addresses);
     // The mounted file stays as rendered; the process reads the localized copy beside the pod's files.
     const target = path.join(dir, "config.local.yaml");
     fs.writeFileSync(target, localized);
     args[configAt + 1] = target;
   }
-  const env = Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? ""]));
+  const env = Object.fromEntries(
+    (container.env ?? [])
+      .filter((e) => e.value !== undefined)
+      .map((e) => [e.name, localizeArgs([e.value ?? ""], addresses)[0]]),
+  );
   return {
     dir,
     container,
