@@ -945,6 +945,17 @@ const securitySchema = z.strictObject(
         redirectUrl: httpsUrl("the public sign-in callback, https://<host>/oauth2/callback").optional(),
         emailDomains: z.array(text("an email domain, or * for any"), { error: "a list of email domains" }).default([]),
         allowedGroups: z.array(text("a group name"), { error: "a list of group names" }).default([]),
+        // Default: openid email profile, and groups when allowedGroups is set (signIn.ts signInScopes).
+        scopes: z
+          .array(text("a scope"), { error: "a list of scopes" })
+          .refine((scopes) => scopes.includes("openid"), { error: 'a list of scopes that includes "openid"' })
+          .optional(),
+        groupsClaim: text("the ID token claim listing the groups")
+          .min(1, { error: "a non-empty claim name" })
+          .default("groups"),
+        // The ingress controller's addresses: only they may set X-Forwarded-* (default: anyone who
+        // may reach jaeger-ui, oauth2-proxy's own default).
+        trustedProxyIps: z.array(text(CIDR_EXPECTED).refine(isCidr, { error: CIDR_EXPECTED })).default([]),
         image: pinnedImage("an oauth2-proxy image").default("quay.io/oauth2-proxy/oauth2-proxy:v7.15.3"),
         replicas: integer("a whole number of replicas, 1 to 10", 1, 10).default(2),
       })

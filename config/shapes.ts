@@ -185,11 +185,14 @@ export type StackConfigShape = {
           clientSecretName: string;
           emailDomains: string[];
           allowedGroups: string[];
+          groupsClaim: string;
+          trustedProxyIps: string[];
           image: string;
           replicas: number;
           issuerUrl?: string | undefined;
           clientId?: string | undefined;
           redirectUrl?: string | undefined;
+          scopes?: string[] | undefined;
         }
       | {
           enabled: true;
@@ -199,8 +202,11 @@ export type StackConfigShape = {
           clientSecretName: string;
           emailDomains: string[];
           allowedGroups: string[];
+          groupsClaim: string;
+          trustedProxyIps: string[];
           image: string;
           replicas: number;
+          scopes?: string[] | undefined;
         };
     bearerTokenPropagation: boolean;
     prometheusNamespace?: string | undefined;
@@ -435,6 +441,9 @@ export type StackSettings = {
               redirectUrl?: string | undefined;
               emailDomains?: string[] | undefined;
               allowedGroups?: string[] | undefined;
+              scopes?: string[] | undefined;
+              groupsClaim?: string | undefined;
+              trustedProxyIps?: string[] | undefined;
               image?: string | undefined;
               replicas?: unknown;
             }

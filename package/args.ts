@@ -424,6 +424,10 @@ export interface SecurityOidcSettings {
   redirectUrl?: string;
   emailDomains?: string[];
   allowedGroups?: string[];
+  scopes?: string[];
+  /** Default: `"groups"`. */
+  groupsClaim?: string;
+  trustedProxyIps?: string[];
   /** Default: `"quay.io/oauth2-proxy/oauth2-proxy:v7.15.3"`. */
   image?: string;
   /** From 1 to 10. */

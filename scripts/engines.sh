@@ -68,21 +68,28 @@ if [ ! -x "$jaeger_target/jaeger" ]; then
     echo "engines: Jaeger built in $(( $(date +%s) - started )) s: $("$jaeger_target/jaeger" version 2>/dev/null | tail -1)"
   fi
 fi
-# The tools of engines/go.mod, and of each module below it (engines/kube: kube-apiserver and etcd,
-# whose dependency graph is kept apart from the others'), as <name>-<version>.
+# The tools of engines/go.mod, and of each module below it (engines/kube: kube-apiserver and etcd;
+# engines/oauth2-proxy: the sign-in proxy at the pinned image's version; each keeps its dependency
+# graph apart from the others'), as <name>-<version>.
 build_tools() {
   tools="$(sed -n '/^tool (/,/^)/{/^tool (/d; /^)/d; s/^[[:space:]]*//p; d}; s/^tool //p' go.mod)"
   for tool in $tools; do
     module="$(go list -f '{{.Module.Path}}' "$tool")"
     version="$(go list -f '{{.Module.Version}}' "$tool")"
     name="$(basename "$tool")"
-    # A module's root package is named after the module (go.etcd.io/etcd/server/v3 is etcd).
-    case "$tool" in go.etcd.io/etcd/server/*) name=etcd ;; esac
+    ldflags=""
+    # A module's root package is named after the module (go.etcd.io/etcd/server/v3 is etcd), and
+    # oauth2-proxy stamps its version as its release build does (its Makefile), so that
+    # `oauth2-proxy --version` names the pinned image's tag.
+    case "$tool" in
+      go.etcd.io/etcd/server/*) name=etcd ;;
+      github.com/oauth2-proxy/oauth2-proxy/*) name=oauth2-proxy ldflags="-X $module/pkg/version.VERSION=$version" ;;
+    esac
     target="$cache/$name-$version"
     if [ -x "$target" ]; then continue; fi
     echo "engines: building $tool ($module $version) into $target"
     started=$(date +%s)
-    go build -trimpath -o "$target.tmp" "$tool"
+    go build -trimpath -ldflags "$ldflags" -o "$target.tmp" "$tool"
     mv "$target.tmp" "$target"
     echo "engines: built $name in $(( $(date +%s) - started )) s"
   done

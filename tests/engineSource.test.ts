@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { stackConfigSchema } from "../config/schema";
 import { indexCleanerImage } from "../components/search/indexCleaner";
 import { jaegerSource } from "./e2e/support/jaeger";
+import { pinnedModuleVersion } from "./support/engines";
 
 describe("Jaeger engine source (engines/jaeger-source.json)", () => {
   const source = jaegerSource();
@@ -44,5 +45,16 @@ describe("Jaeger engine source (engines/jaeger-source.json)", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("oauth2-proxy engine (engines/oauth2-proxy/go.mod)", () => {
+  it("builds the version of the default sign-in image, which the sign-in scenario runs", () => {
+    const image = stackConfigSchema.parse({}).security.oidc.image;
+    assert.equal(
+      `v${image.split(":v")[1]}`,
+      pinnedModuleVersion("github.com/oauth2-proxy/oauth2-proxy/v7"),
+      "change engines/oauth2-proxy/go.mod (go get -tool github.com/oauth2-proxy/oauth2-proxy/v7@<tag>) with the image default",
+    );
   });
 });

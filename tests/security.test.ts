@@ -253,9 +253,17 @@ describe("security", () => {
         "--redirect-url=https://jaeger.example.com/oauth2/callback",
         "--allowed-group=platform-sre",
         "--upstream=http://jaeger-query.observability.svc:16686",
+        // Groups alone decide: oauth2-proxy will not start without an email rule.
+        "--email-domain=*",
+        // Without the groups scope many providers leave the claim out and every account is refused.
+        "--scope=openid email profile groups",
+        "--oidc-groups-claim=groups",
+        "--code-challenge-method=S256",
+        "--whitelist-domain=jaeger.example.com",
       ]) {
         assert.ok(args.includes(expected), `${expected} in ${args.join(" ")}`);
       }
+      assert.ok(!args.some((a) => a.startsWith("--trusted-proxy-ip")), "oauth2-proxy's default unless set");
       const file = (flag: string) => args.find((a) => a.startsWith(`${flag}=`))?.split("=")[1] ?? "";
       const mountOf = (path: string) => {
         const mount = c?.volumeMounts?.find((m) => path.startsWith(`${m.mountPath}/`));
@@ -265,6 +273,39 @@ describe("security", () => {
       assert.equal(mountOf(file("--cookie-secret-file")), "jaeger-oauth2-proxy-cookie", "a generated cookie key");
       assert.equal(c?.env, undefined, "no secret in the environment");
       assert.deepEqual(resourceFor(prod, "Secret", "jaeger-oauth2-proxy-cookie").secretPaths, ["stringData"]);
+    });
+
+    it("lets email domains alone decide, asking for no groups scope, and takes the operator's scopes, claim and ingress addresses", async () => {
+      const byDomain = await evaluateStack(
+        "dev",
+        edits("dev", [
+          ["jaeger.query.serviceType", "ClusterIP"],
+          ["security.oidc.enabled", "true"],
+          ["security.oidc.issuerUrl", "https://login.example.com"],
+          ["security.oidc.clientId", "jaeger"],
+          ["security.oidc.redirectUrl", "https://jaeger.example.com/oauth2/callback"],
+          ["security.oidc.emailDomains[0]", "example.com"],
+        ]),
+      );
+      const domainArgs = objectNamed(byDomain, "Deployment", "jaeger-oauth2-proxy").spec?.template.spec?.containers[0].args ?? [];
+      assert.deepEqual(domainArgs.filter((a) => /^--(email-domain|allowed-group|scope)=/.test(a)), [
+        "--scope=openid email profile",
+        "--email-domain=example.com",
+      ]);
+      const tuned = await evaluateStack(
+        "prod",
+        edits("prod", [
+          ["security.oidc.scopes[0]", "openid"],
+          ["security.oidc.scopes[1]", "email"],
+          ["security.oidc.scopes[2]", "roles"],
+          ["security.oidc.groupsClaim", "roles"],
+          ["security.oidc.trustedProxyIps[0]", "10.42.0.0/16"],
+        ]),
+      );
+      const tunedArgs = objectNamed(tuned, "Deployment", "jaeger-oauth2-proxy").spec?.template.spec?.containers[0].args ?? [];
+      for (const expected of ["--scope=openid email roles", "--oidc-groups-claim=roles", "--trusted-proxy-ip=10.42.0.0/16"]) {
+        assert.ok(tunedArgs.includes(expected), `${expected} in ${tunedArgs.join(" ")}`);
+      }
     });
 
     it("points the UI outputs at the sign-in proxy", () => {
@@ -368,6 +409,16 @@ describe("security", () => {
             ["security.oidc.redirectUrl", "https://jaeger.example.com/oauth2/callback"],
           ]),
         message: /^jaeger-spm:security\.oidc\.allowedGroups = \(not set\): expected at least one group/,
+      },
+      {
+        what: "OIDC scopes without openid (no ID token would come back)",
+        raw: () => edits("prod", [["security.oidc.scopes[0]", "email"]]),
+        message: /^jaeger-spm:security\.oidc\.scopes = \["email"\]: expected a list of scopes that includes "openid"/,
+      },
+      {
+        what: "a trusted proxy address that is not a CIDR",
+        raw: () => edits("prod", [["security.oidc.trustedProxyIps[0]", "10.42.0.1"]]),
+        message: /^jaeger-spm:security\.oidc\.trustedProxyIps\[0\] = "10\.42\.0\.1": expected a CIDR such as 10\.0\.0\.0\/8/,
       },
       {
         what: "an OIDC issuer over plain HTTP",

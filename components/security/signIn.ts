@@ -24,6 +24,21 @@ export interface OidcSettings {
   readonly redirectUrl: string;
   readonly emailDomains: readonly string[];
   readonly allowedGroups: readonly string[];
+  /** The scopes asked for; undefined: signInScopes(allowedGroups). */
+  readonly scopes?: readonly string[];
+  /** The ID token claim that lists the account's groups. */
+  readonly groupsClaim: string;
+  /** CIDRs allowed to set X-Forwarded-* (the ingress controller's); empty: any client. */
+  readonly trustedProxyIps: readonly string[];
+}
+
+/**
+ * The scopes oauth2-proxy asks the provider for. Its default is "openid email profile"
+ * (providers/oidc.go), which many providers (Dex, Okta, mockoidc) answer without the groups claim,
+ * so that with allowed groups every account would be refused: ask for "groups" too then.
+ */
+export function signInScopes(allowedGroups: readonly string[]): string[] {
+  return ["openid", "email", "profile", ...(allowedGroups.length > 0 ? ["groups"] : [])];
 }
 
 export interface OAuth2ProxyArgsInput extends OidcSettings {
@@ -42,13 +57,23 @@ export function buildOAuth2ProxyArgs(input: OAuth2ProxyArgsInput): string[] {
     `--client-secret-file=${SIGN_IN.secretsDir}/client/client-secret`,
     `--cookie-secret-file=${SIGN_IN.secretsDir}/cookie/cookie-secret`,
     `--redirect-url=${input.redirectUrl}`,
+    // Behind the ingress the page to return to is built from its X-Forwarded-Host; oauth2-proxy
+    // sends the browser back only to allowed domains (validator.go), else to "/".
+    `--whitelist-domain=${new URL(input.redirectUrl).host}`,
+    // PKCE binds the code to this sign-in; every provider we document supports S256.
+    "--code-challenge-method=S256",
     `--http-address=0.0.0.0:${SIGN_IN.port}`,
     `--upstream=${input.upstream}`,
-    ...input.emailDomains.map((domain) => `--email-domain=${domain}`),
+    `--scope=${(input.scopes ?? signInScopes(input.allowedGroups)).join(" ")}`,
+    `--oidc-groups-claim=${input.groupsClaim}`,
+    // oauth2-proxy refuses to start without an email rule (pkg/validation/options.go) and applies
+    // it and the groups both: with groups alone, any address of the issuer in those groups.
+    ...(input.emailDomains.length > 0 ? input.emailDomains : ["*"]).map((domain) => `--email-domain=${domain}`),
     ...input.allowedGroups.map((group) => `--allowed-group=${group}`),
     "--skip-provider-button=true",
     // The browser reaches it through an ingress: trust its X-Forwarded-* headers.
     "--reverse-proxy=true",
+    ...input.trustedProxyIps.map((cidr) => `--trusted-proxy-ip=${cidr}`),
     ...(input.passAuthorization ? ["--pass-authorization-header=true"] : []),
   ];
 }
