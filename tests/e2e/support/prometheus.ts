@@ -13,6 +13,9 @@ import type { LocalPod } from "../../support/localPod";
 import { RunningJaeger, prometheusService, startJaeger } from "./jaeger";
 import { kubernetesObjects, objectsOfKind } from "../../support/objects";
 
+/** A Prometheus rule file, as deployedRuleFile renders it. */
+export type RuleFile = NonNullable<ReturnType<typeof deployedRuleFile>>;
+
 /** One scrape target as prometheus-operator would label it. */
 export interface ScrapeTarget {
   readonly address: string;
@@ -87,6 +90,8 @@ export interface RunningPrometheus {
   readonly engine: Engine;
   /** An instant query's result vector. */
   query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  /** Replaces the loaded rule file with `rules` and reloads it (POST /-/reload); the TSDB stays. */
+  reloadRules(rules: RuleFile): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -153,6 +158,11 @@ export async function startPrometheus(
       };
       if (body.status !== "success") throw new Error(`query ${expr}: ${body.error}`);
       return body.data?.result ?? [];
+    },
+    async reloadRules(rules) {
+      fs.writeFileSync(path.join(dir, "rules.yaml"), stringify(rules));
+      const response = await fetch(`${url}/-/reload`, { method: "POST" });
+      if (!response.ok) throw new Error(`POST /-/reload: ${response.status} ${await response.text()}`);
     },
     stop,
   };
