@@ -4,6 +4,7 @@ import type { Container, PodSpec } from "kubernetes-types/core/v1";
 import { parseStackConfig } from "../config/load";
 import { indexCleanerImage } from "../components/search/indexCleaner";
 import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { edits } from "./support/stackEdits";
 import { parse } from "yaml";
 import { EXPECTED_PORTS } from "./support/jaegerPorts";
 import {
@@ -19,9 +20,6 @@ import {
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----";
 const PASSWORD = "s3cr3t-es-password";
 
-function edits(stack: string, values: [string, string, boolean?][]): RawConfig {
-  return values.reduce((raw, [k, v, usePath = true]) => configSet(raw, k, v, { path: usePath }), stackConfig(stack));
-}
 
 const EXTERNAL_BASIC: [string, string, boolean?][] = [
   ["storage.backend", "elasticsearch"],

@@ -8,20 +8,15 @@ import {
   CapturedResource,
   Evaluation,
   MOCK_AWS_IDENTITY,
-  RawConfig,
-  configSet,
   evaluateStack,
-  stackConfig,
 } from "../scripts/evaluate";
+import { edits } from "./support/stackEdits";
 import { denyingStatements, identityAllows, list, policyGrammarErrors } from "./support/iamPolicy";
 import { arnOf, at, dependencyKey, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
 import { validateVeleroObject } from "./support/veleroCrds";
 
 const ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 
-function edits(stack: string, values: [string, string][]): RawConfig {
-  return values.reduce((raw, [k, v]) => configSet(raw, k, v, { path: true }), stackConfig(stack));
-}
 
 /** prod on Badger with file-system backups, accepted by name (no snapshot class). */
 const BADGER_WITH_FILE_COPIES: [string, string][] = [

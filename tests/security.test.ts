@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import type { Deployment } from "kubernetes-types/apps/v1";
 import { parseStackConfig } from "../config/load";
-import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
+import { Evaluation, RawConfig, evaluateStack } from "../scripts/evaluate";
+import { edits } from "./support/stackEdits";
 import { at, deploymentConfig, objectNamed, resourceFor } from "./support/objects";
 
 /** One `htpasswd -nbB` line: user, cost 05, 22 characters of salt and 31 of hash. */
@@ -14,9 +15,6 @@ const WITH_TLS: [string, string][] = [
   ["security.tls.secretName", "jaeger-tls"],
 ];
 
-function edits(stack: string, values: [string, string, boolean?][]): RawConfig {
-  return values.reduce((raw, [k, v, p = true]) => configSet(raw, k, v, { path: p }), stackConfig(stack));
-}
 
 /** The Secret and key a file path in the Jaeger config is mounted from. */
 function mountedFrom(d: Deployment, file: string): { secret?: string; key?: string } {

@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { hashSync } from "bcryptjs";
-import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../../scripts/evaluate";
+import { Evaluation, evaluateStack } from "../../scripts/evaluate";
+import { edits } from "../support/stackEdits";
 import { engineCommand, listeningPorts, waitFor } from "../support/engines";
 import { objectNamed } from "../support/objects";
 import { Certificates, makeCertificates } from "./support/certs";
@@ -22,9 +23,6 @@ const SERVER_NAME = "jaeger-collector.observability.svc";
 const USER = "sre";
 const PASSWORD = "correct horse battery staple";
 
-function variant(edits: [string, string][]): RawConfig {
-  return edits.reduce((raw, [k, v]) => configSet(raw, k, v, { path: true }), stackConfig("dev"));
-}
 
 describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
   let certs: Certificates;
@@ -52,7 +50,7 @@ describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
     const client = (): ClientTls => ({ ca: certs.serverCa, cert: certs.client.cert, key: certs.client.key, serverName: SERVER_NAME });
 
     before(async function () {
-      const raw = variant([
+      const raw = edits("dev", [
         ["security.tls.enabled", "true"],
         ["security.tls.source", "secret"],
         ["security.tls.secretName", "jaeger-tls"],
@@ -140,7 +138,7 @@ describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
     before(async function () {
       evaluation = await evaluateStack(
         "dev",
-        variant([
+        edits("dev", [
           ["security.tls.enabled", "true"],
           ["security.tls.source", "secret"],
           ["security.tls.secretName", "jaeger-tls"],

@@ -10,7 +10,8 @@ import * as http from "node:http";
 import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Evaluation, RawConfig, configSet, evaluateStack, stackConfig } from "../../scripts/evaluate";
+import { Evaluation, evaluateStack } from "../../scripts/evaluate";
+import { edits } from "../support/stackEdits";
 import { SIGN_IN } from "../../components/security/signIn";
 import { Engine, engineBinary, engineCommand, freePort, startEngine, waitFor } from "../support/engines";
 import { LocalPod, localPod } from "../support/localPod";
@@ -62,9 +63,6 @@ function request(url: string, options: { headers?: Record<string, string>; ca?: 
   });
 }
 
-function variant(edits: [string, string][]): RawConfig {
-  return edits.reduce((raw, [k, v]) => configSet(raw, k, v, { path: true }), stackConfig("dev"));
-}
 
 describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API", function () {
   let dir: string;
@@ -108,7 +106,7 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
 
     evaluation = await evaluateStack(
       "dev",
-      variant([
+      edits("dev", [
         ["security.tls.enabled", "true"],
         ["security.tls.source", "secret"],
         ["security.tls.secretName", "jaeger-tls"],
