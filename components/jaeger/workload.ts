@@ -183,11 +183,11 @@ export function buildJaegerPodSpec(input: JaegerPodInput): PodSpec {
         args: ["--config", `${MOUNTS.config}/${CONFIG_FILE}`],
         env: [
           ...(goMemLimit ? [{ name: "GOMEMLIMIT", value: goMemLimit }] : []),
-          // Jaeger sets its own tracer provider as the global one (internal/jtracer/jtracer.go), exporting
-          // to localhost:4317, its own receiver. Badger traces every compaction through that global provider
-          // (badger/v4 levels.go, "Badger.Compaction"), so under load Jaeger stored and counted spans of
-          // its own as service "jaeger". Jaeger does not trace itself here (jaeger_query.enable_tracing is
-          // false), so its tracer samples nothing.
+          // Jaeger makes its tracer the global one (internal/jtracer/jtracer.go), exporting to
+          // localhost:4317: its own receiver. Badger traces every compaction through the global
+          // tracer (badger/v4 levels.go, "Badger.Compaction"), so under load Jaeger stored and
+          // counted spans of its own as service "jaeger". Jaeger does not trace itself here
+          // (jaeger_query.enable_tracing is false), so its tracer samples nothing.
           { name: "OTEL_TRACES_SAMPLER", value: "always_off" },
         ],
         ports: containerPorts(rolePorts(input.role, input.legacyReceivers)),

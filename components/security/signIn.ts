@@ -60,7 +60,8 @@ export function buildOAuth2ProxyArgs(input: OAuth2ProxyArgsInput): string[] {
     // Behind the ingress the page to return to is built from its X-Forwarded-Host; oauth2-proxy
     // sends the browser back only to allowed domains (validator.go), else to "/".
     `--whitelist-domain=${new URL(input.redirectUrl).host}`,
-    // PKCE binds the code to this sign-in; every provider we document supports S256.
+    // PKCE binds the code to this sign-in (Keycloak, Dex, Okta, Google and Entra ID support S256; a
+    // provider without PKCE ignores the extra parameters, as OAuth 2.0 has it do with unknown ones).
     "--code-challenge-method=S256",
     `--http-address=0.0.0.0:${SIGN_IN.port}`,
     `--upstream=${input.upstream}`,
