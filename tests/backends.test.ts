@@ -20,7 +20,6 @@ import {
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----";
 const PASSWORD = "s3cr3t-es-password";
 
-
 const EXTERNAL_BASIC: [string, string, boolean?][] = [
   ["storage.backend", "elasticsearch"],
   ["storage.retention", "72h"],

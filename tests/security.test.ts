@@ -15,7 +15,6 @@ const WITH_TLS: [string, string][] = [
   ["security.tls.secretName", "jaeger-tls"],
 ];
 
-
 /** The Secret and key a file path in the Jaeger config is mounted from. */
 function mountedFrom(d: Deployment, file: string): { secret?: string; key?: string } {
   const c = d.spec?.template.spec?.containers[0];
@@ -285,11 +284,12 @@ describe("security", () => {
           ["security.oidc.emailDomains[0]", "example.com"],
         ]),
       );
-      const domainArgs = objectNamed(byDomain, "Deployment", "jaeger-oauth2-proxy").spec?.template.spec?.containers[0].args ?? [];
-      assert.deepEqual(domainArgs.filter((a) => /^--(email-domain|allowed-group|scope)=/.test(a)), [
-        "--scope=openid email profile",
-        "--email-domain=example.com",
-      ]);
+      const domainArgs =
+        objectNamed(byDomain, "Deployment", "jaeger-oauth2-proxy").spec?.template.spec?.containers[0].args ?? [];
+      assert.deepEqual(
+        domainArgs.filter((a) => /^--(email-domain|allowed-group|scope)=/.test(a)),
+        ["--scope=openid email profile", "--email-domain=example.com"],
+      );
       const tuned = await evaluateStack(
         "prod",
         edits("prod", [
@@ -300,8 +300,13 @@ describe("security", () => {
           ["security.oidc.trustedProxyIps[0]", "10.42.0.0/16"],
         ]),
       );
-      const tunedArgs = objectNamed(tuned, "Deployment", "jaeger-oauth2-proxy").spec?.template.spec?.containers[0].args ?? [];
-      for (const expected of ["--scope=openid email roles", "--oidc-groups-claim=roles", "--trusted-proxy-ip=10.42.0.0/16"]) {
+      const tunedArgs =
+        objectNamed(tuned, "Deployment", "jaeger-oauth2-proxy").spec?.template.spec?.containers[0].args ?? [];
+      for (const expected of [
+        "--scope=openid email roles",
+        "--oidc-groups-claim=roles",
+        "--trusted-proxy-ip=10.42.0.0/16",
+      ]) {
         assert.ok(tunedArgs.includes(expected), `${expected} in ${tunedArgs.join(" ")}`);
       }
     });
@@ -416,7 +421,8 @@ describe("security", () => {
       {
         what: "a trusted proxy address that is not a CIDR",
         raw: () => edits("prod", [["security.oidc.trustedProxyIps[0]", "10.42.0.1"]]),
-        message: /^jaeger-spm:security\.oidc\.trustedProxyIps\[0\] = "10\.42\.0\.1": expected a CIDR such as 10\.0\.0\.0\/8/,
+        message:
+          /^jaeger-spm:security\.oidc\.trustedProxyIps\[0\] = "10\.42\.0\.1": expected a CIDR such as 10\.0\.0\.0\/8/,
       },
       {
         what: "an OIDC issuer over plain HTTP",

@@ -22,7 +22,8 @@ function withNoSpansWindow(rules: RuleFile, window: string): RuleFile {
       return { ...rule, expr };
     }),
   }));
-  if (changed !== 1) throw new Error(`expected JaegerNoSpansAccepted with a [${WINDOW}] window once; changed ${changed}`);
+  if (changed !== 1)
+    throw new Error(`expected JaegerNoSpansAccepted with a [${WINDOW}] window once; changed ${changed}`);
   return { ...rules, groups };
 }
 

@@ -10,7 +10,16 @@ import { edits } from "../support/stackEdits";
 import { engineCommand, listeningPorts, waitFor } from "../support/engines";
 import { objectNamed } from "../support/objects";
 import { Certificates, makeCertificates } from "./support/certs";
-import { ClientTls, Protocol, RunningJaeger, httpsGet, queryServicesGrpc, sendSpans, startJaeger, prometheusService } from "./support/jaeger";
+import {
+  ClientTls,
+  Protocol,
+  RunningJaeger,
+  httpsGet,
+  queryServicesGrpc,
+  sendSpans,
+  startJaeger,
+  prometheusService,
+} from "./support/jaeger";
 
 const INGEST: readonly { protocol: Protocol; port: number }[] = [
   { protocol: "otlp-grpc", port: 4317 },
@@ -22,7 +31,6 @@ const INGEST: readonly { protocol: Protocol; port: number }[] = [
 const SERVER_NAME = "jaeger-collector.observability.svc";
 const USER = "sre";
 const PASSWORD = "correct horse battery staple";
-
 
 describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
   let certs: Certificates;
@@ -47,7 +55,12 @@ describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
   describe("mTLS on every receiver (legacy receivers on), basic auth on the query APIs", function () {
     let evaluation: Evaluation;
     let jaeger: RunningJaeger;
-    const client = (): ClientTls => ({ ca: certs.serverCa, cert: certs.client.cert, key: certs.client.key, serverName: SERVER_NAME });
+    const client = (): ClientTls => ({
+      ca: certs.serverCa,
+      cert: certs.client.cert,
+      key: certs.client.key,
+      serverName: SERVER_NAME,
+    });
 
     before(async function () {
       const raw = edits("dev", [
@@ -79,7 +92,8 @@ describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
     for (const { protocol, port } of INGEST) {
       it(`${protocol}: refuses plaintext, a client without a certificate and one from another CA; takes the client's spans`, async function () {
         const endpoint = `127.0.0.1:${jaeger.pod.port(port)}`;
-        const attempt = (tls?: ClientTls) => () => sendSpans(spansend(), protocol, endpoint, { service: `mtls-${protocol}`, tls, timeoutMs: 10_000 });
+        const attempt = (tls?: ClientTls) => () =>
+          sendSpans(spansend(), protocol, endpoint, { service: `mtls-${protocol}`, tls, timeoutMs: 10_000 });
         assert.throws(attempt(), /failed/, "plaintext");
         assert.throws(attempt({ ca: certs.serverCa, serverName: SERVER_NAME }), /failed/, "no client certificate");
         assert.throws(
@@ -91,7 +105,11 @@ describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
         const trace = await waitFor(
           `trace ${sent.traceIds[0]} over ${protocol} with mTLS`,
           async () => {
-            const response = await httpsGet(`${jaeger.url(16686, "https")}/api/traces/${sent.traceIds[0]}`, { ca: certs.serverCa, user: USER, password: PASSWORD });
+            const response = await httpsGet(`${jaeger.url(16686, "https")}/api/traces/${sent.traceIds[0]}`, {
+              ca: certs.serverCa,
+              user: USER,
+              password: PASSWORD,
+            });
             return response.status === 200 ? response.body : undefined;
           },
           { timeoutMs: 20_000, engines: [jaeger.engine] },
@@ -122,7 +140,10 @@ describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
       assert.ok(!wrong.ok && /Unauthenticated/i.test(wrong.error), JSON.stringify(wrong));
       const right = queryServicesGrpc(spansend(), endpoint, { tls, user: USER, password: PASSWORD });
       assert.ok(right.ok, JSON.stringify(right));
-      assert.ok(!queryServicesGrpc(spansend(), endpoint, { user: USER, password: PASSWORD }).ok, "plaintext gRPC is not served");
+      assert.ok(
+        !queryServicesGrpc(spansend(), endpoint, { user: USER, password: PASSWORD }).ok,
+        "plaintext gRPC is not served",
+      );
     });
 
     it("listens on exactly the ports the container declares", function () {
@@ -153,13 +174,22 @@ describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
 
     it("takes OTLP over TLS without a client certificate, and refuses plaintext", function () {
       const endpoint = `127.0.0.1:${jaeger.pod.port(4317)}`;
-      assert.throws(() => sendSpans(spansend(), "otlp-grpc", endpoint, { service: "tls-plain", timeoutMs: 10_000 }), /failed/);
-      const sent = sendSpans(spansend(), "otlp-grpc", endpoint, { service: "tls", tls: { ca: certs.serverCa, serverName: SERVER_NAME } });
+      assert.throws(
+        () => sendSpans(spansend(), "otlp-grpc", endpoint, { service: "tls-plain", timeoutMs: 10_000 }),
+        /failed/,
+      );
+      const sent = sendSpans(spansend(), "otlp-grpc", endpoint, {
+        service: "tls",
+        tls: { ca: certs.serverCa, serverName: SERVER_NAME },
+      });
       assert.equal(sent.traceIds.length, 1);
     });
 
     it("opens no Jaeger or Zipkin receiver: the container declares none and the process listens on none", function () {
-      const declared = objectNamed(evaluation, "Deployment", "jaeger").spec?.template.spec?.containers[0].ports?.map((p) => p.containerPort) ?? [];
+      const declared =
+        objectNamed(evaluation, "Deployment", "jaeger").spec?.template.spec?.containers[0].ports?.map(
+          (p) => p.containerPort,
+        ) ?? [];
       for (const legacy of [14250, 14268, 9411]) assert.ok(!declared.includes(legacy), `container port ${legacy}`);
       const local = [...jaeger.pod.addresses.ports.values()].sort((a, b) => a - b);
       assert.deepEqual(listeningPorts(jaeger.engine.pid ?? 0), local);

@@ -63,7 +63,6 @@ function request(url: string, options: { headers?: Record<string, string>; ca?: 
   });
 }
 
-
 describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API", function () {
   let dir: string;
   let queryCerts: Certificates;
@@ -98,7 +97,9 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
     await waitFor(
       "the identity provider's discovery document",
       async () => {
-        const answer = await request(`${issuer}/.well-known/openid-configuration`, { ca: providerCerts.serverCa }).catch(() => undefined);
+        const answer = await request(`${issuer}/.well-known/openid-configuration`, {
+          ca: providerCerts.serverCa,
+        }).catch(() => undefined);
         return answer?.status === 200 ? answer : undefined;
       },
       { timeoutMs: 15_000, engines: [provider], running: [provider] },
@@ -138,16 +139,27 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
         // The query certificate's Secret: oauth2-proxy mounts its ca.crt to verify the upstream.
         "jaeger-tls": queryCerts.serverSecret,
         // What the random provider generates for the rendered Secret: 32 letters and digits.
-        [SIGN_IN.cookieSecret]: { "cookie-secret": randomBytes(32).toString("base64").replace(/[^A-Za-z0-9]/g, "").padEnd(32, "x").slice(0, 32) },
+        [SIGN_IN.cookieSecret]: {
+          "cookie-secret": randomBytes(32)
+            .toString("base64")
+            .replace(/[^A-Za-z0-9]/g, "")
+            .padEnd(32, "x")
+            .slice(0, 32),
+        },
       },
       services: new Map([[`${QUERY_NAME}:16686`, `127.0.0.1:${jaeger.pod.port(16686)}`]]),
     });
-    proxy = startEngine("oauth2-proxy", engineBinary("github.com/oauth2-proxy/oauth2-proxy/v7", "oauth2-proxy"), proxyPod.args, {
-      // SSL_CERT_FILE stands for the image's CA bundle, where a public provider's CA is; the
-      // rendered SSL_CERT_DIR (the mounted query CA) comes with the pod's environment.
-      env: { PATH: process.env.PATH ?? "", SSL_CERT_FILE: providerCerts.serverCa, ...proxyPod.env },
-      cwd: proxyPod.dir,
-    });
+    proxy = startEngine(
+      "oauth2-proxy",
+      engineBinary("github.com/oauth2-proxy/oauth2-proxy/v7", "oauth2-proxy"),
+      proxyPod.args,
+      {
+        // SSL_CERT_FILE stands for the image's CA bundle, where a public provider's CA is; the
+        // rendered SSL_CERT_DIR (the mounted query CA) comes with the pod's environment.
+        env: { PATH: process.env.PATH ?? "", SSL_CERT_FILE: providerCerts.serverCa, ...proxyPod.env },
+        cwd: proxyPod.dir,
+      },
+    );
     proxyUrl = `http://127.0.0.1:${proxyPod.port(SIGN_IN.port)}`;
     const running = proxy;
     await waitFor(
@@ -194,8 +206,14 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
     assert.equal(`${authorize.origin}${authorize.pathname}`, `${issuer}/authorize`);
     assert.equal(authorize.searchParams.get("client_id"), CLIENT_ID);
     assert.equal(authorize.searchParams.get("redirect_uri"), `https://${PUBLIC_HOST}/oauth2/callback`);
-    assert.ok(authorize.searchParams.get("scope")?.split(" ").includes("groups"), `scope: ${authorize.searchParams.get("scope")}`);
-    assert.ok(visit.cookies.some((c) => c.startsWith("_oauth2_proxy_csrf")), "a CSRF cookie ties the callback to this browser");
+    assert.ok(
+      authorize.searchParams.get("scope")?.split(" ").includes("groups"),
+      `scope: ${authorize.searchParams.get("scope")}`,
+    );
+    assert.ok(
+      visit.cookies.some((c) => c.startsWith("_oauth2_proxy_csrf")),
+      "a CSRF cookie ties the callback to this browser",
+    );
     assert.equal(authorize.searchParams.get("code_challenge_method"), "S256", "PKCE binds the code to this sign-in");
   });
 
@@ -208,7 +226,11 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
   it("signs in a member of an allowed group, who then reaches Jaeger's query API (over TLS) with the session cookie", async function () {
     const { back } = await signIn("alice@example.org", ["developers", ALLOWED_GROUP]);
     assert.equal(back.status, 302, `the callback accepts the member: ${back.body}`);
-    assert.equal(back.location, `https://${PUBLIC_HOST}/search`, "back to the page first asked for, at its public address");
+    assert.equal(
+      back.location,
+      `https://${PUBLIC_HOST}/search`,
+      "back to the page first asked for, at its public address",
+    );
     const session = back.cookies.filter((c) => c.startsWith("_oauth2_proxy"));
     assert.ok(session.length > 0, "a session cookie");
     const services = await request(`${proxyUrl}/api/services`, {
@@ -235,14 +257,21 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
     authorize.searchParams.set("groups", ALLOWED_GROUP);
     const atProvider = await request(authorize.href, { ca: providerCerts.serverCa });
     const callback = new URL(atProvider.location ?? "");
-    const back = await request(`${proxyUrl}${callback.pathname}${callback.search}`, { headers: { ...FORWARDED, Accept: "text/html" } });
+    const back = await request(`${proxyUrl}${callback.pathname}${callback.search}`, {
+      headers: { ...FORWARDED, Accept: "text/html" },
+    });
     assert.equal(back.status, 403, back.body);
   });
 
   it("logs no warning or error of its own: the rendered flags are all it needs, and refusals are logged as such", function () {
     const lines = (proxy?.logTail(10_000) ?? "").split("\n");
-    const problems = lines.filter((line) => /warning|error|invalid redirect|rejecting/i.test(line) && !/\[AuthFailure\]|CSRF/.test(line));
+    const problems = lines.filter(
+      (line) => /warning|error|invalid redirect|rejecting/i.test(line) && !/\[AuthFailure\]|CSRF/.test(line),
+    );
     assert.deepEqual(problems, []);
-    assert.ok(lines.some((line) => /mallory@example\.org .*\[AuthFailure\]/.test(line)), "the refused account is named in the log");
+    assert.ok(
+      lines.some((line) => /mallory@example\.org .*\[AuthFailure\]/.test(line)),
+      "the refused account is named in the log",
+    );
   });
 });

@@ -49,7 +49,8 @@ function localizeValue(value: string, addresses: PodAddresses, problems: string[
 }
 
 function refuseLeftovers(problems: readonly string[], what: string): void {
-  if (problems.length > 0) throw new Error(`cannot run this ${what} locally:\n- ${[...new Set(problems)].join("\n- ")}`);
+  if (problems.length > 0)
+    throw new Error(`cannot run this ${what} locally:\n- ${[...new Set(problems)].join("\n- ")}`);
 }
 
 /**
@@ -157,7 +158,11 @@ function secretData(evaluation: Evaluation, name: string, secrets: ClusterSecret
   return { ...data, ...(secret.stringData ?? {}) };
 }
 
-function volumeFiles(evaluation: Evaluation, volume: Volume, secrets: ClusterSecrets): Record<string, string | Buffer> | undefined {
+function volumeFiles(
+  evaluation: Evaluation,
+  volume: Volume,
+  secrets: ClusterSecrets,
+): Record<string, string | Buffer> | undefined {
   const pick = (data: Record<string, string | Buffer>, items: readonly { key: string; path: string }[] | undefined) =>
     items === undefined
       ? data
@@ -170,7 +175,9 @@ function volumeFiles(evaluation: Evaluation, volume: Volume, secrets: ClusterSec
   if (volume.configMap) return pick(configMapData(evaluation, volume.configMap.name ?? ""), volume.configMap.items);
   if (volume.secret) return pick(secretData(evaluation, volume.secret.secretName ?? "", secrets), volume.secret.items);
   if (volume.persistentVolumeClaim || volume.emptyDir) return undefined;
-  throw new Error(`volume ${volume.name}: only configMap, secret, persistentVolumeClaim and emptyDir volumes run locally`);
+  throw new Error(
+    `volume ${volume.name}: only configMap, secret, persistentVolumeClaim and emptyDir volumes run locally`,
+  );
 }
 
 /**
@@ -178,12 +185,14 @@ function volumeFiles(evaluation: Evaluation, volume: Volume, secrets: ClusterSec
  * written as files, claims and emptyDirs as directories, and the Jaeger config (the file after
  * `--config`) localized. Remove the directory with remove().
  */
-export async function localPod(evaluation: Evaluation, deployment: string, options: LocalPodOptions = {}): Promise<LocalPod> {
+export async function localPod(
+  evaluation: Evaluation,
+  deployment: string,
+  options: LocalPodOptions = {},
+): Promise<LocalPod> {
   const spec = objectNamed(evaluation, "Deployment", deployment).spec?.template.spec;
   if (!spec) throw new Error(`Deployment ${deployment} has no pod template`);
-  const container = options.container
-    ? spec.containers.find((c) => c.name === options.container)
-    : spec.containers[0];
+  const container = options.container ? spec.containers.find((c) => c.name === options.container) : spec.containers[0];
   if (!container) throw new Error(`Deployment ${deployment} has no container ${options.container}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pod-${deployment}-`));
   const mounts = new Map<string, string>();
@@ -235,7 +244,8 @@ export async function localPod(evaluation: Evaluation, deployment: string, optio
     file,
     updateVolume(volumeName, files) {
       const mount = (container.volumeMounts ?? []).find((m) => m.name === volumeName);
-      if (!mount || mount.subPath) throw new Error(`volume ${volumeName} is not mounted as a directory, so the kubelet would not update it`);
+      if (!mount || mount.subPath)
+        throw new Error(`volume ${volumeName} is not mounted as a directory, so the kubelet would not update it`);
       writeProjection(mounts.get(mount.mountPath) ?? "", files);
     },
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
