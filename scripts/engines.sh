@@ -116,12 +116,14 @@ done
 # publishes to Maven Central (version: tests/e2e/support/opensearch.ts), into Maven's local
 # repository (outside the clone). Elastic publishes no runnable Elasticsearch 8/9 there.
 opensearch_version="$(sed -n 's/^export const OPENSEARCH_VERSION = "\(.*\)";$/\1/p' ../tests/e2e/support/opensearch.ts)"
-opensearch_zip="${MAVEN_REPOSITORY:-${HOME}/.m2/repository}/org/opensearch/distribution/integ-test-zip/opensearch/$opensearch_version/opensearch-$opensearch_version.zip"
+maven_repository="${MAVEN_REPOSITORY:-${HOME}/.m2/repository}"
+opensearch_zip="$maven_repository/org/opensearch/distribution/integ-test-zip/opensearch/$opensearch_version/opensearch-$opensearch_version.zip"
 if [ ! -f "$opensearch_zip" ]; then
   command -v mvn >/dev/null 2>&1 || {
     echo "engines: Maven is required to fetch OpenSearch $opensearch_version from Maven Central" >&2
     exit 1
   }
   echo "engines: fetching OpenSearch $opensearch_version (integ-test-zip) from Maven Central"
-  mvn -q -B dependency:get -Dartifact="org.opensearch.distribution.integ-test-zip:opensearch:$opensearch_version:zip" -Dtransitive=false </dev/null
+  # Into the repository the tests read (MAVEN_REPOSITORY, else Maven's default).
+  mvn -q -B -Dmaven.repo.local="$maven_repository" dependency:get -Dartifact="org.opensearch.distribution.integ-test-zip:opensearch:$opensearch_version:zip" -Dtransitive=false </dev/null
 fi
