@@ -9,8 +9,14 @@ export interface NamespaceArgs {
   name: string;
   /** Create it (`createNamespace`, default true), or use one that exists. */
   create: boolean;
-  /** Deleting a namespace deletes the trace data in it: protect it with the data. */
+  /** Protect it from deletion (protectData: prod). */
   protectData: boolean;
+  /**
+   * Keep it when Pulumi deletes it (`pulumi destroy`): deleting a namespace deletes the trace data
+   * in it, whatever the data's own resource options say. Kept when protected, and when it holds
+   * trace data the stack keeps (storage.deleteDataOnDestroy false).
+   */
+  keepOnDestroy: boolean;
 }
 
 export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
@@ -32,7 +38,7 @@ export function tracingNamespace(args: NamespaceArgs, opts: pulumi.CustomResourc
         },
       },
     },
-    { ...opts, protect: args.protectData, retainOnDelete: args.protectData },
+    { ...opts, protect: args.protectData, retainOnDelete: args.protectData || args.keepOnDestroy },
   );
   return namespace.metadata.name;
 }

@@ -510,6 +510,11 @@ function crossChecks(shape: Partial<Shape>): string[] {
   if (!sec) return problems;
   if (shape.jaeger && shape.protectData !== undefined)
     problems.push(...exposureChecks(shape.protectData, shape.jaeger, sec));
+  if (shape.storage?.deleteDataOnDestroy && shape.protectData) {
+    problems.push(
+      `${PROJECT}:storage.deleteDataOnDestroy = true: expected false while protectData is true (protected data is never deleted; set protectData to false first)`,
+    );
+  }
   if (shape.storage) problems.push(...bearerTokenChecks(shape.storage, sec));
   if (shape.storage && shape.backup) problems.push(...restoreChecks(shape.storage, shape.backup));
   if (shape.storage && shape.backup) problems.push(...backupConsistency(shape.storage, shape.backup));

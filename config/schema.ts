@@ -434,6 +434,11 @@ const storageSchema = z
     {
       backend: z.enum(["badger", "elasticsearch"], { error: 'one of "badger" or "elasticsearch"' }).default("badger"),
       retention: goDuration({ seconds: 3600, text: "1h" }).default("168h"),
+      // What `pulumi destroy` (or removing the storage from the program) does to the trace data:
+      // kept by default (the Badger claim, the in-cluster Elasticsearch and the namespace that
+      // holds them stay in the cluster); true deletes them, with whatever the storage class's
+      // reclaim policy then does to the volumes.
+      deleteDataOnDestroy: boolean().default(false),
       // Average stored size of one span (index and document); sizes the volumes.
       // Default: by backend, DEFAULT_BYTES_PER_SPAN (config/sizing.ts).
       bytesPerSpan: integer("a whole number of bytes per span, 64 to 1048576", 64, 1_048_576).optional(),

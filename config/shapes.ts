@@ -30,6 +30,7 @@ export type StackConfigShape = {
   storage: {
     backend: "badger" | "elasticsearch";
     retention: string;
+    deleteDataOnDestroy: boolean;
     badger: { maintenanceInterval: string; volumeSize?: string | undefined; storageClass?: string | undefined };
     elasticsearch: {
       flavor: "elasticsearch" | "opensearch";
@@ -255,6 +256,7 @@ export type StackSettings = {
     | {
         backend?: "badger" | "elasticsearch" | undefined;
         retention?: string | undefined;
+        deleteDataOnDestroy?: unknown;
         bytesPerSpan?: unknown;
         badger?:
           | { volumeSize?: unknown; storageClass?: string | undefined; maintenanceInterval?: string | undefined }

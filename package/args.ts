@@ -166,6 +166,7 @@ export interface StorageSettings {
   backend?: StorageBackend;
   /** Default: `"168h"`. */
   retention?: string;
+  deleteDataOnDestroy?: boolean;
   /** From 64 to 1048576. */
   bytesPerSpan?: number;
   badger?: StorageBadgerSettings;

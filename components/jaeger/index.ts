@@ -109,6 +109,8 @@ export interface JaegerArgs {
   bearerTokenPropagation?: boolean;
   /** Protect the Badger claim from deletion (prod). */
   protectData: boolean;
+  /** Let `pulumi destroy` delete the Badger claim (storage.deleteDataOnDestroy); by default it stays in the cluster. */
+  deleteDataOnDestroy?: boolean;
   /** Resources the workloads need first (e.g. the search cluster). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -256,9 +258,10 @@ export class Jaeger extends pulumi.ComponentResource {
         {
           parent: this,
           protect: args.protectData,
-          // Never deleted by Pulumi: switching to another backend (or removing the stack's
-          // Badger) leaves the trace data in place; deleting it is an explicit kubectl step.
-          retainOnDelete: true,
+          // Not deleted by Pulumi unless the stack asks (storage.deleteDataOnDestroy): `pulumi
+          // destroy`, switching to another backend or removing the stack's Badger leaves the
+          // trace data in place.
+          retainOnDelete: !args.deleteDataOnDestroy,
           // The class of an existing claim cannot change in place; never replace (= delete) trace data for it.
           // A derived size follows retention and spans/s, which may go down; Kubernetes refuses to shrink
           // a claim, so only an explicit storage.badger.volumeSize resizes an existing one.

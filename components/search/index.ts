@@ -66,6 +66,8 @@ export interface SearchBackendArgs {
   s3Identity?: { serviceAccountName: string; roleArn: pulumi.Input<string>; region: string };
   /** Protect the in-cluster Elasticsearch (its data) from deletion. */
   protectData: boolean;
+  /** Let `pulumi destroy` delete the in-cluster Elasticsearch and its volumes (storage.deleteDataOnDestroy); by default they stay. */
+  deleteDataOnDestroy?: boolean;
   /** Labels of every object it creates. */
   labels: Record<string, string>;
 }
@@ -206,7 +208,7 @@ export class SearchBackend extends pulumi.ComponentResource {
             parent: this,
             dependsOn: [operator, ...realm],
             protect: args.protectData,
-            retainOnDelete: true,
+            retainOnDelete: !args.deleteDataOnDestroy,
             // A derived size may go down with retention; ECK refuses to shrink volumes.
             ignoreChanges: c.volumeDerived
               ? ["spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage"]

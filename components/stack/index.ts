@@ -125,6 +125,7 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
                 }
               : searchPlan.connection,
           protectData: plan.protectData,
+          deleteDataOnDestroy: plan.deleteDataOnDestroy,
           s3Identity:
             backup && backupPlan.kind === "snapshots"
               ? {
@@ -243,6 +244,7 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
         uiAuth: access.uiAuth,
         bearerTokenPropagation: config.security.bearerTokenPropagation,
         protectData: plan.protectData,
+        deleteDataOnDestroy: plan.deleteDataOnDestroy,
         dependsOn: [...(search?.ready ?? []), ...access.ready],
       },
       child,

@@ -146,8 +146,10 @@ export type NetworkPoliciesPlan = Omit<
 
 export interface StackPlan {
   readonly stack: string;
-  readonly namespace: { readonly name: string; readonly create: boolean; readonly protectData: boolean };
+  readonly namespace: { readonly name: string; readonly create: boolean; readonly protectData: boolean; readonly keepOnDestroy: boolean };
   readonly protectData: boolean;
+  /** `pulumi destroy` deletes the trace data (storage.deleteDataOnDestroy); by default it stays. */
+  readonly deleteDataOnDestroy: boolean;
   readonly bundledMonitoring?: BundledMonitoringArgs;
   readonly storage: TraceStoragePlan;
   readonly backup: BackupPlan;
@@ -430,6 +432,10 @@ function planDashboards(config: StackConfig): DashboardImportPlan {
   }
 }
 
+/** Whether the stack's namespace holds trace data: a Badger claim or an in-cluster Elasticsearch. */
+const holdsTraceData = (config: StackConfig) =>
+  config.storage.backend === "badger" || config.storage.elasticsearch.mode === "inCluster";
+
 /** Every decision of the stack, from its validated config; `stack` names the Pulumi stack. */
 export function planStack(config: StackConfig, stack: string): StackPlan {
   const labels = (task: MaintenanceTask) => maintenanceLabels(INSTANCE, task, config.jaeger.image);
@@ -439,8 +445,15 @@ export function planStack(config: StackConfig, stack: string): StackPlan {
   const signIn = planSignIn(config);
   return {
     stack,
-    namespace: { name: config.namespace, create: config.createNamespace, protectData: config.protectData },
+    namespace: {
+      name: config.namespace,
+      create: config.createNamespace,
+      protectData: config.protectData,
+      // The Badger claim and the in-cluster Elasticsearch live in this namespace.
+      keepOnDestroy: !config.storage.deleteDataOnDestroy && holdsTraceData(config),
+    },
     protectData: config.protectData,
+    deleteDataOnDestroy: config.storage.deleteDataOnDestroy,
     bundledMonitoring: monitoring.bundled.enabled
       ? {
           namespace: monitoring.bundled.namespace,
