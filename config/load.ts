@@ -26,6 +26,7 @@ import {
   resolveResources,
 } from "./sizing";
 import type { StackConfigShape, StackSettings } from "./shapes";
+import { parseChartSource } from "./charts";
 import { stackFileProblems } from "./stackFile";
 import type { DeepReadonly } from "./types";
 import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds } from "./units";
@@ -69,9 +70,10 @@ export class StackConfigError extends pulumi.RunError {
 /** Raw `key -> text` entries as the engine passes them (`<project>:<key>` names). */
 export type RawConfig = Readonly<Record<string, string>>;
 
+/** A value as problems print it; the user-info of a URL (user:password@) is never printed. */
 function show(value: unknown): string {
   if (value === undefined) return "(not set)";
-  return JSON.stringify(value);
+  return JSON.stringify(value).replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s"]*@/gi, "$1<credentials hidden>@");
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -265,6 +267,7 @@ export function parseStackConfig(
   if (resources) problems.push(...checkLimitsCoverRequests(resources));
   if (resources && sections.storage) problems.push(...badgerMemoryFloor(sections.storage.backend, resources));
   problems.push(...crossChecks(sections));
+  problems.push(...chartArchiveProblems(sections));
   if (problems.length > 0 || !isComplete(sections) || !resources) return { ok: false, problems };
 
   const shape = sections;
@@ -501,6 +504,37 @@ function undersizedVolumes(shape: Shape, demand: Parameters<typeof badgerVolumeS
     );
   }
   return warnings;
+}
+
+/**
+ * A chart archive must exist where `pulumi up` runs (a path relative to the project directory, as
+ * the Helm release reads it): a missing one fails here, at preview, instead of mid-update.
+ */
+function chartArchiveProblems(shape: Partial<Shape>): string[] {
+  const sources: [string, string | undefined, boolean][] = [
+    [
+      "monitoring.bundled.chartRepository",
+      shape.monitoring?.bundled.chartRepository,
+      shape.monitoring?.bundled.enabled ?? false,
+    ],
+    [
+      "storage.elasticsearch.inCluster.operatorChartRepository",
+      shape.storage?.elasticsearch.inCluster.operatorChartRepository,
+      shape.storage?.backend === "elasticsearch" && shape.storage.elasticsearch.mode === "inCluster",
+    ],
+    [
+      "backup.velero.chartRepository",
+      shape.backup?.velero.chartRepository,
+      (shape.backup?.enabled ?? false) && (shape.backup?.velero.install ?? false),
+    ],
+  ];
+  return sources.flatMap(([key, value, used]) => {
+    const source = value === undefined ? undefined : parseChartSource(value);
+    if (!used || source?.kind !== "archive" || fs.existsSync(source.path)) return [];
+    return [
+      `${PROJECT}:${key} = ${JSON.stringify(value)}: expected a chart archive that exists (relative paths start at the project directory, ${process.cwd()})`,
+    ];
+  });
 }
 
 /** Rules that span several sections; each runs when the sections it reads are valid. */

@@ -5,6 +5,7 @@ import { isIP } from "node:net";
 import { Cron } from "croner";
 import { z } from "zod";
 import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds, parsePrometheusDurationSeconds } from "./units";
+import { CHART_SOURCE_EXPECTED, HELM_CHARTS, HelmChartName, chartArchiveName, parseChartSource } from "./charts";
 
 /** Pulumi project name: config keys are `jaeger-spm:<key>`. Must match Pulumi.yaml. */
 export const PROJECT = "jaeger-spm";
@@ -379,6 +380,31 @@ const PEM_EXPECTED =
 
 const MAJOR_VERSION_EXPECTED = "the cluster's major version: 7, 8 or 9 for Elasticsearch, 1, 2 or 3 for OpenSearch";
 
+/** Where a chart comes from (config/charts.ts); its default is the chart's upstream repository. */
+function chartSource(name: HelmChartName) {
+  return text(CHART_SOURCE_EXPECTED)
+    .refine((value) => parseChartSource(value) !== undefined, { error: CHART_SOURCE_EXPECTED })
+    .default(HELM_CHARTS[name].repository);
+}
+
+/** A packaged chart must be the version the stack pins: Helm would install whatever the archive holds. */
+function archiveMatchesVersion(
+  name: HelmChartName,
+  keys: { source: string; version: string },
+): (value: Record<string, unknown>, ctx: z.RefinementCtx) => void {
+  return (value, ctx) => {
+    const source = parseChartSource(String(value[keys.source] ?? ""));
+    if (source?.kind !== "archive") return;
+    const expected = chartArchiveName(HELM_CHARTS[name].chart, String(value[keys.version]));
+    if (source.path.split(/[\\/]/).pop() !== expected)
+      ctx.addIssue({
+        code: "custom",
+        path: [keys.source],
+        message: `the archive of the pinned chart version, named ${expected} as helm package names it (${keys.version} says which version)`,
+      });
+  };
+}
+
 /** The major versions Jaeger 2.20 supports per flavor (internal/storage/elasticsearch/backend_version.go). */
 export const SUPPORTED_MAJOR_VERSIONS = { elasticsearch: [7, 8, 9], opensearch: [1, 2, 3] } as const;
 
@@ -423,8 +449,12 @@ const elasticsearchSchema = z
         operatorChartVersion: text("a pinned chart version such as 2.16.0")
           .regex(/^\d+\.\d+\.\d+$/, { error: "a pinned chart version such as 2.16.0" })
           .default("2.16.0"),
+        operatorChartRepository: chartSource("eckOperator"),
         operatorNamespace: dnsLabel().default("elastic-system"),
       })
+      .superRefine(
+        archiveMatchesVersion("eckOperator", { source: "operatorChartRepository", version: "operatorChartVersion" }),
+      )
       .prefault({}),
   })
   .prefault({});
@@ -598,7 +628,11 @@ const monitoringSchema = z
           chartVersion: text(CHART_VERSION_EXPECTED)
             .regex(/^\d+\.\d+\.\d+$/, { error: CHART_VERSION_EXPECTED })
             .default("88.5.3"),
+          chartRepository: chartSource("kubePrometheusStack"),
         })
+        .superRefine(
+          archiveMatchesVersion("kubePrometheusStack", { source: "chartRepository", version: "chartVersion" }),
+        )
         .prefault({}),
       alerts: z
         .strictObject({
@@ -766,6 +800,7 @@ const backupSchema = z
           chartVersion: text(VELERO_CHART_EXPECTED)
             .regex(/^\d+\.\d+\.\d+$/, { error: VELERO_CHART_EXPECTED })
             .default("12.1.0"),
+          chartRepository: chartSource("velero"),
           image: pinnedImage("a Velero image").default("docker.io/velero/velero:v1.18.1"),
           awsPluginImage: pinnedImage("a velero-plugin-for-aws image").default(
             "docker.io/velero/velero-plugin-for-aws:v1.14.3",
@@ -773,6 +808,7 @@ const backupSchema = z
           // How long Velero keeps each backup; it deletes the backup and its data after that.
           ttl: goDuration({ seconds: 3600, text: "1h" }).default("720h"),
         })
+        .superRefine(archiveMatchesVersion("velero", { source: "chartRepository", version: "chartVersion" }))
         .prefault({}),
       // No longer used (Velero replaced the backup jobs); accepted with a warning.
       scratchSize: bytesQuantity().optional(),

@@ -47,6 +47,7 @@ export type StackConfigShape = {
         memory: string;
         cpu: string;
         operatorChartVersion: string;
+        operatorChartRepository: string;
         operatorNamespace: string;
         volumeSize?: string | undefined;
         storageClass?: string | undefined;
@@ -81,7 +82,13 @@ export type StackConfigShape = {
     scrape: "serviceMonitor" | "annotations" | "both";
     selectorLabels: Record<string, string>;
     scrapeInterval: string;
-    bundled: { enabled: boolean; namespace: string; releaseName: string; chartVersion: string };
+    bundled: {
+      enabled: boolean;
+      namespace: string;
+      releaseName: string;
+      chartVersion: string;
+      chartRepository: string;
+    };
     alerts: {
       for: string;
       spansRefusedRatio: number;
@@ -109,6 +116,7 @@ export type StackConfigShape = {
       install: boolean;
       namespace: string;
       chartVersion: string;
+      chartRepository: string;
       image: string;
       awsPluginImage: string;
       ttl: string;
@@ -283,6 +291,7 @@ export type StackSettings = {
                     memory?: unknown;
                     cpu?: unknown;
                     operatorChartVersion?: string | undefined;
+                    operatorChartRepository?: string | undefined;
                     operatorNamespace?: string | undefined;
                   }
                 | undefined;
@@ -334,6 +343,7 @@ export type StackSettings = {
               namespace?: string | undefined;
               releaseName?: string | undefined;
               chartVersion?: string | undefined;
+              chartRepository?: string | undefined;
             }
           | undefined;
         alerts?:
@@ -390,6 +400,7 @@ export type StackSettings = {
               install?: unknown;
               namespace?: string | undefined;
               chartVersion?: string | undefined;
+              chartRepository?: string | undefined;
               image?: string | undefined;
               awsPluginImage?: string | undefined;
               ttl?: string | undefined;

@@ -136,6 +136,8 @@ export interface StorageElasticsearchInClusterSettings {
   cpu?: string;
   /** Matches `^\d+\.\d+\.\d+$`. Default: `"2.16.0"`. */
   operatorChartVersion?: string;
+  /** Default: `"https://helm.elastic.co"`. */
+  operatorChartRepository?: string;
   /** Matches `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. Default: `"elastic-system"`. */
   operatorNamespace?: string;
 }
@@ -253,6 +255,8 @@ export interface MonitoringBundledSettings {
   releaseName?: string;
   /** Matches `^\d+\.\d+\.\d+$`. Default: `"88.5.3"`. */
   chartVersion?: string;
+  /** Default: `"https://prometheus-community.github.io/helm-charts"`. */
+  chartRepository?: string;
 }
 
 export interface MonitoringAlertsSettings {
@@ -325,6 +329,8 @@ export interface BackupVeleroSettings {
   namespace?: string;
   /** Matches `^\d+\.\d+\.\d+$`. Default: `"12.1.0"`. */
   chartVersion?: string;
+  /** Default: `"https://vmware-tanzu.github.io/helm-charts"`. */
+  chartRepository?: string;
   /** Default: `"docker.io/velero/velero:v1.18.1"`. */
   image?: string;
   /** Default: `"docker.io/velero/velero-plugin-for-aws:v1.14.3"`. */
@@ -463,7 +469,7 @@ export interface JaegerSpmArgs {
   protectData?: boolean;
   /** Jaeger process: image, expectedSpansPerSecond (sizing), resources.{requests,limits}.{cpu,memory}, query.{serviceType,nodePort}, terminationGracePeriodSeconds. */
   jaeger?: JaegerSettings;
-  /** Trace storage: backend (badger|elasticsearch), retention (Go duration, default 168h), badger.{volumeSize,storageClass,maintenanceInterval}, elasticsearch.serverUrls. */
+  /** Trace storage: backend (badger|elasticsearch), retention (Go duration, default 168h), deleteDataOnDestroy (default false: destroy keeps the data), badger.{volumeSize,storageClass,maintenanceInterval}, elasticsearch.serverUrls. */
   storage?: StorageSettings;
   /** Remote sampling: default and per-service strategies (probabilistic 0..1 or ratelimiting traces/s), per-operation probabilities, reloadInterval. */
   sampling?: SamplingSettings;

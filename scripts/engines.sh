@@ -84,6 +84,8 @@ build_tools() {
     case "$tool" in
       go.etcd.io/etcd/server/*) name=etcd ;;
       github.com/oauth2-proxy/oauth2-proxy/*) name=oauth2-proxy ldflags="-X $module/pkg/version.VERSION=$version" ;;
+      # The CLI stamps its version as Pulumi's release build does (`pulumi version` prints it).
+      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) ldflags="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" ;;
     esac
     target="$cache/$name-$version"
     if [ -x "$target" ]; then continue; fi
@@ -94,7 +96,47 @@ build_tools() {
     echo "engines: built $name in $(( $(date +%s) - started )) s"
   done
 }
+# Pulumi's Node.js language host and the kubernetes and random providers, which the module proxy
+# does not serve as modules: built from the upstream tags' sources in ../shared/engines (sha256
+# checked first), versions stamped, as <name>-<version> (engines/pulumi-plugins.json). Measured cold
+# on 2 cores: language host about 1 min, kubernetes provider about 9, random provider about 4.
+build_pulumi_plugins() {
+  plugins_json="$(pwd)/pulumi-plugins.json"
+  sources="${JAEGER_SPM_ENGINE_SOURCES:-$(cd .. && pwd)/../shared/engines}"
+  node -e 'for (const p of require(process.argv[1]).plugins) console.log([p.name, p.version, p.tarball, p.sha256, p.directory, p.package, p.versionVariable].join(" "))' "$plugins_json" |
+    while read -r name version tarball sha256 directory package variable; do
+      target="$cache/$name-$version"
+      [ -x "$target" ] && continue
+      [ -f "$sources/$tarball" ] || {
+        echo "engines: $sources/$tarball is missing: $name $version is built from its tagged source (set JAEGER_SPM_ENGINE_SOURCES to the folder that holds it)" >&2
+        exit 1
+      }
+      echo "$sha256  $sources/$tarball" | sha256sum -c --quiet - || {
+        echo "engines: $sources/$tarball does not match the sha256 in engines/pulumi-plugins.json" >&2
+        exit 1
+      }
+      work="$cache/$name-$version.build"
+      rm -rf "$work"
+      mkdir -p "$work"
+      tar -xzf "$sources/$tarball" -C "$work"
+      echo "engines: building $name $version into $target"
+      started=$(date +%s)
+      ( while sleep 60; do echo "engines: still building $name ($(( $(date +%s) - started )) s)"; done ) &
+      ticker=$!
+      if ! (cd "$work/$directory" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-X $variable=$version" -o "$target.tmp" "$package"); then
+        kill "$ticker"
+        echo "engines: building $name $version failed" >&2
+        exit 1
+      fi
+      kill "$ticker"
+      mv "$target.tmp" "$target"
+      rm -rf "$work"
+      echo "engines: built $name in $(( $(date +%s) - started )) s: $("$target" --version 2>/dev/null | head -1)"
+    done
+}
+
 build_tools
+build_pulumi_plugins
 for mod in */go.mod; do
   grep -q '^tool' "$mod" || continue
   (cd "$(dirname "$mod")" && build_tools)

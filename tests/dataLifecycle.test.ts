@@ -10,16 +10,28 @@ import { Evaluation, ROOT, evaluateStack } from "../scripts/evaluate";
 import { resourceFor } from "./support/objects";
 import { edits } from "./support/stackEdits";
 
-const DATA_TYPES = ["kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch"];
+const DATA_TYPES = [
+  "kubernetes:core/v1:PersistentVolumeClaim",
+  "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch",
+];
 /** The trace data and the namespace everything of Jaeger's lives in (the charts' own namespaces hold none). */
 const dataResources = (e: Evaluation) =>
-  e.resources.filter((r) => DATA_TYPES.includes(r.type) || (r.type === "kubernetes:core/v1:Namespace" && r.name === "namespace"));
+  e.resources.filter(
+    (r) => DATA_TYPES.includes(r.type) || (r.type === "kubernetes:core/v1:Namespace" && r.name === "namespace"),
+  );
 
 const VARIANTS: readonly { name: string; stack: string; edits: [string, string][] }[] = [
   { name: "dev (Badger, unprotected)", stack: "dev", edits: [] },
   { name: "prod (Elasticsearch in the cluster, protected)", stack: "prod", edits: [] },
   { name: "prod unprotected", stack: "prod", edits: [["protectData", "false"]] },
-  { name: "prod on Badger", stack: "prod", edits: [["storage.backend", "badger"], ["backup.acceptInconsistentFileCopies", "true"]] },
+  {
+    name: "prod on Badger",
+    stack: "prod",
+    edits: [
+      ["storage.backend", "badger"],
+      ["backup.acceptInconsistentFileCopies", "true"],
+    ],
+  },
 ];
 
 describe("trace data and pulumi destroy", () => {
@@ -27,7 +39,10 @@ describe("trace data and pulumi destroy", () => {
     it(`${variant.name}: the claim or Elasticsearch and the namespace holding them are kept by destroy`, async () => {
       const e = await evaluateStack(variant.stack, edits(variant.stack, variant.edits));
       const data = dataResources(e);
-      assert.ok(data.some((r) => r.type !== "kubernetes:core/v1:Namespace"), "the stack holds trace data");
+      assert.ok(
+        data.some((r) => r.type !== "kubernetes:core/v1:Namespace"),
+        "the stack holds trace data",
+      );
       for (const r of data) assert.equal(r.options.retainOnDelete, true, `${r.type}::${r.name} retainOnDelete`);
     });
   }
@@ -40,7 +55,13 @@ describe("trace data and pulumi destroy", () => {
   });
 
   it("with storage.deleteDataOnDestroy, destroy deletes the in-cluster Elasticsearch (prod unprotected)", async () => {
-    const e = await evaluateStack("prod", edits("prod", [["protectData", "false"], ["storage.deleteDataOnDestroy", "true"]]));
+    const e = await evaluateStack(
+      "prod",
+      edits("prod", [
+        ["protectData", "false"],
+        ["storage.deleteDataOnDestroy", "true"],
+      ]),
+    );
     assert.notEqual(resourceFor(e, "Elasticsearch", "jaeger-es").options.retainOnDelete, true);
   });
 
@@ -71,7 +92,8 @@ describe("figures the stack files and docs state about the data", () => {
   const claimSize = async (stack: string) => {
     const e = await evaluateStack(stack);
     const claim = e.resources.find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim");
-    return (claim?.inputs as { spec: { resources: { requests: { storage: string } } } } | undefined)?.spec.resources.requests.storage;
+    return (claim?.inputs as { spec: { resources: { requests: { storage: string } } } } | undefined)?.spec.resources
+      .requests.storage;
   };
 
   it("Pulumi.dev.yaml and the configuration reference give dev's claim size as rendered", async () => {
@@ -85,8 +107,13 @@ describe("figures the stack files and docs state about the data", () => {
 
   it("Pulumi.prod.yaml gives the in-cluster Elasticsearch volume per node as rendered", async () => {
     const e = await evaluateStack("prod");
-    const es = resourceFor(e, "Elasticsearch", "jaeger-es").inputs as { spec: { nodeSets: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] }[] } };
+    const es = resourceFor(e, "Elasticsearch", "jaeger-es").inputs as {
+      spec: { nodeSets: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] }[] };
+    };
     const stackFile = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
-    assert.equal(/= (\d+Gi)\s*\n\s*# per node/.exec(stackFile)?.[1], es.spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage);
+    assert.equal(
+      /= (\d+Gi)\s*\n\s*# per node/.exec(stackFile)?.[1],
+      es.spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage,
+    );
   });
 });

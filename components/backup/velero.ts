@@ -9,8 +9,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Cron } from "croner";
 import { podSecurityLevel } from "../podSecurity";
+import { releaseChart } from "../helmChart";
+import { HELM_CHARTS } from "../../config/charts";
 
-export const VELERO_CHART_REPO = "https://vmware-tanzu.github.io/helm-charts";
+/** The chart's upstream repository (config/charts.ts). */
+export const VELERO_CHART_REPO = HELM_CHARTS.velero.repository;
 /** The Velero release whose CRDs the tests validate against (Go module github.com/vmware-tanzu/velero). */
 export const VELERO_VERSION = "v1.18.1";
 
@@ -233,6 +236,8 @@ export interface VeleroBackupsArgs {
   namespace: string;
   /** The pinned vmware-tanzu velero chart version, when installing. */
   chartVersion: string;
+  /** Where the chart comes from (a repository, an oci:// repository or an archive); default upstream. */
+  chartRepository?: string;
   /** The chart's values (buildVeleroValues): images, the IRSA role, the node agent for file-system backups. */
   values: pulumi.Input<ReturnType<typeof buildVeleroValues>>;
   /** Our BackupStorageLocation: the bucket, its KMS key, region and prefix. */
@@ -280,9 +285,7 @@ export class VeleroBackups extends pulumi.ComponentResource {
           `${name}-velero`,
           {
             name: "velero",
-            chart: "velero",
-            version: args.chartVersion,
-            repositoryOpts: { repo: VELERO_CHART_REPO },
+            ...releaseChart("velero", args.chartVersion, args.chartRepository),
             namespace: namespace.metadata.name,
             values: args.values,
           },

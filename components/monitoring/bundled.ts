@@ -3,12 +3,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import {
-  GRAFANA_ADMIN_SECRET,
-  KUBE_PROMETHEUS_STACK_REPO,
-  kubePrometheusStackValues,
-  nodeExporterNamespace,
-} from "./kubePrometheusStack";
+import { releaseChart } from "../helmChart";
+import { GRAFANA_ADMIN_SECRET, kubePrometheusStackValues, nodeExporterNamespace } from "./kubePrometheusStack";
 import { podSecurityLevel } from "../podSecurity";
 import { PART_OF } from "../labels";
 import { prometheusOperatedUrl } from "../../config/schema";
@@ -20,6 +16,8 @@ export interface BundledMonitoringArgs {
   releaseName: string;
   /** The pinned kube-prometheus-stack chart version. */
   chartVersion: string;
+  /** Where the chart comes from (a repository, an oci:// repository or an archive); default upstream. */
+  chartRepository?: string;
   /** Labels its Prometheus selects ServiceMonitors and PrometheusRules by. */
   selectorLabels: Readonly<Record<string, string>>;
 }
@@ -84,9 +82,7 @@ export class BundledMonitoring extends pulumi.ComponentResource {
       `${name}-kube-prometheus-stack`,
       {
         name: args.releaseName,
-        chart: "kube-prometheus-stack",
-        version: args.chartVersion,
-        repositoryOpts: { repo: KUBE_PROMETHEUS_STACK_REPO },
+        ...releaseChart("kubePrometheusStack", args.chartVersion, args.chartRepository),
         namespace: namespace.metadata.name,
         values: kubePrometheusStackValues({
           selectorLabels: args.selectorLabels,

@@ -3,7 +3,10 @@
 // configured selector labels, and its Grafana sidecar loads dashboards from
 // ConfigMaps labelled grafana_dashboard=1 into the folder named by grafana_folder.
 
-export const KUBE_PROMETHEUS_STACK_REPO = "https://prometheus-community.github.io/helm-charts";
+import { HELM_CHARTS } from "../../config/charts";
+
+/** The chart's upstream repository (config/charts.ts). */
+export const KUBE_PROMETHEUS_STACK_REPO = HELM_CHARTS.kubePrometheusStack.repository;
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
 export const GRAFANA_FOLDER_ANNOTATION = "grafana_folder";

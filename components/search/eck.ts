@@ -3,8 +3,11 @@
 // user's password and the HTTP CA into Secrets, which Jaeger mounts as files.
 import type { SearchClient, SearchConnection } from "./connection";
 
-export const ECK_CHART_REPO = "https://helm.elastic.co";
-export const ECK_CHART = "eck-operator";
+import { HELM_CHARTS } from "../../config/charts";
+
+/** The eck-operator chart's upstream repository and name (config/charts.ts). */
+export const ECK_CHART_REPO = HELM_CHARTS.eckOperator.repository;
+export const ECK_CHART = HELM_CHARTS.eckOperator.chart;
 
 /**
  * Values for the eck-operator chart. Its defaults set no seccomp profile

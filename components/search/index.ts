@@ -7,9 +7,8 @@ import type { IndexSettings } from "../jaeger/jaegerConfig";
 import { stringify } from "yaml";
 import { TYPES_UNTIL_0_1, withTypeAlias } from "../aliases";
 import { SearchConnection, SearchCredentials, sharedCredentials } from "./connection";
+import { releaseChart } from "../helmChart";
 import {
-  ECK_CHART,
-  ECK_CHART_REPO,
   ECK_OBJECTS,
   ELASTICSEARCH_NAME,
   SEARCH_CLIENTS,
@@ -56,6 +55,8 @@ export interface SearchBackendArgs {
     | ({
         mode: "inCluster";
         operatorChartVersion: string;
+        /** Where the eck-operator chart comes from (a repository, an oci:// repository or an archive); default upstream. */
+        operatorChartRepository?: string;
         operatorNamespace: string;
         /** The volume size was derived from the load: applied at creation only. */
         volumeDerived: boolean;
@@ -136,9 +137,7 @@ export class SearchBackend extends pulumi.ComponentResource {
         `${name}-eck-operator`,
         {
           name: "elastic-operator",
-          chart: ECK_CHART,
-          version: c.operatorChartVersion,
-          repositoryOpts: { repo: ECK_CHART_REPO },
+          ...releaseChart("eckOperator", c.operatorChartVersion, c.operatorChartRepository),
           namespace: operatorNamespace.metadata.name,
           values: eckOperatorValues(),
           timeout: 600,

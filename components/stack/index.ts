@@ -159,6 +159,7 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
               install: backupPlan.install,
               namespace: backupPlan.namespace,
               chartVersion: backupPlan.chartVersion,
+              chartRepository: backupPlan.chartRepository,
               values: backup.roleArns.velero.apply((roleArn) =>
                 buildVeleroValues({
                   image: backupPlan.image,

@@ -88,6 +88,7 @@ export type BackupPlan =
       readonly install: boolean;
       readonly namespace: string;
       readonly chartVersion: string;
+      readonly chartRepository: string;
       readonly image: string;
       readonly awsPluginImage: string;
       readonly mode: VeleroBackupMode;
@@ -146,7 +147,12 @@ export type NetworkPoliciesPlan = Omit<
 
 export interface StackPlan {
   readonly stack: string;
-  readonly namespace: { readonly name: string; readonly create: boolean; readonly protectData: boolean; readonly keepOnDestroy: boolean };
+  readonly namespace: {
+    readonly name: string;
+    readonly create: boolean;
+    readonly protectData: boolean;
+    readonly keepOnDestroy: boolean;
+  };
   readonly protectData: boolean;
   /** `pulumi destroy` deletes the trace data (storage.deleteDataOnDestroy); by default it stays. */
   readonly deleteDataOnDestroy: boolean;
@@ -227,6 +233,7 @@ function planBackup(config: StackConfig, stack: string, labels: (task: Maintenan
       install: velero.install,
       namespace: velero.namespace,
       chartVersion: velero.chartVersion,
+      chartRepository: velero.chartRepository,
       image: velero.image,
       awsPluginImage: velero.awsPluginImage,
       mode: backup.volumeSnapshotClass
@@ -459,6 +466,7 @@ export function planStack(config: StackConfig, stack: string): StackPlan {
           namespace: monitoring.bundled.namespace,
           releaseName: monitoring.bundled.releaseName,
           chartVersion: monitoring.bundled.chartVersion,
+          chartRepository: monitoring.bundled.chartRepository,
           selectorLabels: monitoring.selectorLabels,
         }
       : undefined,

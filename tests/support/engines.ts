@@ -41,12 +41,30 @@ function built(name: string): string {
 /**
  * The binary scripts/engines.sh built for a tool of an engines module: <name>-<version>, where the
  * name is the package's last element (or given, for a module's root package such as etcd's).
- * The tool `k8s.io/kubernetes/cmd/kube-apiserver` is of the module k8s.io/kubernetes.
+ * The version is the one pinned for the longest module path the tool starts with
+ * (`k8s.io/kubernetes/cmd/kube-apiserver` is of the module k8s.io/kubernetes).
  */
 export const engineBinary = (tool: string, name: string = path.basename(tool)) => {
-  const module = tool.startsWith("k8s.io/kubernetes/") ? "k8s.io/kubernetes" : tool;
-  return built(`${name}-${pinnedModuleVersion(module)}`);
+  const parts = tool.split("/");
+  for (let n = parts.length; n > 0; n--) {
+    let version: string;
+    try {
+      version = pinnedModuleVersion(parts.slice(0, n).join("/"));
+    } catch {
+      continue;
+    }
+    return built(`${name}-${version}`);
+  }
+  throw new Error(`no engines go.mod pins a module of ${tool}`);
 };
+
+/** A Pulumi plugin scripts/engines.sh built from its tagged source (engines/pulumi-plugins.json). */
+export function pulumiPlugin(name: string): { path: string; version: string } {
+  const { plugins } = JSON.parse(fs.readFileSync(path.join(ROOT, "engines/pulumi-plugins.json"), "utf8")) as { plugins: { name: string; version: string }[] };
+  const plugin = plugins.find((p) => p.name === name);
+  if (!plugin) throw new Error(`engines/pulumi-plugins.json names no plugin ${name}`);
+  return { path: built(`${name}-${plugin.version}`), version: plugin.version };
+}
 
 /** A test command of the engines module (engines/<name>/main.go). */
 export const engineCommand = (name: string) => built(name);

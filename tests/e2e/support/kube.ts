@@ -80,6 +80,10 @@ export interface ApiResponse {
 
 export interface KubeApiServer {
   readonly engines: readonly Engine[];
+  /** A kubeconfig file for the cluster's administrator (system:masters), context "e2e". */
+  readonly kubeconfig: string;
+  /** The PEM files made for this cluster (ca.crt, sa.key, …). */
+  readonly pki: string;
   request(method: string, urlPath: string, body?: unknown, contentType?: string): Promise<ApiResponse>;
   stop(): Promise<void>;
 }
@@ -125,6 +129,18 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
     "--enable-priority-and-fairness=false",
   ]);
   const engines = [etcd, apiserver];
+  const kubeconfig = path.join(dir, "kubeconfig");
+  fs.writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "e2e", cluster: { server: `https://127.0.0.1:${securePort}`, "certificate-authority": path.join(pki, "ca.crt") } }],
+      users: [{ name: "e2e-admin", user: { "client-certificate": path.join(pki, "admin.crt"), "client-key": path.join(pki, "admin.key") } }],
+      contexts: [{ name: "e2e", context: { cluster: "e2e", user: "e2e-admin" } }],
+      "current-context": "e2e",
+    }),
+  );
   const ca = fs.readFileSync(path.join(pki, "ca.crt"));
   const cert = fs.readFileSync(path.join(pki, "admin.crt"));
   const key = fs.readFileSync(path.join(pki, "admin.key"));
@@ -170,5 +186,5 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
     await stop();
     throw error;
   }
-  return { engines, request, stop };
+  return { engines, kubeconfig, pki, request, stop };
 }
