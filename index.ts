@@ -10,6 +10,10 @@ const kubernetes = new k8s.Provider("kubernetes", {
   context: config.kubernetesContext || undefined,
   // Sampling strategies are updated in place (and hot-reloaded by Jaeger) instead of replaced.
   enableConfigMapMutable: true,
+  // `pulumi destroy` keeps the trace data and its namespace (storage.deleteDataOnDestroy); the next
+  // `pulumi up` of the stack takes them over again by server-side apply instead of failing with
+  // "already exists" (the provider's default since 4.32). Fields another manager owns still conflict.
+  upsertExistingObjects: true,
 });
 
 const { outputs } = new JaegerSpmStack("jaeger-spm", { config }, { providers: { kubernetes } });

@@ -60,7 +60,9 @@ export const engineBinary = (tool: string, name: string = path.basename(tool)) =
 
 /** A Pulumi plugin scripts/engines.sh built from its tagged source (engines/pulumi-plugins.json). */
 export function pulumiPlugin(name: string): { path: string; version: string } {
-  const { plugins } = JSON.parse(fs.readFileSync(path.join(ROOT, "engines/pulumi-plugins.json"), "utf8")) as { plugins: { name: string; version: string }[] };
+  const { plugins } = JSON.parse(fs.readFileSync(path.join(ROOT, "engines/pulumi-plugins.json"), "utf8")) as {
+    plugins: { name: string; version: string }[];
+  };
   const plugin = plugins.find((p) => p.name === name);
   if (!plugin) throw new Error(`engines/pulumi-plugins.json names no plugin ${name}`);
   return { path: built(`${name}-${plugin.version}`), version: plugin.version };
@@ -150,6 +152,55 @@ export function startEngine(
   };
 }
 
+export interface Finished {
+  /** The exit code, or null when a signal ended it (a timeout kills it). */
+  readonly code: number | null;
+  readonly timedOut: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+}
+
+/**
+ * Runs a command to its end (killed after `timeoutMs`, or when this process exits or is
+ * interrupted, like the engines) and gives its exit code and output.
+ */
+export function runToEnd(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<Finished> {
+  hookExit();
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    running.add(child);
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, options.timeoutMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      running.delete(child);
+      reject(new Error(`${command} ${args.join(" ")}: ${error.message}`));
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      running.delete(child);
+      resolve({ code, timedOut, stdout, stderr, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
 /**
  * Polls `probe` until it returns a value; fails after `timeoutMs` naming what it waited for,
  * with the last error and the engines' log tails.
@@ -215,7 +266,8 @@ export function listeningPorts(pid: number): number[] {
     for (const line of fs.readFileSync(file, "utf8").split("\n").slice(1)) {
       const fields = line.trim().split(/\s+/);
       // local_address is field 1 (hex ip:port), st is field 3 (0A = LISTEN), inode is field 9.
-      if (fields.length > 9 && fields[3] === "0A" && inodes.has(fields[9])) ports.add(parseInt(fields[1].split(":")[1], 16));
+      if (fields.length > 9 && fields[3] === "0A" && inodes.has(fields[9]))
+        ports.add(parseInt(fields[1].split(":")[1], 16));
     }
   }
   return [...ports].sort((a, b) => a - b);

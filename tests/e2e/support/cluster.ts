@@ -11,6 +11,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { CapturedResource, Evaluation } from "../../../scripts/evaluate";
 import { Engine, engineBinary, freePort, pinnedModuleVersion, startEngine, waitFor } from "../../support/engines";
 import { ApiResponse, KubeApiServer, startKubeApiServer } from "./kube";
 
@@ -34,11 +35,25 @@ export interface Cluster {
 /** kwok's own stages for a node that turns Ready and pods that turn Ready, complete and go (its module's kustomize/stage). */
 function kwokStages(): string {
   const version = pinnedModuleVersion("sigs.k8s.io/kwok");
-  const run = spawnSync("go", ["mod", "download", "-json", `sigs.k8s.io/kwok@${version}`], { encoding: "utf8", timeout: 120_000 });
+  const run = spawnSync("go", ["mod", "download", "-json", `sigs.k8s.io/kwok@${version}`], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   const info = JSON.parse(run.stdout || "{}") as { Dir?: string; Error?: string };
-  if (!info.Dir) throw new Error(`go mod download sigs.k8s.io/kwok@${version} failed: ${info.Error ?? run.stderr ?? run.error?.message}`);
-  const stages = ["node/fast/node-initialize.yaml", "node/heartbeat/node-heartbeat.yaml", "pod/fast/pod-ready.yaml", "pod/fast/pod-complete.yaml", "pod/fast/pod-delete.yaml"];
-  return stages.map((file) => fs.readFileSync(path.join(info.Dir as string, "kustomize/stage", file), "utf8")).join("\n---\n");
+  if (!info.Dir)
+    throw new Error(
+      `go mod download sigs.k8s.io/kwok@${version} failed: ${info.Error ?? run.stderr ?? run.error?.message}`,
+    );
+  const stages = [
+    "node/fast/node-initialize.yaml",
+    "node/heartbeat/node-heartbeat.yaml",
+    "pod/fast/pod-ready.yaml",
+    "pod/fast/pod-complete.yaml",
+    "pod/fast/pod-delete.yaml",
+  ];
+  return stages
+    .map((file) => fs.readFileSync(path.join(info.Dir as string, "kustomize/stage", file), "utf8"))
+    .join("\n---\n");
 }
 
 async function created(response: Promise<ApiResponse>, what: string): Promise<void> {
@@ -99,10 +114,18 @@ export async function startCluster(): Promise<Cluster> {
         kind: "Node",
         metadata: {
           name: NODE_NAME,
-          labels: { "kubernetes.io/hostname": NODE_NAME, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok" },
+          labels: {
+            "kubernetes.io/hostname": NODE_NAME,
+            "kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64",
+            type: "kwok",
+          },
           annotations: { "node.alpha.kubernetes.io/ttl": "0", "kwok.x-k8s.io/node": "fake" },
         },
-        status: { allocatable: { cpu: "32", memory: "256Gi", pods: "110" }, capacity: { cpu: "32", memory: "256Gi", pods: "110" } },
+        status: {
+          allocatable: { cpu: "32", memory: "256Gi", pods: "110" },
+          capacity: { cpu: "32", memory: "256Gi", pods: "110" },
+        },
       }),
       `node ${NODE_NAME}`,
     );
@@ -120,7 +143,9 @@ export async function startCluster(): Promise<Cluster> {
     await waitFor(
       `node ${NODE_NAME} Ready (kwok) and the default namespace's service account (kube-controller-manager)`,
       async () => {
-        const node = (await api.request("GET", `/api/v1/nodes/${NODE_NAME}`)).body as { status?: { conditions?: { type: string; status: string }[] } };
+        const node = (await api.request("GET", `/api/v1/nodes/${NODE_NAME}`)).body as {
+          status?: { conditions?: { type: string; status: string }[] };
+        };
         const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
         const account = (await api.request("GET", "/api/v1/namespaces/default/serviceaccounts/default")).status === 200;
         return ready && account ? true : undefined;
@@ -154,13 +179,15 @@ export async function startCluster(): Promise<Cluster> {
       );
     },
     async installCrds(crds) {
-      for (const crd of crds) await created(api.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd), "a CRD");
+      for (const crd of crds)
+        await created(api.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd), "a CRD");
       const names = crds.map((crd) => (crd.metadata as { name: string }).name);
       await waitFor(
         `CRDs ${names.join(", ")} established`,
         async () => {
           for (const name of names) {
-            const crd = (await api.request("GET", `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`)).body as { status?: { conditions?: { type: string; status: string }[] } };
+            const crd = (await api.request("GET", `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`))
+              .body as { status?: { conditions?: { type: string; status: string }[] } };
             if (!crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return undefined;
           }
           return true;
@@ -171,4 +198,51 @@ export async function startCluster(): Promise<Cluster> {
     logTails: (lines = 30) => engines.map((e) => e.logTail(lines)).join("\n"),
     stop,
   };
+}
+
+/** The kinds a pod of the stack reads, and what Prometheus is told: enough to run the deployed pods here. */
+const DEPLOYED_KINDS: readonly { apiVersion: string; plural: string }[] = [
+  { apiVersion: "apps/v1", plural: "deployments" },
+  { apiVersion: "v1", plural: "configmaps" },
+  { apiVersion: "v1", plural: "secrets" },
+  { apiVersion: "v1", plural: "services" },
+  { apiVersion: "monitoring.coreos.com/v1", plural: "servicemonitors" },
+  { apiVersion: "monitoring.coreos.com/v1", plural: "prometheusrules" },
+];
+
+/**
+ * The objects a namespace holds as the cluster has them (what `pulumi up` deployed, read back),
+ * in the shape of an evaluation, so that the e2e helpers that run a stack's pods here (localPod,
+ * startJaeger, serviceMonitorTargets) run the deployed ones.
+ */
+export async function deployedObjects(
+  cluster: Pick<Cluster, "request">,
+  namespace: string,
+  stack: string,
+): Promise<Evaluation> {
+  const resources: CapturedResource[] = [];
+  for (const { apiVersion, plural } of DEPLOYED_KINDS) {
+    const base = apiVersion === "v1" ? "/api/v1" : `/apis/${apiVersion}`;
+    const list = await cluster.request("GET", `${base}/namespaces/${namespace}/${plural}`);
+    if (list.status === 404) continue; // a CRD the cluster does not have
+    if (list.status !== 200) throw new Error(`listing ${plural} in ${namespace}: HTTP ${list.status}`);
+    const body = list.body as { kind: string; items: Record<string, unknown>[] };
+    const kind = body.kind.replace(/List$/, "");
+    for (const item of body.items) {
+      const { status: _status, ...object } = item;
+      const metadata = object.metadata as { name: string; managedFields?: unknown };
+      delete metadata.managedFields;
+      resources.push({
+        urn: `deployed:${kind}/${metadata.name}`,
+        aliases: [],
+        type: `kubernetes:${apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`}:${kind}`,
+        name: metadata.name,
+        custom: true,
+        inputs: { apiVersion, kind, ...object },
+        secretPaths: [],
+        options: { dependsOn: [] },
+      });
+    }
+  }
+  return { stack, config: {}, resources, outputs: {}, exports: {}, warnings: [], ignoredChanges: [] };
 }

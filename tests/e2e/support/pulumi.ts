@@ -2,23 +2,29 @@
 // host and the kubernetes and random providers built from their tagged sources
 // (engines/pulumi-plugins.json), a local state backend, and a copy of this project (its stack files
 // change with `pulumi config set`; node_modules is shared). Every command runs non-interactively
-// with a timeout, and is killed on failure or interrupt with the rest of the suite's processes.
-import { spawn } from "node:child_process";
+// with a timeout, and is killed on timeout or interrupt with the rest of the suite's processes.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { engineBinary, pulumiPlugin } from "../../support/engines";
+import { Finished, engineBinary, pulumiPlugin, runToEnd } from "../../support/engines";
 
 const ROOT = path.resolve(__dirname, "../../..");
 /** What a copy of the project leaves out: not read by the program. */
-const NOT_COPIED = new Set([".git", "node_modules", "out", "dist", "reports", ".stryker-tmp", "tests", "bench", "docs", "examples", "engines"]);
+const NOT_COPIED = new Set([
+  ".git",
+  "node_modules",
+  "out",
+  "dist",
+  "reports",
+  ".stryker-tmp",
+  "tests",
+  "bench",
+  "docs",
+  "examples",
+  "engines",
+]);
 
-export interface CommandResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly seconds: number;
-}
+export type CommandResult = Finished;
 
 /** One step of `pulumi preview --json`: what the engine would do to a resource. */
 export interface PreviewStep {
@@ -52,25 +58,13 @@ export interface PulumiProject {
   /** The copy of the project the commands run in. */
   readonly dir: string;
   readonly env: NodeJS.ProcessEnv;
-  /** Runs `pulumi <args>` in the project; fails with its output unless it exits as expected (0 by default). */
-  run(args: readonly string[], options?: { timeoutMs?: number; expectCode?: number }): Promise<CommandResult>;
+  /** Runs `pulumi <args>` in the project; fails with its output unless it exits as expected (0 by default; "any" takes every code). */
+  run(args: readonly string[], options?: { timeoutMs?: number; expectCode?: number | "any" }): Promise<CommandResult>;
   /** `pulumi preview --json` with extra args. */
   preview(args?: readonly string[]): Promise<PreviewResult>;
   /** The stack's state as `pulumi stack export` gives it. */
   exportState(): Promise<readonly StateResource[]>;
   remove(): void;
-}
-
-const running = new Set<ReturnType<typeof spawn>>();
-let hooked = false;
-function hookExit() {
-  if (hooked) return;
-  hooked = true;
-  const killAll = () => {
-    for (const child of running) child.kill("SIGKILL");
-  };
-  process.on("exit", killAll);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => (killAll(), process.exit(130)));
 }
 
 function copyProject(target: string): void {
@@ -87,7 +81,6 @@ function copyProject(target: string): void {
  * the kubernetes provider talks to (KUBECONFIG: the provider's current context).
  */
 export function pulumiProject(kubeconfig: string): PulumiProject {
-  hookExit();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-pulumi-"));
   const project = path.join(dir, "project");
   const bin = path.join(dir, "bin");
@@ -112,32 +105,24 @@ export function pulumiProject(kubeconfig: string): PulumiProject {
     KUBECONFIG: kubeconfig,
     NO_COLOR: "1",
   };
-  const run: PulumiProject["run"] = (args, options = {}) =>
-    new Promise((resolve, reject) => {
-      const started = Date.now();
-      const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: project, env, stdio: ["ignore", "pipe", "pipe"] });
-      running.add(child);
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-      const timeoutMs = options.timeoutMs ?? 300_000;
-      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-      child.on("error", (error) => {
-        clearTimeout(timer);
-        running.delete(child);
-        reject(new Error(`pulumi ${args.join(" ")}: ${error.message}`));
-      });
-      child.on("exit", (code, signal) => {
-        clearTimeout(timer);
-        running.delete(child);
-        const result = { code, stdout, stderr, seconds: (Date.now() - started) / 1000 };
-        const expected = options.expectCode ?? 0;
-        if (signal === "SIGKILL") reject(new Error(`pulumi ${args.join(" ")} timed out after ${timeoutMs / 1000}s\n${tail(stdout)}\n${tail(stderr)}`));
-        else if (code !== expected) reject(new Error(`pulumi ${args.join(" ")} exited ${code ?? signal}, expected ${expected}\n${tail(stdout, 60)}\n${tail(stderr, 60)}`));
-        else resolve(result);
-      });
+  const run: PulumiProject["run"] = async (args, options = {}) => {
+    const timeoutMs = options.timeoutMs ?? 300_000;
+    const result = await runToEnd("pulumi", [...args, "--non-interactive", "--color", "never"], {
+      cwd: project,
+      env,
+      timeoutMs,
     });
+    const expected = options.expectCode ?? 0;
+    if (result.timedOut)
+      throw new Error(
+        `pulumi ${args.join(" ")} timed out after ${timeoutMs / 1000}s\n${tail(result.stdout)}\n${tail(result.stderr)}`,
+      );
+    if (expected !== "any" && result.code !== expected)
+      throw new Error(
+        `pulumi ${args.join(" ")} exited ${result.code}, expected ${expected}\n${tail(result.stdout, 60)}\n${tail(result.stderr, 60)}`,
+      );
+    return result;
+  };
   return {
     dir: project,
     env,
