@@ -86,8 +86,20 @@ build_tools() {
       github.com/oauth2-proxy/oauth2-proxy/*) name=oauth2-proxy ldflags="-X $module/pkg/version.VERSION=$version" ;;
       # The CLI stamps its version as Pulumi's release build does (`pulumi version` prints it).
       github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) ldflags="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" ;;
+      # Kubernetes stamps its version as hack/lib/version.sh does; unstamped, the API server says
+      # v0.0.0-master, and Helm refuses every chart with a kubeVersion constraint.
+      k8s.io/kubernetes/cmd/*)
+        minor="$(echo "$version" | cut -d. -f2)"
+        ldflags="-X k8s.io/component-base/version.gitVersion=$version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+        ;;
     esac
     target="$cache/$name-$version"
+    # A Kubernetes binary built before it was stamped is built again.
+    case "$tool" in
+      k8s.io/kubernetes/cmd/*)
+        if [ -x "$target" ] && ! "$target" --version 2>/dev/null | grep -q "Kubernetes $version\$"; then rm -f "$target"; fi
+        ;;
+    esac
     if [ -x "$target" ]; then continue; fi
     echo "engines: building $tool ($module $version) into $target"
     started=$(date +%s)

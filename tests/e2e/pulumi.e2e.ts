@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { parse as parseShell } from "shell-quote";
 import { parseBytesQuantity } from "../../config/units";
 import { evaluateStack, stackConfig, configSet, RawConfig, Evaluation } from "../../scripts/evaluate";
-import { runToEnd, waitFor } from "../support/engines";
+import { engineSources, runToEnd, waitFor } from "../support/engines";
 import { Cluster, deployedObjects, startCluster } from "./support/cluster";
 import { startJaegerWithPrometheus } from "./support/prometheus";
 import { crds } from "./support/kube";
@@ -131,8 +131,12 @@ describe("the user's loop on the real Pulumi engine (dev on a kwok cluster)", fu
     await cluster.makeVolume("badger-volume", claimSize);
   });
 
+  let failed = false;
+  afterEach(function () {
+    failed ||= this.currentTest?.state === "failed";
+  });
   after(async function () {
-    if (this.currentTest?.state === "failed" || Object.keys(timings).length === 0) console.log(cluster?.logTails(20));
+    if (failed) console.log(cluster?.logTails(20));
     console.log(`timings (s): ${JSON.stringify(timings)}`);
     project?.remove();
     await cluster?.stop();
@@ -319,5 +323,147 @@ describe("the user's loop on the real Pulumi engine (dev on a kwok cluster)", fu
     ).body as { spec: { volumeName: string } };
     assert.equal(claim.spec.volumeName, "badger-volume");
     await project.run(["preview", "--expect-no-changes"], { timeoutMs: 240_000 });
+  });
+});
+
+/** A chart archive of ../shared/engines/charts (sha256 in its README), as an air-gapped user keeps them. */
+const chartArchive = (file: string) => path.join(engineSources(), "charts", file);
+
+/** A cluster, a project of `stack` with `settings` applied by `pulumi config set --path`, and the mock evaluation of the same. */
+async function deployable(stack: string, settings: readonly [string, string][]) {
+  const cluster = await startCluster();
+  const project = pulumiProject(cluster.kubeconfig);
+  await project.run(["stack", "init", stack]);
+  for (const [key, value] of settings) await project.run(["config", "set", "--path", key, value]);
+  const evaluation = await evaluateStack(
+    stack,
+    settings.reduce((raw, [key, value]) => configSet(raw, key, value, { path: true }), stackConfig(stack)),
+  );
+  return { cluster, project, evaluation };
+}
+
+/** What a preview creates, as the mock evaluation's registrations are named. */
+function previewMatchesEvaluation(preview: PreviewResult, evaluation: Evaluation): void {
+  const created = preview.steps.filter((s) => s.op === "create").map((s) => typeAndName(s.urn));
+  assert.deepEqual(
+    created.filter((r) => !r.startsWith("pulumi:pulumi:Stack")).sort(),
+    evaluation.resources.map((r) => `${r.type}::${r.name}`).sort(),
+  );
+}
+
+async function helmRelease(
+  cluster: Cluster,
+  namespace: string,
+  release: string,
+): Promise<{ status: string; chart: string }> {
+  const list = (
+    await cluster.request(
+      "GET",
+      `/api/v1/namespaces/${namespace}/secrets?labelSelector=owner%3Dhelm%2Cname%3D${release}`,
+    )
+  ).body as { items: { metadata: { labels: Record<string, string> } }[] };
+  const latest = list.items.sort((a, b) => Number(b.metadata.labels.version) - Number(a.metadata.labels.version))[0];
+  assert.ok(latest, `Helm stored no release ${release} in ${namespace}`);
+  return { status: latest.metadata.labels.status, chart: latest.metadata.labels.name };
+}
+
+describe("dev with bundled monitoring, kube-prometheus-stack from its chart archive (air-gapped), on the real Pulumi engine", function () {
+  this.timeout(900_000);
+  let cluster: Cluster;
+  let project: PulumiProject;
+  let evaluation: Evaluation;
+
+  before(async function () {
+    ({ cluster, project, evaluation } = await deployable("dev", [
+      ["monitoring.bundled.chartRepository", chartArchive("kube-prometheus-stack-88.5.3.tgz")],
+    ]));
+    const claim = evaluation.resources.find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim");
+    await cluster.makeVolume(
+      "badger-volume",
+      (claim?.inputs as { spec: { resources: { requests: { storage: string } } } }).spec.resources.requests.storage,
+    );
+  });
+  after(async function () {
+    project?.remove();
+    await cluster?.stop();
+  });
+
+  it("preview creates what the mock evaluation registers; up installs the chart from the archive and the stack on its CRDs", async function () {
+    previewMatchesEvaluation(await project.preview(), evaluation);
+    await project.run(["up", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    assert.equal((await helmRelease(cluster, "monitoring", "kube-prometheus-stack")).status, "deployed");
+    const monitor = await cluster.request(
+      "GET",
+      "/apis/monitoring.coreos.com/v1/namespaces/observability/servicemonitors/jaeger",
+    );
+    assert.equal(monitor.status, 200, "the ServiceMonitor, on the chart's CRD");
+    await project.run(["preview", "--expect-no-changes"], { timeoutMs: 300_000 });
+  });
+
+  it("destroy removes the monitoring release and keeps the trace data", async function () {
+    await project.run(["destroy", "--yes", "--skip-preview"], { timeoutMs: 600_000 });
+    const releases = (await cluster.request("GET", "/api/v1/namespaces/monitoring/secrets?labelSelector=owner%3Dhelm"))
+      .body as { items?: unknown[] };
+    assert.equal(releases.items?.length ?? 0, 0, "no Helm release left in monitoring");
+    assert.equal(
+      (await cluster.request("GET", "/api/v1/namespaces/observability/persistentvolumeclaims/jaeger-badger")).status,
+      200,
+    );
+  });
+});
+
+describe("prod on Elasticsearch, the ECK operator from its chart archive, on the real Pulumi engine (no AWS: backups off)", function () {
+  this.timeout(900_000);
+  let cluster: Cluster;
+  let project: PulumiProject;
+  let evaluation: Evaluation;
+
+  before(async function () {
+    ({ cluster, project, evaluation } = await deployable("prod", [
+      // The AWS provider is not served by the registries here: prod's bucket, key and roles are left out.
+      ["backup.enabled", "false"],
+      ["protectData", "false"],
+      ["storage.elasticsearch.inCluster.operatorChartRepository", chartArchive("eck-operator-2.16.0.tgz")],
+    ]));
+    await cluster.installCrds(
+      crds().filter((crd) => String((crd.spec as { group: string }).group) === "monitoring.coreos.com"),
+    );
+    // The OIDC client secret the user creates before the first up (Pulumi.prod.yaml says how).
+    await cluster.request("POST", "/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "observability" },
+    });
+    await cluster.request("POST", "/api/v1/namespaces/observability/secrets", {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "jaeger-oidc-client" },
+      stringData: { "client-secret": "e2e-client-secret" },
+    });
+  });
+  after(async function () {
+    project?.remove();
+    await cluster?.stop();
+  });
+
+  it("preview creates what the mock evaluation registers; up installs ECK from the archive, the Elasticsearch and both Jaeger roles", async function () {
+    previewMatchesEvaluation(await project.preview(), evaluation);
+    await project.run(["up", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    assert.equal((await helmRelease(cluster, "elastic-system", "elastic-operator")).status, "deployed");
+    for (const deployment of ["jaeger-collector", "jaeger-query"]) {
+      const d = (await cluster.request("GET", `/apis/apps/v1/namespaces/observability/deployments/${deployment}`))
+        .body as { status?: { readyReplicas?: number } };
+      assert.ok((d.status?.readyReplicas ?? 0) >= 1, `${deployment} has ready pods`);
+    }
+    await project.run(["preview", "--expect-no-changes"], { timeoutMs: 300_000 });
+  });
+
+  it("destroy keeps the Elasticsearch resource and the namespace that holds it", async function () {
+    await project.run(["destroy", "--yes", "--skip-preview"], { timeoutMs: 600_000 });
+    const es = await cluster.request(
+      "GET",
+      "/apis/elasticsearch.k8s.elastic.co/v1/namespaces/observability/elasticsearches/jaeger-es",
+    );
+    assert.equal(es.status, 200, "the Elasticsearch resource (and with it ECK's volumes) is kept");
   });
 });

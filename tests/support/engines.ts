@@ -30,6 +30,9 @@ export function pinnedModuleVersion(module: string): string {
   throw new Error(`no engines go.mod pins a version of ${module}`);
 }
 
+/** Where the engine sources and chart archives are (../shared/engines beside the clone, as scripts/engines.sh reads them). */
+export const engineSources = () => process.env.JAEGER_SPM_ENGINE_SOURCES ?? path.resolve(ROOT, "../shared/engines");
+
 /** A file scripts/engines.sh built into the cache (JAEGER_SPM_CACHE, else ~/.cache/jaeger-spm). */
 function built(name: string): string {
   const cache = process.env.JAEGER_SPM_CACHE ?? path.join(os.homedir(), ".cache/jaeger-spm");
