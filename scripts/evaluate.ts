@@ -82,11 +82,27 @@ export interface IgnoredChange {
   readonly wanted: unknown;
 }
 
-const pathValue_ = (root: unknown, keys: readonly string[]): unknown =>
+const pathValue_ = (root: unknown, keys: readonly (string | number)[]): unknown =>
   keys.reduce<unknown>(
     (node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined),
     root,
   );
+
+/**
+ * The keys of an ignoreChanges path as the engine reads it (pulumi sdk/go/common/resource/properties_path.go at v3.248.0, ParsePropertyPath):
+ * names joined by dots, list items as [n], and names with dots in them as ["a.b"]
+ * (`spec.nodeSets[0].volumeClaimTemplates[0].spec`, `metadata.annotations["pulumi.com/skipAwait"]`).
+ */
+export function ignorePathKeys(ignored: string): (string | number)[] {
+  const keys: (string | number)[] = [];
+  const pattern = /([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g;
+  for (const match of ignored.matchAll(pattern)) {
+    if (match[1] !== undefined) keys.push(match[1]);
+    else if (match[2] !== undefined) keys.push(Number(match[2]));
+    else keys.push(match[3].replace(/\\(.)/g, "$1"));
+  }
+  return keys;
+}
 
 /**
  * The inputs the engine sends for a resource with ignoreChanges: at each ignored path, the deployed
@@ -101,15 +117,15 @@ export function keepIgnored(
   const result = structuredClone(inputs);
   const kept: { path: string; deployed: unknown; wanted: unknown }[] = [];
   for (const ignored of ignoreChanges) {
-    const keys = ignored.split(".");
+    const keys = ignorePathKeys(ignored);
     const old = pathValue_(deployed, keys);
     const wanted = pathValue_(inputs, keys);
     if (old === undefined || JSON.stringify(old) === JSON.stringify(wanted)) continue;
-    let node = result;
-    for (const key of keys.slice(0, -1)) {
-      if (node[key] === null || typeof node[key] !== "object") node[key] = {};
-      node = node[key] as Record<string, unknown>;
-    }
+    let node = result as Record<string | number, unknown>;
+    keys.slice(0, -1).forEach((key, i) => {
+      if (node[key] === null || typeof node[key] !== "object") node[key] = typeof keys[i + 1] === "number" ? [] : {};
+      node = node[key] as Record<string | number, unknown>;
+    });
     node[keys[keys.length - 1]] = structuredClone(old);
     kept.push({ path: ignored, deployed: old, wanted });
   }

@@ -14,8 +14,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { CapturedResource, DeployedInputs, EvaluationFailed, ROOT, deployedRuleFile, evaluateStack } from "./evaluate";
-import { registrationsOf, stateAfter } from "./lib/upgrade";
+import {
+  CapturedResource,
+  DeployedInputs,
+  Evaluation,
+  EvaluationFailed,
+  ROOT,
+  deployedRuleFile,
+  evaluateStack,
+} from "./evaluate";
+import { StackChanges, stackChanges } from "./lib/renderChanges";
+import { planUpgrade, registrationsOf, secretDigest, stateAfter } from "./lib/upgrade";
 
 const USAGE = `Usage: npm run render -- <stack> [--out <dir>] [--state <dir>]   (stacks: files Pulumi.<stack>.yaml)
 
@@ -48,12 +57,20 @@ function parseArgs(argv: readonly string[]): { stack: string; outDir: string; st
 
 const REDACTED = "[secret: not rendered]";
 
-/** Secret values never reach disk: Kubernetes Secret data, and every input Pulumi treats as secret. */
+/** A Secret's value as render writes it: a keyed digest (lib/upgrade.ts), never the value. */
+const digestOf = (value: unknown) => `[secret: not rendered, digest ${secretDigest(String(value))}]`;
+
+/**
+ * Secret values never reach disk: a Kubernetes Secret's values become keyed digests (a change of
+ * content still shows in the diff), every other input Pulumi treats as secret is redacted.
+ */
 function redact(resource: CapturedResource): Record<string, unknown> {
   const copy = structuredClone(resource.inputs);
   if (copy.kind === "Secret") {
     const hide = (data: unknown) =>
-      data && typeof data === "object" ? Object.fromEntries(Object.keys(data).map((k) => [k, REDACTED])) : data;
+      data && typeof data === "object"
+        ? Object.fromEntries(Object.entries(data).map(([k, v]) => [k, digestOf(v)]))
+        : data;
     return { ...copy, data: hide(copy.data), stringData: hide(copy.stringData) };
   }
   for (const secretPath of resource.secretPaths) {
@@ -117,6 +134,37 @@ export function readDeployed(stateDir: string): DeployedInputs {
   return new Map(state.map((r) => [`${r.type}::${r.name}`, r.inputs]));
 }
 
+/** The evaluation as a deployed state: URNs as the engine forms them, inputs with secrets redacted, the options that guard data. */
+export function renderedState(evaluation: Pick<Evaluation, "resources">): RenderedResource[] {
+  // The same URNs registrations.json is matched with.
+  const urns = stateAfter(registrationsOf(evaluation.resources)).map((entry) => entry.urn);
+  return evaluation.resources.map((r, i) => ({
+    type: r.type,
+    name: r.name,
+    urn: urns[i],
+    inputs: redact(r),
+    options: {
+      protect: r.options.protect,
+      retainOnDelete: r.options.retainOnDelete,
+      ignoreChanges: r.options.ignoreChanges,
+    },
+  }));
+}
+
+/** What `pulumi up` would do to `base` as deployed to make it `head` (evaluated with base's inputs as the deployed state). */
+export function evaluationChanges(base: Evaluation, head: Evaluation): StackChanges {
+  return stackChanges(
+    planUpgrade(stateAfter(registrationsOf(base.resources)), registrationsOf(head.resources)),
+    renderedState(base),
+    renderedState(head),
+    head.ignoredChanges,
+  );
+}
+
+/** The deployed inputs of an evaluation, as `--state` reads them from state.json (secrets redacted as written). */
+export const deployedInputs = (evaluation: Evaluation): DeployedInputs =>
+  new Map(renderedState(evaluation).map((r) => [`${r.type}::${r.name}`, r.inputs]));
+
 export async function render(
   stack: string,
   outDir: string,
@@ -145,20 +193,7 @@ export async function render(
     path.join(outDir, "registrations.json"),
     JSON.stringify(registrationsOf(evaluation.resources), null, 1) + "\n",
   );
-  // URNs as the engine forms them (the same ones registrations.json is matched with).
-  const urns = stateAfter(registrationsOf(evaluation.resources)).map((entry) => entry.urn);
-  const state: RenderedResource[] = evaluation.resources.map((r, i) => ({
-    type: r.type,
-    name: r.name,
-    urn: urns[i],
-    inputs: redact(r),
-    options: {
-      protect: r.options.protect,
-      retainOnDelete: r.options.retainOnDelete,
-      ignoreChanges: r.options.ignoreChanges,
-    },
-  }));
-  fs.writeFileSync(path.join(outDir, "state.json"), JSON.stringify(state, null, 1) + "\n");
+  fs.writeFileSync(path.join(outDir, "state.json"), JSON.stringify(renderedState(evaluation), null, 1) + "\n");
   if (deployed)
     fs.writeFileSync(path.join(outDir, "ignored.json"), JSON.stringify(evaluation.ignoredChanges, null, 2) + "\n");
   const ruleFile = deployedRuleFile(evaluation);

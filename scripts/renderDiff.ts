@@ -2,6 +2,7 @@
 // difference as Markdown (what the pull-request workflow posts as one comment).
 // Usage: npm run render:diff -- <base-ref> [--out render-diff.md] [--full-diff render.diff] [--stacks dev,prod]
 import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -74,6 +75,9 @@ export function budgetedMarkdown(
   return markdown;
 }
 
+/** One key per run for the Secret digests of both renders (scripts/render.ts). */
+const DIGEST_KEY = randomBytes(32).toString("hex");
+
 function render(checkout: string, stack: string, out: string, stateDir?: string): string | undefined {
   if (!fs.existsSync(path.join(checkout, "scripts", "render.ts"))) return "this revision has no offline render";
   // This checkout's start-up (transpiler, compile cache) for either revision: the base may predate it.
@@ -89,6 +93,8 @@ function render(checkout: string, stack: string, out: string, stateDir?: string)
   const run = spawnSync(process.execPath, args, {
     cwd: checkout,
     encoding: "utf8",
+    // The base and the head digest a Secret's values with the same key, so a changed value shows.
+    env: { ...process.env, RENDER_SECRET_DIGEST_KEY: DIGEST_KEY },
   });
   return run.status === 0 ? undefined : (run.stderr || run.stdout).trim().slice(0, 2000);
 }

@@ -11,31 +11,14 @@ import {
   stackConfig,
   stackSecretKeys,
 } from "../scripts/evaluate";
-import type { RenderedResource } from "../scripts/render";
-import { changesMarkdown, stackChanges } from "../scripts/lib/renderChanges";
-import { planUpgrade, registrationsOf, stateAfter } from "../scripts/lib/upgrade";
+import { deployedInputs, evaluationChanges } from "../scripts/render";
+import { changesMarkdown } from "../scripts/lib/renderChanges";
+import { edits } from "./support/stackEdits";
 
-const rendered = (ev: Evaluation): RenderedResource[] => {
-  const urns = stateAfter(registrationsOf(ev.resources)).map((e) => e.urn);
-  return ev.resources.map((r, i) => ({
-    type: r.type,
-    name: r.name,
-    urn: urns[i],
-    inputs: r.inputs,
-    options: r.options,
-  }));
-};
-
-/** The base as deployed, then the head evaluated from it, as render:diff does. */
-async function upgrade(base: Evaluation, head: RawConfig) {
-  const deployed = new Map(base.resources.map((r) => [`${r.type}::${r.name}`, r.inputs]));
-  const after = await evaluateStack("dev", head, stackSecretKeys("dev"), PROGRAM, deployed);
-  const changes = stackChanges(
-    planUpgrade(stateAfter(registrationsOf(base.resources)), registrationsOf(after.resources)),
-    rendered(base),
-    rendered(after),
-    after.ignoredChanges,
-  );
+/** The base as deployed, then the head evaluated from it, as render:diff does (state.json's redacted inputs). */
+async function upgrade(base: Evaluation, head: RawConfig, stack = "dev", secretKeys = stackSecretKeys(stack)) {
+  const after = await evaluateStack(stack, head, secretKeys, PROGRAM, deployedInputs(base));
+  const changes = evaluationChanges(base, after);
   return { changes, markdown: changesMarkdown(changes) };
 }
 
@@ -84,5 +67,72 @@ describe("render:diff's account of `pulumi up`", function () {
       /- `PersistentVolumeClaim observability\/jaeger-badger` \(retainOnDelete: left in the cluster with its data, no longer managed by Pulumi\)/,
     );
     assert.match(markdown, /deleted \(1 of them left in the cluster\)/);
+  });
+
+  describe("what the real engine does that the offline diff used to miss (#36 item 4)", () => {
+    const EXTERNAL: [string, string, boolean?][] = [
+      ["storage.backend", "elasticsearch"],
+      ["storage.retention", "72h"],
+      ["storage.elasticsearch.serverUrls[0]", "https://search.internal:9200"],
+      ["storage.elasticsearch.auth", "basic"],
+      ["storage.elasticsearch.username", "jaeger"],
+      ["elasticsearchPassword", "first-password", false],
+    ];
+    const PASSWORD_KEY = ["jaeger-spm:elasticsearchPassword"];
+
+    it("a new password inside a Secret replaces that Secret, as the kubernetes provider does (its values are compared as digests)", async () => {
+      const before = await evaluateStack("dev", edits("dev", EXTERNAL), PASSWORD_KEY);
+      const { changes, markdown } = await upgrade(
+        before,
+        edits("dev", [...EXTERNAL, ["elasticsearchPassword", "second-password", false]]),
+        "dev",
+        PASSWORD_KEY,
+      );
+      assert.ok(
+        changes.replaced.includes("Secret observability/jaeger-storage-credentials"),
+        changes.replaced.join(", "),
+      );
+      assert.ok(!markdown.includes("second-password") && !markdown.includes("first-password"));
+    });
+
+    it("retention on the in-cluster Elasticsearch: the volume under spec.nodeSets[0]… is ignored, the Elasticsearch unchanged", async () => {
+      const unprotected: [string, string][] = [
+        ["protectData", "false"],
+        ["backup.enabled", "false"],
+      ];
+      const before = await evaluateStack("prod", edits("prod", unprotected));
+      const { changes } = await upgrade(before, edits("prod", [...unprotected, ["storage.retention", "72h"]]), "prod");
+      assert.deepEqual(
+        changes.ignored.map((i) => `${i.name} ${i.path}`),
+        ["search-elasticsearch spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage"],
+      );
+      assert.ok(!changes.updated.includes("Elasticsearch observability/jaeger-es"), changes.updated.join(", "));
+    });
+
+    it("a resource replaced (a new namespace) is counted as replaced, not also as updated", async () => {
+      const { changes } = await upgrade(base, set("namespace", "tracing"));
+      assert.ok(changes.replaced.length > 0);
+      assert.deepEqual(
+        changes.updated.filter((u) => changes.replaced.includes(u)),
+        [],
+      );
+    });
+
+    it("deleting a protected resource blocks the whole update, and the summary says so first", async () => {
+      const prod = await evaluateStack("prod", edits("prod", [["backup.enabled", "false"]]));
+      const { changes, markdown } = await upgrade(
+        prod,
+        edits("prod", [
+          ["backup.enabled", "false"],
+          ["storage.backend", "badger"],
+        ]),
+        "prod",
+      );
+      assert.ok(
+        changes.blocked.some((b) => b.startsWith("Elasticsearch observability/jaeger-es")),
+        changes.blocked.join(", "),
+      );
+      assert.match(markdown, /^\*\*Blocked\*\*/);
+    });
   });
 });

@@ -13,6 +13,11 @@ export interface StackChanges {
   readonly created: readonly string[];
   readonly deleted: readonly { readonly resource: string; readonly retained: boolean }[];
   readonly replaced: readonly string[];
+  /**
+   * Protected resources (`protect`) that the change would delete or replace: the engine refuses
+   * the whole update (preview fails) until they are unprotected.
+   */
+  readonly blocked: readonly string[];
   readonly aliased: number;
   readonly ignored: readonly IgnoredChange[];
 }
@@ -26,6 +31,9 @@ export function resourceLabel(r: Pick<RenderedResource, "type" | "name" | "input
   }
   return `${r.type} ${r.name}`;
 }
+
+/** The type prefix of this program's ComponentResources (jaeger-spm:<module>:<Name>). */
+const COMPONENT_TYPE_PREFIX = "jaeger-spm:";
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -43,28 +51,43 @@ export function stackChanges(
   const baseByUrn = new Map(base.map((r) => [r.urn, r]));
   const headByUrn = new Map(head.map((r) => [r.urn, r]));
   const kept = [...plan.same.map((urn) => ({ from: urn, to: urn })), ...plan.aliased];
+  const replacedUrns = new Set(plan.replaced.map((r) => r.urn));
   const updated: string[] = [];
   let unchanged = 0;
   for (const { from, to } of kept) {
     const before = baseByUrn.get(from);
     const after = headByUrn.get(to);
-    if (!before || !after) continue;
+    // A replacement is one change (deleted and created again), not also an update.
+    if (!before || !after || replacedUrns.has(to) || after.type.startsWith(COMPONENT_TYPE_PREFIX)) continue;
     if (same(before.inputs, after.inputs)) unchanged++;
     else updated.push(resourceLabel(after));
   }
+  const aliasedFrom = new Map(plan.aliased.map((a) => [a.to, a.from]));
+  const protectedBase = (urn: string) => baseByUrn.get(urn)?.options.protect === true;
   const label = (urn: string, from: Map<string, RenderedResource>) => {
     const r = from.get(urn);
     return r ? resourceLabel(r) : urn;
   };
+  // Components (this program's own types) hold no state of their own: their children are counted.
+  const resource = (urn: string, from: Map<string, RenderedResource>) =>
+    !from.get(urn)?.type.startsWith(COMPONENT_TYPE_PREFIX);
   return {
     unchanged,
     updated,
-    created: plan.created.map((urn) => label(urn, headByUrn)),
-    deleted: plan.deleted.map((urn) => ({
-      resource: label(urn, baseByUrn),
-      retained: baseByUrn.get(urn)?.options.retainOnDelete === true,
-    })),
+    created: plan.created.filter((urn) => resource(urn, headByUrn)).map((urn) => label(urn, headByUrn)),
+    deleted: plan.deleted
+      .filter((urn) => resource(urn, baseByUrn))
+      .map((urn) => ({
+        resource: label(urn, baseByUrn),
+        retained: baseByUrn.get(urn)?.options.retainOnDelete === true,
+      })),
     replaced: plan.replaced.map((r) => label(r.urn, headByUrn)),
+    blocked: [
+      ...plan.deleted.filter(protectedBase).map((urn) => `${label(urn, baseByUrn)} (deleted)`),
+      ...plan.replaced
+        .filter((r) => protectedBase(aliasedFrom.get(r.urn) ?? r.urn))
+        .map((r) => `${label(r.urn, headByUrn)} (replaced)`),
+    ],
     aliased: plan.aliased.length,
     ignored,
   };
@@ -79,6 +102,10 @@ export function changesMarkdown(c: StackChanges): string {
     items.length === 0 ? [] : [[`${heading}:`, ...items.map((i) => `- ${i}`)].join("\n")];
   const retained = c.deleted.filter((d) => d.retained).length;
   return [
+    ...list(
+      "**Blocked**: `pulumi up` refuses the whole update, because these are protected (`protectData`); unprotect them first (`pulumi state unprotect <urn>`) if this is meant",
+      c.blocked.map((b) => `\`${b}\``),
+    ),
     `\`pulumi up\` from the base: ${c.unchanged} unchanged, ${c.updated.length} updated in place, ${c.created.length} created, ` +
       `${c.deleted.length} deleted${retained > 0 ? ` (${retained} of them left in the cluster)` : ""}, ${c.replaced.length} replaced` +
       `${c.aliased > 0 ? `; ${c.aliased} found under a new name through aliases` : ""}.`,

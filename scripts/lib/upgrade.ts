@@ -9,6 +9,7 @@
 // - a child of a parent that matched through an alias also gets the parent's old type chain as an
 //   alias, with the parent's old name in place of the new one where the child's name starts with it.
 // The mock monitor's URNs keep the stack's type in front of root resources; they are recomputed here.
+import { createHmac, randomBytes } from "node:crypto";
 import type { AliasRequest, CapturedResource } from "../evaluate";
 
 const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
@@ -80,6 +81,30 @@ export function stateAfter(registrations: readonly Registration[]): StateEntry[]
 }
 
 /** Matches the new program's registrations against an old state the way the engine does. */
+/**
+ * Whether two replacement identities match: the fields both name are equal. A state rendered by an
+ * older revision may lack a field a newer one adds (a Secret's data digest); that is no replacement.
+ */
+function sameIdentity(before: string | undefined, after: string | undefined): boolean {
+  if (before === after) return true;
+  if (before === undefined || after === undefined) return false;
+  const parse = (text: string) => {
+    try {
+      const value = JSON.parse(text) as unknown;
+      return value !== null && typeof value === "object" && !Array.isArray(value)
+        ? (value as Record<string, unknown>)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const [a, b] = [parse(before), parse(after)];
+  if (!a || !b) return false;
+  return Object.keys(a)
+    .filter((k) => k in b)
+    .every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
+}
+
 export function planUpgrade(olds: readonly StateEntry[], registrations: readonly Registration[]): UpgradePlan {
   const old = new Map(olds.map((o) => [o.urn, o]));
   const urns = engineUrns(registrations);
@@ -142,7 +167,7 @@ export function planUpgrade(olds: readonly StateEntry[], registrations: readonly
       matchedAlias.set(urn, found);
     }
     const before = old.get(found)?.identity;
-    if (before !== r.identity) replaced.push({ urn, before, after: r.identity });
+    if (!sameIdentity(before, r.identity)) replaced.push({ urn, before, after: r.identity });
   }
   const deleted = olds.map((o) => o.urn).filter((u) => !claimed.has(u));
   return { same, aliased, created, deleted, replaced };
@@ -153,6 +178,20 @@ const get = (value: unknown, path: readonly string[]): unknown =>
     (node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined),
     value,
   );
+
+/**
+ * The key of the digests that stand for secret values in what render and render:diff write: one per
+ * render:diff run (RENDER_SECRET_DIGEST_KEY, shared by its base and head renders), else one per
+ * process. A keyed digest shows that a value changed without letting anyone test guesses against it.
+ */
+const DIGEST_KEY = process.env.RENDER_SECRET_DIGEST_KEY ?? randomBytes(32).toString("hex");
+
+/** A short keyed digest of a value (JSON of it), for comparing secrets without writing them. */
+export const secretDigest = (value: unknown) =>
+  createHmac("sha256", DIGEST_KEY)
+    .update(JSON.stringify(value) ?? "")
+    .digest("hex")
+    .slice(0, 16);
 
 /**
  * The inputs whose change makes a provider replace the resource rather than update it, as one
@@ -176,6 +215,17 @@ export function replacementIdentity(
     const apiVersion = String(get(inputs, ["apiVersion"]) ?? "");
     const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
     const kind = String(get(inputs, ["kind"]) ?? "");
+    // The kubernetes provider replaces a Secret whose data changes (Secrets are immutable to it
+    // unless the provider sets enableSecretMutable; ConfigMaps are updated in place here, since
+    // index.ts sets enableConfigMapMutable). Its values count as keyed digests, never in clear.
+    if (kind === "Secret")
+      return JSON.stringify({
+        group,
+        kind,
+        namespace: get(inputs, ["metadata", "namespace"]),
+        name: get(inputs, ["metadata", "name"]),
+        data: secretDigest({ data: inputs.data, stringData: inputs.stringData, type: inputs.type }),
+      });
     const immutable: Record<string, readonly string[]> = {
       Deployment: ["spec.selector"],
       DaemonSet: ["spec.selector"],

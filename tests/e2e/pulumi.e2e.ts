@@ -17,7 +17,9 @@ import { engineSources, runToEnd, waitFor } from "../support/engines";
 import { Cluster, deployedObjects, startCluster } from "./support/cluster";
 import { startJaegerWithPrometheus } from "./support/prometheus";
 import { crds } from "./support/kube";
-import { PreviewResult, PulumiProject, pulumiProject } from "./support/pulumi";
+import { PreviewResult, PreviewStep, PulumiProject, pulumiProject } from "./support/pulumi";
+import { deployedInputs, evaluationChanges, renderedState } from "../../scripts/render";
+import { StackChanges, resourceLabel } from "../../scripts/lib/renderChanges";
 
 const ROOT = path.resolve(__dirname, "../..");
 const STACK = "dev";
@@ -412,6 +414,13 @@ describe("dev with bundled monitoring, kube-prometheus-stack from its chart arch
   });
 });
 
+const PROD_SETTINGS: readonly [string, string][] = [
+  // The AWS provider is not served by the registries here: prod's bucket, key and roles are left out.
+  ["backup.enabled", "false"],
+  ["protectData", "false"],
+  ["storage.elasticsearch.inCluster.operatorChartRepository", chartArchive("eck-operator-2.16.0.tgz")],
+];
+
 describe("prod on Elasticsearch, the ECK operator from its chart archive, on the real Pulumi engine (no AWS: backups off)", function () {
   this.timeout(900_000);
   let cluster: Cluster;
@@ -419,12 +428,7 @@ describe("prod on Elasticsearch, the ECK operator from its chart archive, on the
   let evaluation: Evaluation;
 
   before(async function () {
-    ({ cluster, project, evaluation } = await deployable("prod", [
-      // The AWS provider is not served by the registries here: prod's bucket, key and roles are left out.
-      ["backup.enabled", "false"],
-      ["protectData", "false"],
-      ["storage.elasticsearch.inCluster.operatorChartRepository", chartArchive("eck-operator-2.16.0.tgz")],
-    ]));
+    ({ cluster, project, evaluation } = await deployable("prod", PROD_SETTINGS));
     await cluster.installCrds(
       crds().filter((crd) => String((crd.spec as { group: string }).group) === "monitoring.coreos.com"),
     );
@@ -458,6 +462,23 @@ describe("prod on Elasticsearch, the ECK operator from its chart archive, on the
     await project.run(["preview", "--expect-no-changes"], { timeoutMs: 300_000 });
   });
 
+  it("a retention change: the real preview and the offline diff agree (the volume under spec.nodeSets[0]… is ignored)", async function () {
+    await project.run(["config", "set", "--path", "storage.retention", "72h"]);
+    const raw = configSet(
+      PROD_SETTINGS.reduce((r, [key, value]) => configSet(r, key, value, { path: true }), stackConfig("prod")),
+      "storage.retention",
+      "72h",
+      { path: true },
+    );
+    const head = await evaluateStack("prod", raw, undefined, undefined, deployedInputs(evaluation));
+    const offline = evaluationChanges(evaluation, head);
+    assert.deepEqual(
+      offline.ignored.map((i) => i.path),
+      ["spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage"],
+    );
+    assert.deepEqual(offlineSet(offline), realChanges(await project.preview(["--show-sames"]), evaluation, head));
+  });
+
   it("destroy keeps the Elasticsearch resource and the namespace that holds it", async function () {
     await project.run(["destroy", "--yes", "--skip-preview"], { timeoutMs: 600_000 });
     const es = await cluster.request(
@@ -465,5 +486,152 @@ describe("prod on Elasticsearch, the ECK operator from its chart archive, on the
       "/apis/elasticsearch.k8s.elastic.co/v1/namespaces/observability/elasticsearches/jaeger-es",
     );
     assert.equal(es.status, 200, "the Elasticsearch resource (and with it ECK's volumes) is kept");
+  });
+});
+
+/** A step as `pulumi preview --json` shows it, with the resource's state before and after. */
+type JsonStep = PreviewStep & {
+  readonly newState?: { custom?: boolean; type: string };
+  readonly oldState?: { custom?: boolean; type: string };
+};
+
+/** The real preview's change set in the offline diff's terms: custom resources and providers (no components), by the evaluations' labels. */
+function realChanges(preview: PreviewResult, base: Evaluation, head: Evaluation) {
+  // The engine's URNs (the whole parent chain), as the offline diff forms them.
+  const byUrn = new Map([...renderedState(base), ...renderedState(head)].map((r) => [r.urn, r]));
+  const label = (urn: string) => {
+    const r = byUrn.get(urn);
+    return r ? resourceLabel(r) : urn;
+  };
+  const custom = (s: JsonStep) => {
+    const type = (s.newState ?? s.oldState)?.type ?? byUrn.get(s.urn)?.type ?? "";
+    return !type.startsWith("jaeger-spm:") && type !== "pulumi:pulumi:Stack";
+  };
+  const steps = (preview.steps as JsonStep[]).filter(custom);
+  const of = (...ops: string[]) =>
+    [...new Set(steps.filter((s) => ops.includes(s.op)).map((s) => label(s.urn)))].sort();
+  return {
+    unchanged: of("same").length,
+    updated: of("update"),
+    created: of("create"),
+    deleted: of("delete"),
+    replaced: of("replace", "create-replacement", "delete-replaced"),
+  };
+}
+
+const offlineSet = (c: StackChanges) => ({
+  unchanged: c.unchanged,
+  updated: [...c.updated].sort(),
+  created: [...c.created].sort(),
+  deleted: c.deleted.map((d) => d.resource).sort(),
+  replaced: [...c.replaced].sort(),
+});
+
+describe("the offline render diff against the real preview (dev on a kwok cluster)", function () {
+  this.timeout(900_000);
+  let cluster: Cluster;
+  let project: PulumiProject;
+  let raw: RawConfig;
+  let deployed: Evaluation;
+  let secretKeys: string[] = [];
+  /** Every scenario: command, real change set, offline change set, equal. */
+  const table: string[] = [];
+
+  before(async function () {
+    ({ cluster, project, evaluation: deployed } = await deployable("dev", BASE_SETTINGS));
+    await cluster.installCrds(
+      crds().filter((crd) => String((crd.spec as { group: string }).group) === "monitoring.coreos.com"),
+    );
+    const claim = deployed.resources.find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim");
+    await cluster.makeVolume(
+      "badger-volume",
+      (claim?.inputs as { spec: { resources: { requests: { storage: string } } } }).spec.resources.requests.storage,
+    );
+    raw = BASE_SETTINGS.reduce((r, [key, value]) => configSet(r, key, value, { path: true }), stackConfig("dev"));
+    await project.run(["up", "--yes", "--skip-preview"], { timeoutMs: 600_000 });
+  });
+  after(async function () {
+    console.log(
+      ["| scenario | real preview | offline diff | equal |", "| --- | --- | --- | --- |", ...table].join("\n"),
+    );
+    project?.remove();
+    await cluster?.stop();
+  });
+
+  /** Applies `settings` with pulumi config set, compares the real preview with the offline diff, and (with `up`) deploys it. */
+  async function scenario(
+    name: string,
+    settings: readonly [string, string, "secret"?][],
+    options: { up: boolean; blocked?: boolean },
+  ) {
+    for (const [key, value, secret] of settings) {
+      await project.run(["config", "set", ...(secret ? ["--secret", key] : ["--path", key]), "--", value]);
+      raw = configSet(raw, secret ? key : key, value, { path: !secret });
+      if (secret) secretKeys = [...new Set([...secretKeys, `jaeger-spm:${key}`])];
+    }
+    const head = await evaluateStack("dev", raw, secretKeys, undefined, deployedInputs(deployed));
+    const offline = evaluationChanges(deployed, head);
+    const summary = (c: {
+      updated: readonly string[];
+      created: readonly string[];
+      deleted: readonly string[];
+      replaced: readonly string[];
+    }) =>
+      `${c.updated.length} updated, ${c.created.length} created, ${c.deleted.length} deleted, ${c.replaced.length} replaced`;
+    if (options.blocked) {
+      const refused = await project.run(["preview"], { expectCode: "any" });
+      const realBlocked = refused.code !== 0 && /protect/i.test(refused.stdout + refused.stderr);
+      table.push(
+        `| ${name} | ${realBlocked ? "refused (protected)" : `exit ${refused.code}`} | ${offline.blocked.length > 0 ? `blocked: ${offline.blocked.join(", ")}` : "not blocked"} | ${realBlocked === offline.blocked.length > 0} |`,
+      );
+      assert.ok(realBlocked, `the engine refuses the update: ${refused.stdout.slice(-2000)}`);
+      assert.ok(offline.blocked.length > 0, "the offline diff says the update is blocked");
+      return;
+    }
+    const real = realChanges(await project.preview(["--show-sames"]), deployed, head);
+    const mine = offlineSet(offline);
+    table.push(`| ${name} | ${summary(real)} | ${summary(mine)} | ${JSON.stringify(real) === JSON.stringify(mine)} |`);
+    assert.deepEqual(mine, real, name);
+    assert.deepEqual(offline.blocked, []);
+    if (options.up) {
+      await project.run(["up", "--yes", "--skip-preview"], { timeoutMs: 600_000 });
+      deployed = head;
+    }
+  }
+
+  it("a retention change", () => scenario("storage.retention 72h", [["storage.retention", "72h"]], { up: true }));
+  it("a sampling change", () =>
+    scenario("sampling.default.param 0.05", [["sampling.default.param", "0.05"]], { up: true }));
+  it("a backend switch (Badger to an external OpenSearch with basic auth)", () =>
+    scenario(
+      "storage.backend elasticsearch (external, basic auth)",
+      [
+        ["storage.backend", "elasticsearch"],
+        ["storage.elasticsearch.flavor", "opensearch"],
+        ["storage.elasticsearch.serverUrls[0]", "https://search.internal:9200"],
+        ["storage.elasticsearch.auth", "basic"],
+        ["storage.elasticsearch.username", "jaeger"],
+        ["elasticsearchPassword", "first-password", "secret"],
+      ],
+      { up: true },
+    ));
+  it("a new password inside a Secret", () =>
+    scenario("elasticsearchPassword (secret) changed", [["elasticsearchPassword", "second-password", "secret"]], {
+      up: true,
+    }));
+  it("a rename that replaces every namespaced object", () =>
+    scenario("namespace tracing", [["namespace", "tracing"]], { up: false }));
+  it("the same rename with protectData: the engine refuses the whole update", async () => {
+    await project.run(["config", "set", "namespace", "observability"]);
+    raw = configSet(raw, "namespace", "observability");
+    await scenario(
+      "protectData true",
+      [
+        ["protectData", "true"],
+        ["security.allowPublicServices", "true"],
+      ],
+      { up: true },
+    );
+    await scenario("namespace tracing, protected", [["namespace", "tracing"]], { up: false, blocked: true });
   });
 });

@@ -107,7 +107,8 @@ export function pulumiProject(kubeconfig: string): PulumiProject {
   };
   const run: PulumiProject["run"] = async (args, options = {}) => {
     const timeoutMs = options.timeoutMs ?? 300_000;
-    const result = await runToEnd("pulumi", [...args, "--non-interactive", "--color", "never"], {
+    // Global flags first: after a "--" in args they would be read as values.
+    const result = await runToEnd("pulumi", ["--non-interactive", "--color", "never", ...args], {
       cwd: project,
       env,
       timeoutMs,
