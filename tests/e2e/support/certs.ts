@@ -6,59 +6,19 @@ import * as path from "node:path";
 
 function openssl(args: string[], cwd: string): void {
   const run = spawnSync("openssl", args, { cwd, encoding: "utf8" });
-  if (run.error)
-    throw new Error(`openssl is required for the TLS scenarios (npm run setup installs it): ${run.error.message}`);
+  if (run.error) throw new Error(`openssl is required for the TLS scenarios (npm run setup installs it): ${run.error.message}`);
   if (run.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${run.stderr}`);
 }
 
 const KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
 
 function authority(dir: string, name: string): void {
-  openssl(
-    ["req", "-x509", ...KEY, "-keyout", `${name}.key`, "-out", `${name}.crt`, "-days", "2", "-subj", `/CN=${name}`],
-    dir,
-  );
+  openssl(["req", "-x509", ...KEY, "-keyout", `${name}.key`, "-out", `${name}.crt`, "-days", "2", "-subj", `/CN=${name}`], dir);
 }
 
 function issue(dir: string, ca: string, name: string, subjectAltName: string, usage: string): void {
-  openssl(
-    [
-      "req",
-      "-new",
-      ...KEY,
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      `/CN=${name}`,
-      "-addext",
-      `subjectAltName=${subjectAltName}`,
-      "-addext",
-      `extendedKeyUsage=${usage}`,
-    ],
-    dir,
-  );
-  openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      `${ca}.crt`,
-      "-CAkey",
-      `${ca}.key`,
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-copy_extensions",
-      "copy",
-      "-out",
-      `${name}.crt`,
-    ],
-    dir,
-  );
+  openssl(["req", "-new", ...KEY, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`, "-addext", `subjectAltName=${subjectAltName}`, "-addext", `extendedKeyUsage=${usage}`], dir);
+  openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "2", "-copy_extensions", "copy", "-out", `${name}.crt`], dir);
 }
 
 export interface Certificates {

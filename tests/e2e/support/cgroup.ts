@@ -27,17 +27,13 @@ export function memoryCgroup(name: string, limitBytes: number): MemoryCgroup {
     dir = path.join("/sys/fs/cgroup", v2, `${name}-${process.pid}`);
     limitFile = "memory.max";
   } else {
-    throw new Error(
-      "no memory cgroup controller here: the overload scenario needs one to give Jaeger its container's memory limit",
-    );
+    throw new Error("no memory cgroup controller here: the overload scenario needs one to give Jaeger its container's memory limit");
   }
   try {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, limitFile), String(limitBytes));
   } catch (error) {
-    throw new Error(
-      `cannot make the memory cgroup ${dir} (root and a writable memory controller are needed): ${(error as Error).message}`,
-    );
+    throw new Error(`cannot make the memory cgroup ${dir} (root and a writable memory controller are needed): ${(error as Error).message}`);
   }
   return {
     dir,

@@ -31,8 +31,7 @@ export function jaegerSource(): JaegerSource {
 export function jaegerCommand(name: string): string {
   const cache = process.env.JAEGER_SPM_CACHE ?? path.join(os.homedir(), ".cache/jaeger-spm");
   const file = path.join(cache, "engines", `jaeger-${jaegerSource().version}`, name);
-  if (!fs.existsSync(file))
-    throw new Error(`${file} is missing: run npm run setup (scripts/engines.sh builds it from the source tarball)`);
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm run setup (scripts/engines.sh builds it from the source tarball)`);
   return file;
 }
 
@@ -87,18 +86,13 @@ async function startJaegerOnce(
   // In the pod, localhost:4317 is the pod's own OTLP receiver, and Jaeger's internal tracer
   // exports there by default (internal/jtracer/jtracer.go: the OTLP exporter's default endpoint).
   // Here the receiver listens on another port: point that default at it, unless the pod sets it.
-  const loopback = pod.addresses.ports.has(4317)
-    ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${pod.port(4317)}` }
-    : {};
-  const started = options.wrap
-    ? options.wrap(jaegerCommand("jaeger"), pod.args)
-    : { command: jaegerCommand("jaeger"), args: pod.args };
+  const loopback = pod.addresses.ports.has(4317) ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${pod.port(4317)}` } : {};
+  const started = options.wrap ? options.wrap(jaegerCommand("jaeger"), pod.args) : { command: jaegerCommand("jaeger"), args: pod.args };
   const engine = startEngine(options.name ?? `jaeger (${deployment})`, started.command, started.args, {
     env: { ...process.env, ...loopback, ...pod.env },
     cwd: pod.dir,
   });
-  const url = (containerPort: number, scheme: "http" | "https" = "http") =>
-    `${scheme}://127.0.0.1:${pod.port(containerPort)}`;
+  const url = (containerPort: number, scheme: "http" | "https" = "http") => `${scheme}://127.0.0.1:${pod.port(containerPort)}`;
   const running: RunningJaeger = {
     pod,
     engine,
@@ -170,15 +164,7 @@ export function sendSpans(
   spansend: string,
   protocol: Protocol,
   endpoint: string,
-  options: {
-    service: string;
-    operation?: string;
-    count?: number;
-    errorEvery?: number;
-    durationMs?: number;
-    tls?: ClientTls;
-    timeoutMs?: number;
-  },
+  options: { service: string; operation?: string; count?: number; errorEvery?: number; durationMs?: number; tls?: ClientTls; timeoutMs?: number },
 ): Sent {
   const args = [
     `-protocol=${protocol}`,
@@ -192,8 +178,7 @@ export function sendSpans(
     ...tlsArgs(options.tls),
   ];
   const run = spawnSync(spansend, args, { encoding: "utf8", timeout: (options.timeoutMs ?? 30_000) + 10_000 });
-  if (run.status !== 0)
-    throw new Error(`spansend ${protocol} to ${endpoint} failed: ${run.stderr || run.error?.message}`);
+  if (run.status !== 0) throw new Error(`spansend ${protocol} to ${endpoint} failed: ${run.stderr || run.error?.message}`);
   return JSON.parse(run.stdout) as Sent;
 }
 
@@ -211,17 +196,11 @@ export function queryServicesGrpc(
 }
 
 /** The trace as the query API returns it, or undefined while it is not there (404). */
-export async function queryTrace(
-  queryUrl: string,
-  traceId: string,
-  init?: RequestInit,
-): Promise<{ spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> } | undefined> {
+export async function queryTrace(queryUrl: string, traceId: string, init?: RequestInit): Promise<{ spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> } | undefined> {
   const response = await fetch(`${queryUrl}/api/traces/${traceId}`, init);
   if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`GET /api/traces/${traceId}: ${response.status} ${await response.text()}`);
-  const body = (await response.json()) as {
-    data: { spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> }[];
-  };
+  const body = (await response.json()) as { data: { spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> }[] };
   return body.data[0];
 }
 

@@ -24,20 +24,13 @@ export const CRD_SOURCES: readonly CrdSource[] = [
   {
     module: "github.com/prometheus-operator/prometheus-operator",
     version: "v0.85.0",
-    files: [
-      "example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml",
-      "example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml",
-    ],
+    files: ["example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml", "example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml"],
     why: "the newest prometheus-operator the module proxy serves; kube-prometheus-stack (dev) or the cluster's own operator (prod) installs these CRDs",
   },
   {
     module: "github.com/vmware-tanzu/velero",
     version: VELERO_VERSION,
-    files: [
-      "config/crd/v1/bases/velero.io_backupstoragelocations.yaml",
-      "config/crd/v1/bases/velero.io_schedules.yaml",
-      "config/crd/v1/bases/velero.io_restores.yaml",
-    ],
+    files: ["config/crd/v1/bases/velero.io_backupstoragelocations.yaml", "config/crd/v1/bases/velero.io_schedules.yaml", "config/crd/v1/bases/velero.io_restores.yaml"],
     why: "the Velero release the stack installs",
   },
   {
@@ -55,10 +48,7 @@ export const CRD_SOURCES: readonly CrdSource[] = [
 ];
 
 function goModuleDir(module: string, version: string): string {
-  const run = spawnSync("go", ["mod", "download", "-json", `${module}@${version}`], {
-    encoding: "utf8",
-    timeout: 300_000,
-  });
+  const run = spawnSync("go", ["mod", "download", "-json", `${module}@${version}`], { encoding: "utf8", timeout: 300_000 });
   if (run.error) throw new Error(`the Go toolchain is required to read ${module}'s CRDs: ${run.error.message}`);
   const info = JSON.parse(run.stdout || "{}") as { Dir?: string; Error?: string };
   if (!info.Dir) throw new Error(`go mod download ${module}@${version} failed: ${info.Error ?? run.stderr}`);
@@ -103,96 +93,11 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-kube-"));
   const pki = path.join(dir, "pki");
   fs.mkdirSync(pki);
-  openssl(
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.crt",
-      "-days",
-      "2",
-      "-subj",
-      "/CN=e2e-kubernetes-ca",
-    ],
-    pki,
-  );
-  openssl(
-    [
-      "req",
-      "-new",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "apiserver.key",
-      "-out",
-      "apiserver.csr",
-      "-subj",
-      "/CN=kube-apiserver",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc",
-    ],
-    pki,
-  );
-  openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      "apiserver.csr",
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-copy_extensions",
-      "copy",
-      "-out",
-      "apiserver.crt",
-    ],
-    pki,
-  );
-  openssl(
-    [
-      "req",
-      "-new",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "admin.key",
-      "-out",
-      "admin.csr",
-      "-subj",
-      "/O=system:masters/CN=e2e-admin",
-    ],
-    pki,
-  );
-  openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      "admin.csr",
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-out",
-      "admin.crt",
-    ],
-    pki,
-  );
+  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=e2e-kubernetes-ca"], pki);
+  openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "apiserver.key", "-out", "apiserver.csr", "-subj", "/CN=kube-apiserver", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc"], pki);
+  openssl(["x509", "-req", "-in", "apiserver.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-copy_extensions", "copy", "-out", "apiserver.crt"], pki);
+  openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "admin.key", "-out", "admin.csr", "-subj", "/O=system:masters/CN=e2e-admin"], pki);
+  openssl(["x509", "-req", "-in", "admin.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-out", "admin.crt"], pki);
   openssl(["genrsa", "-out", "sa.key", "2048"], pki);
   openssl(["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"], pki);
 
@@ -230,18 +135,8 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
     JSON.stringify({
       apiVersion: "v1",
       kind: "Config",
-      clusters: [
-        {
-          name: "e2e",
-          cluster: { server: `https://127.0.0.1:${securePort}`, "certificate-authority": path.join(pki, "ca.crt") },
-        },
-      ],
-      users: [
-        {
-          name: "e2e-admin",
-          user: { "client-certificate": path.join(pki, "admin.crt"), "client-key": path.join(pki, "admin.key") },
-        },
-      ],
+      clusters: [{ name: "e2e", cluster: { server: `https://127.0.0.1:${securePort}`, "certificate-authority": path.join(pki, "ca.crt") } }],
+      users: [{ name: "e2e-admin", user: { "client-certificate": path.join(pki, "admin.crt"), "client-key": path.join(pki, "admin.key") } }],
       contexts: [{ name: "e2e", context: { cluster: "e2e", user: "e2e-admin" } }],
       "current-context": "e2e",
     }),
@@ -253,26 +148,14 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
     new Promise<ApiResponse>((resolve, reject) => {
       const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
       const req = https.request(
-        {
-          host: "127.0.0.1",
-          port: securePort,
-          method,
-          path: urlPath,
-          ca,
-          cert,
-          key,
-          timeout: 30_000,
-          headers: payload ? { "Content-Type": contentType } : {},
-        },
+        { host: "127.0.0.1", port: securePort, method, path: urlPath, ca, cert, key, timeout: 30_000, headers: payload ? { "Content-Type": contentType } : {} },
         (response) => {
           let text = "";
           response.setEncoding("utf8");
           response.on("data", (chunk: string) => (text += chunk));
           response.on("end", () => {
             const warning = response.headers.warning;
-            const warnings = (Array.isArray(warning) ? warning : warning ? [warning] : []).flatMap((w) =>
-              w.split(/,\s*(?=\d{3} )/),
-            );
+            const warnings = (Array.isArray(warning) ? warning : warning ? [warning] : []).flatMap((w) => w.split(/,\s*(?=\d{3} )/));
             let parsed: Record<string, unknown> = {};
             try {
               parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};

@@ -13,14 +13,8 @@ export const OPENSEARCH_VERSION = "2.19.3";
 
 function distribution(): string {
   const repository = process.env.MAVEN_REPOSITORY ?? path.join(os.homedir(), ".m2/repository");
-  const zip = path.join(
-    repository,
-    "org/opensearch/distribution/integ-test-zip/opensearch",
-    OPENSEARCH_VERSION,
-    `opensearch-${OPENSEARCH_VERSION}.zip`,
-  );
-  if (!fs.existsSync(zip))
-    throw new Error(`${zip} is missing: run npm run setup (scripts/engines.sh fetches it from Maven Central)`);
+  const zip = path.join(repository, "org/opensearch/distribution/integ-test-zip/opensearch", OPENSEARCH_VERSION, `opensearch-${OPENSEARCH_VERSION}.zip`);
+  if (!fs.existsSync(zip)) throw new Error(`${zip} is missing: run npm run setup (scripts/engines.sh fetches it from Maven Central)`);
   return zip;
 }
 
@@ -38,8 +32,7 @@ export interface RunningOpenSearch {
 export async function startOpenSearch(): Promise<RunningOpenSearch> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-opensearch-"));
   const unzip = spawnSync("unzip", ["-q", distribution(), "-d", dir], { encoding: "utf8" });
-  if (unzip.error)
-    throw new Error(`unzip is required to unpack OpenSearch (npm run setup installs it): ${unzip.error.message}`);
+  if (unzip.error) throw new Error(`unzip is required to unpack OpenSearch (npm run setup installs it): ${unzip.error.message}`);
   if (unzip.status !== 0) throw new Error(`unzip: ${unzip.stderr}`);
   const home = path.join(dir, `opensearch-${OPENSEARCH_VERSION}`);
   const [http, transport] = [await freePort(), await freePort()];
@@ -58,18 +51,11 @@ export async function startOpenSearch(): Promise<RunningOpenSearch> {
   ];
   const command = path.join(home, "bin/opensearch");
   // The integ-test distribution bundles no JDK: it runs on the machine's (Java 17 here).
-  const java = spawnSync("sh", ["-c", 'readlink -f "$(command -v java)"'], { encoding: "utf8" }).stdout.trim();
+  const java = spawnSync("sh", ["-c", "readlink -f \"$(command -v java)\""], { encoding: "utf8" }).stdout.trim();
   if (!java) throw new Error("OpenSearch needs a JDK (java on the PATH)");
-  const env = {
-    ...process.env,
-    OPENSEARCH_JAVA_HOME: path.dirname(path.dirname(java)),
-    OPENSEARCH_JAVA_OPTS: "-Xms512m -Xmx512m",
-    OPENSEARCH_PATH_CONF: path.join(home, "config"),
-  };
+  const env = { ...process.env, OPENSEARCH_JAVA_HOME: path.dirname(path.dirname(java)), OPENSEARCH_JAVA_OPTS: "-Xms512m -Xmx512m", OPENSEARCH_PATH_CONF: path.join(home, "config") };
   const engine = asRoot
-    ? startEngine("opensearch", "setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", command, ...args], {
-        env,
-      })
+    ? startEngine("opensearch", "setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", command, ...args], { env })
     : startEngine("opensearch", command, args, { env });
   const url = `http://127.0.0.1:${http}`;
   const request = async (method: string, urlPath: string, body?: unknown) => {
