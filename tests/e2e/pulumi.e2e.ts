@@ -8,7 +8,9 @@
 // The dev stack runs as the README deploys it, except bundled monitoring (off here: its chart is
 // another scenario of this suite).
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseShell } from "shell-quote";
 import { parseBytesQuantity } from "../../config/units";
@@ -400,6 +402,52 @@ describe("dev with bundled monitoring, kube-prometheus-stack from its chart arch
     );
     assert.equal(monitor.status, 200, "the ServiceMonitor, on the chart's CRD");
     await project.run(["preview", "--expect-no-changes"], { timeoutMs: 300_000 });
+  });
+
+  it("a chart version bump: the real preview and the offline diff agree (the release is updated in place)", async function () {
+    // A next version of the chart, made here from the pinned archive (its Chart.yaml's version
+    // raised): what a mirror would serve as kube-prometheus-stack 88.5.4.
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-chart-"));
+    try {
+      const untar = spawnSync("tar", ["-xzf", chartArchive("kube-prometheus-stack-88.5.3.tgz"), "-C", work]);
+      assert.equal(untar.status, 0, String(untar.stderr));
+      const chartYaml = path.join(work, "kube-prometheus-stack", "Chart.yaml");
+      fs.writeFileSync(
+        chartYaml,
+        fs.readFileSync(chartYaml, "utf8").replace(/^version: 88\.5\.3$/m, "version: 88.5.4"),
+      );
+      const bumped = path.join(work, "kube-prometheus-stack-88.5.4.tgz");
+      assert.equal(spawnSync("tar", ["-czf", bumped, "-C", work, "kube-prometheus-stack"]).status, 0);
+      const settings: [string, string][] = [
+        ["monitoring.bundled.chartRepository", bumped],
+        ["monitoring.bundled.chartVersion", "88.5.4"],
+      ];
+      for (const [key, value] of settings) await project.run(["config", "set", "--path", key, value]);
+      const raw = settings.reduce(
+        (r, [key, value]) => configSet(r, key, value, { path: true }),
+        configSet(
+          stackConfig("dev"),
+          "monitoring.bundled.chartRepository",
+          chartArchive("kube-prometheus-stack-88.5.3.tgz"),
+          { path: true },
+        ),
+      );
+      const head = await evaluateStack("dev", raw, undefined, undefined, deployedInputs(evaluation));
+      const offline = offlineSet(evaluationChanges(evaluation, head));
+      assert.deepEqual(offline.updated, ["kubernetes:helm.sh/v3:Release monitoring-kube-prometheus-stack"]);
+      assert.deepEqual(offline, realChanges(await project.preview(["--show-sames"]), evaluation, head));
+      // Back to the pinned archive, so that destroy starts from what up deployed.
+      await project.run([
+        "config",
+        "set",
+        "--path",
+        "monitoring.bundled.chartRepository",
+        chartArchive("kube-prometheus-stack-88.5.3.tgz"),
+      ]);
+      await project.run(["config", "set", "--path", "monitoring.bundled.chartVersion", "88.5.3"]);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it("destroy removes the monitoring release and keeps the trace data", async function () {
