@@ -96,10 +96,43 @@ export interface Engine {
 }
 
 const running = new Set<ChildProcess>();
-let hooked = false;
-function killAll() {
-  for (const child of running) child.kill("SIGKILL");
+/** Processes started as the leader of their own group: killing them kills what they started too. */
+const groups = new WeakSet<ChildProcess>();
+function kill(child: ChildProcess) {
+  if (groups.has(child) && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+      return;
+    } catch {
+      // the group is gone already
+    }
+  }
+  child.kill("SIGKILL");
 }
+/**
+ * Marks every process runToEnd starts, and all it starts in turn: some programs put their helpers
+ * in process groups of their own (the Pulumi CLI's language host), which a group kill misses.
+ */
+const RUN_MARKER = "JAEGER_SPM_E2E_RUN";
+let runs = 0;
+/** Kills the processes whose marker `matches` (what runToEnd started, at any depth). */
+function killMarked(matches: (marker: string) => boolean) {
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const environ = fs.readFileSync(`/proc/${entry}/environ`, "latin1").split("\0");
+      const marker = environ.find((v) => v.startsWith(`${RUN_MARKER}=`));
+      if (marker && matches(marker.slice(RUN_MARKER.length + 1))) process.kill(Number(entry), "SIGKILL");
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+}
+function killAll() {
+  for (const child of running) kill(child);
+  killMarked((marker) => marker.startsWith(`${process.pid}-`));
+}
+let hooked = false;
 function hookExit() {
   if (hooked) return;
   hooked = true;
@@ -166,7 +199,8 @@ export interface Finished {
 
 /**
  * Runs a command to its end (killed after `timeoutMs`, or when this process exits or is
- * interrupted, like the engines) and gives its exit code and output.
+ * interrupted, like the engines) and gives its exit code and output. It leads a process group of
+ * its own, so that a kill also stops what it started (the Pulumi CLI's plugins, npm's node).
  */
 export function runToEnd(
   command: string,
@@ -174,14 +208,17 @@ export function runToEnd(
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
 ): Promise<Finished> {
   hookExit();
+  const marker = `${process.pid}-${++runs}`;
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env: { ...(options.env ?? process.env), [RUN_MARKER]: marker },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
     running.add(child);
+    groups.add(child);
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -189,7 +226,8 @@ export function runToEnd(
     child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGKILL");
+      kill(child);
+      killMarked((m) => m === marker);
     }, options.timeoutMs);
     child.on("error", (error) => {
       clearTimeout(timer);
