@@ -151,8 +151,8 @@ build_pulumi_plugins() {
     done
 }
 
-build_tools
 build_pulumi_plugins
+build_tools
 for mod in */go.mod; do
   grep -q '^tool' "$mod" || continue
   (cd "$(dirname "$mod")" && build_tools)

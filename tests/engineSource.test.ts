@@ -58,3 +58,47 @@ describe("oauth2-proxy engine (engines/oauth2-proxy/go.mod)", () => {
     );
   });
 });
+
+describe("Pulumi engine (engines/pulumi-plugins.json, engines/pulumi/go.mod)", () => {
+  const { plugins } = JSON.parse(fs.readFileSync(path.join(__dirname, "../engines/pulumi-plugins.json"), "utf8")) as {
+    plugins: { name: string; version: string; tarball: string; sha256: string }[];
+  };
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "../package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
+  const plugin = (name: string) => plugins.find((p) => p.name === name);
+
+  it("runs the CLI and language host of the @pulumi/pulumi release the program depends on", () => {
+    assert.equal(pinnedModuleVersion("github.com/pulumi/pulumi/pkg/v3"), `v${pkg.dependencies["@pulumi/pulumi"]}`);
+    assert.equal(plugin("pulumi-language-nodejs")?.version, `v${pkg.dependencies["@pulumi/pulumi"]}`);
+  });
+
+  it("runs the provider versions the SDKs ask for, so users download the providers the suite runs", () => {
+    assert.equal(pkg.dependencies["@pulumi/kubernetes"], plugin("pulumi-resource-kubernetes")?.version);
+    assert.equal(pkg.dependencies["@pulumi/random"], plugin("pulumi-resource-random")?.version);
+  });
+
+  it("refuses to build a plugin from a tarball whose sha256 is not the pinned one", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-source-"));
+    const host = plugin("pulumi-language-nodejs");
+    assert.ok(host);
+    try {
+      fs.writeFileSync(path.join(dir, host.tarball), "not the release");
+      const run = spawnSync("sh", [path.join(__dirname, "../scripts/engines.sh")], {
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          JAEGER_SPM_ENGINE_SOURCES: dir,
+          JAEGER_SPM_CACHE: path.join(dir, "cache"),
+          JAEGER_SPM_WITHOUT_JAEGER: "1",
+        },
+        timeout: 60_000,
+      });
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      assert.match(run.stderr, /does not match the sha256 in engines\/pulumi-plugins\.json/);
+      assert.ok(!fs.existsSync(path.join(dir, "cache/engines", `${host.name}-${host.version}`)), "nothing built");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
