@@ -7,21 +7,12 @@ import { parseStackConfig } from "../config/load";
 import { stackConfigSchema } from "../config/schema";
 import { ROOT, RawConfig, configSet, evaluateStack, stackConfig } from "../scripts/evaluate";
 import { at, jaegerConfigDocument, objectNamed } from "./support/objects";
+import { readmeCommands } from "./support/readmeCommands";
 
 const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
 const doc = (name: string) => fs.readFileSync(path.join(ROOT, "docs", name), "utf8");
 /** The pages under docs/ that users read (development.md is for contributors). */
 const USER_PAGES = fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md") && f !== "development.md");
-
-/** The `pulumi config set` lines of the README's tested block, applied as the CLI would. */
-function readmeCommands(): string[][] {
-  const block = /<!-- tested-commands:start -->([\s\S]*?)<!-- tested-commands:end -->/.exec(README);
-  assert.ok(block, "README has a tested-commands block");
-  return block[1]
-    .split("\n")
-    .filter((line) => line.startsWith("pulumi config set"))
-    .map((line) => parseShell(line).map(String));
-}
 
 function apply(raw: RawConfig, argv: readonly string[]): RawConfig {
   const args = argv.slice(3);

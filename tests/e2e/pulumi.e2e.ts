@@ -12,11 +12,11 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse as parseShell } from "shell-quote";
 import { parseBytesQuantity } from "../../config/units";
 import { evaluateStack, stackConfig, configSet, RawConfig, Evaluation } from "../../scripts/evaluate";
 import { engineSources, runToEnd, waitFor } from "../support/engines";
 import { Cluster, deployedObjects, startCluster } from "./support/cluster";
+import { readmeCommands } from "../support/readmeCommands";
 import { startJaegerWithPrometheus } from "./support/prometheus";
 import { crds } from "./support/kube";
 import { PreviewResult, PreviewStep, PulumiProject, pulumiProject } from "./support/pulumi";
@@ -57,17 +57,6 @@ function pick(stored: unknown, shape: unknown): unknown {
   return stored;
 }
 
-/** The README's tested `pulumi config set` lines, as argv. */
-function readmeCommands(): string[][] {
-  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const block = /<!-- tested-commands:start -->([\s\S]*?)<!-- tested-commands:end -->/.exec(readme);
-  assert.ok(block, "README has a tested-commands block");
-  return block[1]
-    .split("\n")
-    .filter((line) => line.startsWith("pulumi config set"))
-    .map((line) => parseShell(line).map(String));
-}
-
 /**
  * The commands as a user applies them before `pulumi up`: the fields of one list item together
  * (`sampling.services[1].service`, `.type`, `.param`), since an item with some fields only is not
@@ -105,6 +94,17 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
 };
 const expectedFor = (key: string) => EXPECTED[Object.keys(EXPECTED).find((prefix) => key.startsWith(prefix)) ?? ""];
 
+/** What the cluster's own prometheus-operator brings when the stack does not bundle one. */
+const prometheusOperatorCrds = () =>
+  crds().filter((crd) => String((crd.spec as { group: string }).group) === "monitoring.coreos.com");
+
+/** The size the Badger claim asks for (no provisioner here: the suite makes a volume of it). */
+function badgerClaimSize(evaluation: Evaluation): string {
+  const claim = evaluation.resources.find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim");
+  assert.ok(claim, `${evaluation.stack} has a Badger claim`);
+  return (claim.inputs as { spec: { resources: { requests: { storage: string } } } }).spec.resources.requests.storage;
+}
+
 function rawAfter(settings: readonly [string, string][]): RawConfig {
   return settings.reduce((raw, [key, value]) => configSet(raw, key, value, { path: true }), stackConfig(STACK));
 }
@@ -119,19 +119,13 @@ describe("the user's loop on the real Pulumi engine (dev on a kwok cluster)", fu
 
   before(async function () {
     cluster = await startCluster();
-    // What the cluster's own prometheus-operator brings when the stack does not bundle one.
-    await cluster.installCrds(
-      crds().filter((crd) => String((crd.spec as { group: string }).group) === "monitoring.coreos.com"),
-    );
+    await cluster.installCrds(prometheusOperatorCrds());
     project = pulumiProject(cluster.kubeconfig);
     await project.run(["stack", "init", STACK]);
     for (const [key, value] of BASE_SETTINGS) await project.run(["config", "set", "--path", key, value]);
     evaluation = await evaluateStack(STACK, rawAfter(BASE_SETTINGS));
     // No provisioner in this cluster: the volume the claim binds to, of the size it asks.
-    const claim = evaluation.resources.find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim");
-    assert.ok(claim, "dev has a Badger claim");
-    claimSize = (claim.inputs as { spec: { resources: { requests: { storage: string } } } }).spec.resources.requests
-      .storage;
+    claimSize = badgerClaimSize(evaluation);
     await cluster.makeVolume("badger-volume", claimSize);
   });
 
@@ -381,11 +375,7 @@ describe("dev with bundled monitoring, kube-prometheus-stack from its chart arch
     ({ cluster, project, evaluation } = await deployable("dev", [
       ["monitoring.bundled.chartRepository", chartArchive("kube-prometheus-stack-88.5.3.tgz")],
     ]));
-    const claim = evaluation.resources.find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim");
-    await cluster.makeVolume(
-      "badger-volume",
-      (claim?.inputs as { spec: { resources: { requests: { storage: string } } } }).spec.resources.requests.storage,
-    );
+    await cluster.makeVolume("badger-volume", badgerClaimSize(evaluation));
   });
   after(async function () {
     project?.remove();
@@ -477,9 +467,7 @@ describe("prod on Elasticsearch, the ECK operator from its chart archive, on the
 
   before(async function () {
     ({ cluster, project, evaluation } = await deployable("prod", PROD_SETTINGS));
-    await cluster.installCrds(
-      crds().filter((crd) => String((crd.spec as { group: string }).group) === "monitoring.coreos.com"),
-    );
+    await cluster.installCrds(prometheusOperatorCrds());
     // The OIDC client secret the user creates before the first up (Pulumi.prod.yaml says how).
     await cluster.request("POST", "/api/v1/namespaces", {
       apiVersion: "v1",
@@ -587,14 +575,8 @@ describe("the offline render diff against the real preview (dev on a kwok cluste
 
   before(async function () {
     ({ cluster, project, evaluation: deployed } = await deployable("dev", BASE_SETTINGS));
-    await cluster.installCrds(
-      crds().filter((crd) => String((crd.spec as { group: string }).group) === "monitoring.coreos.com"),
-    );
-    const claim = deployed.resources.find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim");
-    await cluster.makeVolume(
-      "badger-volume",
-      (claim?.inputs as { spec: { resources: { requests: { storage: string } } } }).spec.resources.requests.storage,
-    );
+    await cluster.installCrds(prometheusOperatorCrds());
+    await cluster.makeVolume("badger-volume", badgerClaimSize(deployed));
     raw = BASE_SETTINGS.reduce((r, [key, value]) => configSet(r, key, value, { path: true }), stackConfig("dev"));
     await project.run(["up", "--yes", "--skip-preview"], { timeoutMs: 600_000 });
   });
