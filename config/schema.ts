@@ -13,9 +13,12 @@ export const PROJECT = "jaeger-spm";
 // `pulumi config set --path a.b 0.5` stores the *string* "0.5" (only integers and
 // true/false are typed by the CLI), so numbers and booleans also accept their text.
 const NUMERIC_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const fromNumericText = (value: unknown): unknown =>
+// The parameter types are what a program may state (StackSettings, config/shapes.ts); at run time
+// any JSON value arrives here and the schema after the preprocess judges it.
+const fromNumericText = (value: number | string): unknown =>
   typeof value === "string" && NUMERIC_TEXT.test(value.trim()) ? Number(value) : value;
-const fromBooleanText = (value: unknown): unknown => (value === "true" ? true : value === "false" ? false : value);
+const fromBooleanText = (value: boolean | "true" | "false"): unknown =>
+  value === "true" ? true : value === "false" ? false : value;
 
 function number(expected: string) {
   return z.preprocess(fromNumericText, z.number({ error: expected }).finite({ error: expected }));
@@ -100,7 +103,7 @@ const CPU_EXPECTED = 'a Kubernetes CPU quantity such as "500m" or "1"';
 const BYTES_EXPECTED = 'a Kubernetes byte quantity such as "512Mi", "2Gi" or "20Gi"';
 // `pulumi config set --path …cpu 1` stores the integer 1, and `cpu: 1` in a stack file is a number:
 // a quantity accepts a plain number as its text, as Kubernetes does.
-const numberAsText = (value: unknown): unknown =>
+const numberAsText = (value: string | number): unknown =>
   typeof value === "number" && Number.isFinite(value) ? String(value) : value;
 const cpuQuantity = () =>
   z.preprocess(

@@ -229,45 +229,61 @@ export type StackConfigShape = {
 /** The stack config as a program states it: the same keys and shapes as `jaeger-spm:*` stack config. */
 export type StackSettings = {
   namespace?: string | undefined;
-  createNamespace?: unknown;
+  createNamespace?: boolean | "true" | "false" | undefined;
   kubernetesContext?: string | undefined;
-  protectData?: unknown;
+  protectData?: boolean | "true" | "false" | undefined;
   jaeger?:
     | {
         image?: string | undefined;
-        expectedSpansPerSecond?: unknown;
+        expectedSpansPerSecond?: string | number | undefined;
         resources?:
           | {
-              requests?: { cpu?: unknown; memory?: unknown } | undefined;
-              limits?: { cpu?: unknown; memory?: unknown } | undefined;
+              requests?: { cpu?: string | number | undefined; memory?: string | number | undefined } | undefined;
+              limits?: { cpu?: string | number | undefined; memory?: string | number | undefined } | undefined;
             }
           | undefined;
         query?:
           | {
               serviceType?: "ClusterIP" | "NodePort" | undefined;
-              nodePort?: unknown;
-              replicas?: unknown;
+              nodePort?: string | number | undefined;
+              replicas?: string | number | undefined;
               resources?:
                 | {
-                    requests?: { cpu?: unknown; memory?: unknown } | undefined;
-                    limits?: { cpu?: unknown; memory?: unknown } | undefined;
+                    requests?: { cpu?: string | number | undefined; memory?: string | number | undefined } | undefined;
+                    limits?: { cpu?: string | number | undefined; memory?: string | number | undefined } | undefined;
                   }
                 | undefined;
             }
           | undefined;
-        collector?: { minReplicas?: unknown; maxReplicas?: unknown; targetCpuUtilizationPercent?: unknown } | undefined;
-        terminationGracePeriodSeconds?: unknown;
-        exporterQueue?: { enabled?: unknown; queueSize?: unknown; numConsumers?: unknown } | undefined;
+        collector?:
+          | {
+              minReplicas?: string | number | undefined;
+              maxReplicas?: string | number | undefined;
+              targetCpuUtilizationPercent?: string | number | undefined;
+            }
+          | undefined;
+        terminationGracePeriodSeconds?: string | number | undefined;
+        exporterQueue?:
+          | {
+              enabled?: boolean | "true" | "false" | undefined;
+              queueSize?: string | number | undefined;
+              numConsumers?: string | number | undefined;
+            }
+          | undefined;
       }
     | undefined;
   storage?:
     | {
         backend?: "badger" | "elasticsearch" | undefined;
         retention?: string | undefined;
-        deleteDataOnDestroy?: unknown;
-        bytesPerSpan?: unknown;
+        deleteDataOnDestroy?: boolean | "true" | "false" | undefined;
+        bytesPerSpan?: string | number | undefined;
         badger?:
-          | { volumeSize?: unknown; storageClass?: string | undefined; maintenanceInterval?: string | undefined }
+          | {
+              volumeSize?: string | number | undefined;
+              storageClass?: string | undefined;
+              maintenanceInterval?: string | undefined;
+            }
           | undefined;
         elasticsearch?:
           | {
@@ -276,20 +292,21 @@ export type StackSettings = {
               serverUrls?: string[] | undefined;
               auth?: "none" | "basic" | "apiKey" | undefined;
               username?: string | undefined;
-              majorVersion?: unknown;
+              majorVersion?: string | number | undefined;
               caCert?: string | undefined;
               indexPrefix?: string | undefined;
-              spans?: { shards?: unknown; replicas?: unknown } | undefined;
-              otherIndices?: { shards?: unknown; replicas?: unknown } | undefined;
+              spans?: { shards?: string | number | undefined; replicas?: string | number | undefined } | undefined;
+              otherIndices?:
+                { shards?: string | number | undefined; replicas?: string | number | undefined } | undefined;
               indexCleaner?: { schedule?: string | undefined; image?: string | undefined } | undefined;
               inCluster?:
                 | {
                     version?: string | undefined;
-                    nodeCount?: unknown;
-                    volumeSize?: unknown;
+                    nodeCount?: string | number | undefined;
+                    volumeSize?: string | number | undefined;
                     storageClass?: string | undefined;
-                    memory?: unknown;
-                    cpu?: unknown;
+                    memory?: string | number | undefined;
+                    cpu?: string | number | undefined;
                     operatorChartVersion?: string | undefined;
                     operatorChartRepository?: string | undefined;
                     operatorNamespace?: string | undefined;
@@ -303,20 +320,20 @@ export type StackSettings = {
     | {
         default?:
           | {
-              param: unknown;
+              param: string | number;
               type?: "probabilistic" | "ratelimiting" | undefined;
               operations?:
-                | { operation: string; param: unknown; type?: "probabilistic" | "ratelimiting" | undefined }[]
+                | { operation: string; param: string | number; type?: "probabilistic" | "ratelimiting" | undefined }[]
                 | undefined;
             }
           | undefined;
         services?:
           | {
-              param: unknown;
+              param: string | number;
               service: string;
               type?: "probabilistic" | "ratelimiting" | undefined;
               operations?:
-                | { operation: string; param: unknown; type?: "probabilistic" | "ratelimiting" | undefined }[]
+                | { operation: string; param: string | number; type?: "probabilistic" | "ratelimiting" | undefined }[]
                 | undefined;
             }[]
           | undefined;
@@ -327,7 +344,7 @@ export type StackSettings = {
     | {
         prometheusUrl?: string | undefined;
         metricsFlushInterval?: string | undefined;
-        cardinalityLimit?: unknown;
+        cardinalityLimit?: string | number | undefined;
         seriesExpiration?: string | undefined;
       }
     | undefined;
@@ -339,7 +356,7 @@ export type StackSettings = {
         scrapeInterval?: string | undefined;
         bundled?:
           | {
-              enabled?: unknown;
+              enabled?: boolean | "true" | "false" | undefined;
               namespace?: string | undefined;
               releaseName?: string | undefined;
               chartVersion?: string | undefined;
@@ -349,14 +366,14 @@ export type StackSettings = {
         alerts?:
           | {
               for?: string | undefined;
-              spansRefusedRatio?: unknown;
-              exportFailedRatio?: unknown;
+              spansRefusedRatio?: string | number | undefined;
+              exportFailedRatio?: string | number | undefined;
               noSpansFor?: string | undefined;
               targetDownFor?: string | undefined;
-              exporterQueueRatio?: unknown;
-              volumeUsedRatio?: unknown;
+              exporterQueueRatio?: string | number | undefined;
+              volumeUsedRatio?: string | number | undefined;
               spanMetricsMissingFor?: string | undefined;
-              memoryRatio?: unknown;
+              memoryRatio?: string | number | undefined;
             }
           | undefined;
       }
@@ -371,15 +388,15 @@ export type StackSettings = {
     | undefined;
   backup?:
     | {
-        enabled?: unknown;
+        enabled?: boolean | "true" | "false" | undefined;
         region?: string | undefined;
         schedule?: string | undefined;
         bucketName?: string | undefined;
         prefix?: string | undefined;
-        transitionDays?: unknown;
+        transitionDays?: string | number | undefined;
         transitionStorageClass?: "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER_IR" | undefined;
-        expirationDays?: unknown;
-        noncurrentVersionExpirationDays?: unknown;
+        expirationDays?: string | number | undefined;
+        noncurrentVersionExpirationDays?: string | number | undefined;
         administratorArns?: string[] | undefined;
         restore?:
           | {
@@ -394,10 +411,10 @@ export type StackSettings = {
         oidcProviderArn?: string | undefined;
         oidcIssuer?: string | undefined;
         volumeSnapshotClass?: string | undefined;
-        acceptInconsistentFileCopies?: unknown;
+        acceptInconsistentFileCopies?: boolean | "true" | "false" | undefined;
         velero?:
           | {
-              install?: unknown;
+              install?: boolean | "true" | "false" | undefined;
               namespace?: string | undefined;
               chartVersion?: string | undefined;
               chartRepository?: string | undefined;
@@ -406,17 +423,17 @@ export type StackSettings = {
               ttl?: string | undefined;
             }
           | undefined;
-        scratchSize?: unknown;
+        scratchSize?: string | number | undefined;
         toolsImage?: string | undefined;
         curlImage?: string | undefined;
         snapshotExporterImage?: string | undefined;
         snapshotSchedule?: string | undefined;
-        snapshotRetentionDays?: unknown;
+        snapshotRetentionDays?: string | number | undefined;
       }
     | undefined;
   security?:
     | {
-        networkPolicies?: unknown;
+        networkPolicies?: boolean | "true" | "false" | undefined;
         ingestFrom?:
           | {
               namespace?: string | undefined;
@@ -432,22 +449,22 @@ export type StackSettings = {
             }[]
           | undefined;
         prometheusNamespace?: string | undefined;
-        allowPublicServices?: unknown;
+        allowPublicServices?: boolean | "true" | "false" | undefined;
         tls?:
           | {
-              enabled?: unknown;
+              enabled?: boolean | "true" | "false" | undefined;
               source?: "secret" | "certManager" | undefined;
               secretName?: string | undefined;
               issuer?: { name: string; kind?: "Issuer" | "ClusterIssuer" | undefined } | undefined;
               clientCaSecret?: string | undefined;
-              mtls?: unknown;
-              legacyReceivers?: unknown;
+              mtls?: boolean | "true" | "false" | undefined;
+              legacyReceivers?: boolean | "true" | "false" | undefined;
             }
           | undefined;
-        uiBasicAuth?: unknown;
+        uiBasicAuth?: boolean | "true" | "false" | undefined;
         oidc?:
           | {
-              enabled?: unknown;
+              enabled?: boolean | "true" | "false" | undefined;
               issuerUrl?: string | undefined;
               clientId?: string | undefined;
               clientSecretName?: string | undefined;
@@ -458,10 +475,10 @@ export type StackSettings = {
               groupsClaim?: string | undefined;
               trustedProxyIps?: string[] | undefined;
               image?: string | undefined;
-              replicas?: unknown;
+              replicas?: string | number | undefined;
             }
           | undefined;
-        bearerTokenPropagation?: unknown;
+        bearerTokenPropagation?: boolean | "true" | "false" | undefined;
       }
     | undefined;
   grafanaApiToken?: string | undefined;

@@ -27,8 +27,39 @@ const PULUMI_TEMPLATE_TSCONFIG = {
     noImplicitReturns: true,
     forceConsistentCasingInFileNames: true,
   },
-  files: ["index.ts", "mocks.ts"],
+  files: ["index.ts", "mocks.ts", "entries.ts"],
 };
+
+/**
+ * What a program may write with the package, type-checked only: each documented entry resolves,
+ * settings are typed (a wrong type does not compile; the forms `pulumi config set` stores do), and
+ * every stack output is a pulumi.Output. A `@ts-expect-error` that meets no error fails tsc.
+ */
+const ENTRIES = `import * as pulumi from "@pulumi/pulumi";
+import { stackConfigFrom as fromLibrary } from "jaeger-spm-stack/library";
+import { stackConfigFrom, type JaegerSpmOutputs, type StackSettings } from "jaeger-spm-stack";
+
+export function settingsAreTyped(): StackSettings[] {
+  return [
+    // @ts-expect-error a boolean setting takes true or false
+    { createNamespace: "yes please" },
+    // @ts-expect-error spans per second is a number
+    { jaeger: { expectedSpansPerSecond: { rate: 1000 } } },
+    // @ts-expect-error a quantity is text or a number
+    { jaeger: { resources: { requests: { memory: true } } } },
+    // @ts-expect-error storage.backend is one of its values
+    { storage: { backend: "cassandra" } },
+    // What the CLI stores and Kubernetes accepts: numbers and booleans as text, quantities as numbers.
+    { createNamespace: "false", jaeger: { expectedSpansPerSecond: "2000", resources: { requests: { cpu: 1 } } } },
+  ];
+}
+
+type NotAnOutput = {
+  [K in keyof JaegerSpmOutputs]-?: JaegerSpmOutputs[K] extends pulumi.Output<unknown> ? never : K;
+}[keyof JaegerSpmOutputs];
+export const everyOutputIsAnOutput: [NotAnOutput] extends [never] ? true : NotAnOutput = true;
+export const entries = [fromLibrary, stackConfigFrom];
+`;
 
 /** The program docs/library.md shows, as a user copies it. */
 function documentedProgram(): string {
@@ -111,7 +142,7 @@ describe("npm package (npm pack, installed into a new Pulumi program)", function
     assert.deepEqual(Object.keys(manifest.exports).sort(), [".", "./library", "./package.json"]);
   });
 
-  it("installs into a new program, which runs docs/library.md's example: type-checked under the pulumi new typescript tsconfig, and run under mocks", () => {
+  it("installs into a new program, which runs docs/library.md's example: both entries and typed settings and outputs type-checked under the pulumi new typescript tsconfig and under node16 resolution, and run under mocks", () => {
     const program = path.join(work, "program");
     fs.mkdirSync(program);
     const version = (name: string) =>
@@ -136,18 +167,30 @@ describe("npm package (npm pack, installed into a new Pulumi program)", function
     fs.writeFileSync(path.join(program, "tsconfig.json"), JSON.stringify(PULUMI_TEMPLATE_TSCONFIG, null, 2));
     fs.writeFileSync(path.join(program, "index.ts"), documentedProgram());
     fs.writeFileSync(path.join(program, "mocks.ts"), MOCKS);
+    fs.writeFileSync(path.join(program, "entries.ts"), ENTRIES);
     run("npm", ["install", "--prefer-offline", "--no-package-lock"], program, 420_000);
     // No devDependency of this project leaked into what the package needs.
     assert.ok(
       !fs.existsSync(path.join(program, "node_modules", "@kubernetes-models")),
       "the package pulls in no devDependency",
     );
-    run(
-      process.execPath,
-      [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"],
-      program,
-      180_000,
+    const tsc = (project: string) =>
+      run(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", project], program, 180_000);
+    // Under the resolution the template writes (node10: package.json "exports" is not read) and
+    // under node16, which reads it.
+    const node16 = path.join(program, "tsconfig.node16.json");
+    const { compilerOptions } = PULUMI_TEMPLATE_TSCONFIG;
+    fs.writeFileSync(
+      node16,
+      JSON.stringify({
+        ...PULUMI_TEMPLATE_TSCONFIG,
+        compilerOptions: { ...compilerOptions, module: "node16", moduleResolution: "node16", noEmit: true },
+        // The mocks' dynamic import is written for the template's resolution.
+        files: ["index.ts", "entries.ts"],
+      }),
     );
+    tsc(node16);
+    tsc("tsconfig.json");
     const registered = run(process.execPath, ["bin/mocks.js"], program, 120_000).split("\n");
     for (const resource of [
       "jaeger-spm:index:JaegerSpmStack tracing",

@@ -32,13 +32,18 @@ export interface JaegerSpmStackArgs {
   readonly secrets?: Partial<Record<SecretKey, pulumi.Input<string>>>;
 }
 
-/** What the stack exports: where to send spans, where the UI is, where rules, dashboards and backups are. */
+/**
+ * What the stack exports: where to send spans, where the UI is, where rules, dashboards and backups
+ * are. Every field is a pulumi.Output, whether its value is known at plan time or only after `up`,
+ * so that a program combines them one way (apply, interpolate) and a field may become computed
+ * later without a breaking change. An absent value is null (Pulumi warns about undefined outputs).
+ */
 export interface JaegerSpmOutputs {
   readonly namespace: pulumi.Output<string>;
-  readonly storageBackend: "badger" | "elasticsearch";
-  readonly jaegerRoles: readonly Role[];
-  readonly uiUrl: pulumi.Input<string>;
-  readonly uiPortForward: pulumi.Input<string>;
+  readonly storageBackend: pulumi.Output<"badger" | "elasticsearch">;
+  readonly jaegerRoles: pulumi.Output<Role[]>;
+  readonly uiUrl: pulumi.Output<string>;
+  readonly uiPortForward: pulumi.Output<string>;
   readonly otlpGrpcEndpoint: pulumi.Output<string>;
   readonly otlpHttpEndpoint: pulumi.Output<string>;
   /** null when TLS is on without the legacy receivers. */
@@ -46,16 +51,16 @@ export interface JaegerSpmOutputs {
   readonly jaegerThriftHttpEndpoint: pulumi.Output<string | null>;
   readonly zipkinEndpoint: pulumi.Output<string | null>;
   readonly samplingEndpoint: pulumi.Output<string>;
-  readonly searchServerUrls: readonly string[];
-  readonly prometheusUrl: string;
+  readonly searchServerUrls: pulumi.Output<string[]>;
+  readonly prometheusUrl: pulumi.Output<string>;
   /** Where the rules are and the groups with their rule counts (the file: `npm run render`). */
-  readonly prometheusRules: { objects: string[]; groups: { name: string; rules: number }[] };
-  /** null, not undefined, when monitoring is not bundled: Pulumi warns about undefined outputs. */
-  readonly grafanaAdminPassword: pulumi.Output<string> | null;
-  readonly grafanaPortForward: string | null;
-  readonly grafanaDashboardUids: readonly string[];
-  readonly backupBucket: pulumi.Output<string> | null;
-  readonly backupLocation: pulumi.Output<string> | null;
+  readonly prometheusRules: pulumi.Output<{ objects: string[]; groups: { name: string; rules: number }[] }>;
+  /** A secret; null when monitoring is not bundled. */
+  readonly grafanaAdminPassword: pulumi.Output<string | null>;
+  readonly grafanaPortForward: pulumi.Output<string | null>;
+  readonly grafanaDashboardUids: pulumi.Output<string[]>;
+  readonly backupBucket: pulumi.Output<string | null>;
+  readonly backupLocation: pulumi.Output<string | null>;
 }
 
 // Loaded only when needed: @pulumi/aws and its provider modules add several hundred
@@ -375,32 +380,33 @@ export class JaegerSpmStack extends pulumi.ComponentResource {
           );
 
     const endpoints = jaeger.endpoints;
+    const { output } = pulumi;
     this.outputs = {
       namespace: jaeger.namespace,
-      storageBackend: config.storage.backend,
-      jaegerRoles: jaeger.roles,
-      uiUrl: signInPlan ? signInPlan.uiUrl : endpoints.uiUrl,
-      uiPortForward: signInPlan ? signInPlan.portForward : endpoints.uiPortForward,
+      storageBackend: output(config.storage.backend),
+      jaegerRoles: output([...jaeger.roles]),
+      uiUrl: output(signInPlan ? signInPlan.uiUrl : endpoints.uiUrl),
+      uiPortForward: output(signInPlan ? signInPlan.portForward : endpoints.uiPortForward),
       otlpGrpcEndpoint: endpoints.otlpGrpc,
       otlpHttpEndpoint: endpoints.otlpHttp,
       jaegerGrpcEndpoint: endpoints.jaegerGrpc,
       jaegerThriftHttpEndpoint: endpoints.jaegerThriftHttp,
       zipkinEndpoint: endpoints.zipkin,
       samplingEndpoint: endpoints.samplingHttp,
-      searchServerUrls: search?.connection.serverUrls ?? [],
-      prometheusUrl: config.spm.prometheusUrl,
-      prometheusRules: {
-        objects: jaegerMonitoring.ruleObjects,
+      searchServerUrls: output([...(search?.connection.serverUrls ?? [])]),
+      prometheusUrl: output(config.spm.prometheusUrl),
+      prometheusRules: output({
+        objects: [...jaegerMonitoring.ruleObjects],
         // Group names and rule counts do not depend on sizes: read from the planned file.
         groups: ruleFile(plannedBytes).groups.map((g) => ({ name: g.name, rules: g.rules.length })),
-      },
-      grafanaAdminPassword: bundled?.grafanaAdminPassword ?? null,
-      grafanaPortForward: bundled?.grafanaPortForward ?? null,
-      grafanaDashboardUids: dashboards?.uids ?? [],
-      backupBucket: backup?.bucketName ?? null,
+      }),
+      grafanaAdminPassword: bundled?.grafanaAdminPassword ?? output(null),
+      grafanaPortForward: output(bundled?.grafanaPortForward ?? null),
+      grafanaDashboardUids: output([...(dashboards?.uids ?? [])]),
+      backupBucket: backup?.bucketName ?? output(null),
       backupLocation: backup
         ? pulumi.interpolate`s3://${backup.bucketName}/${backupPlan.kind === "none" ? "" : backupPlan.bucket.stackPrefix}`
-        : null,
+        : output(null),
     };
     this.registerOutputs({ ...this.outputs });
   }
