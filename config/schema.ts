@@ -69,34 +69,46 @@ function dnsLabel() {
     .regex(DNS_LABEL, { error: DNS_LABEL_EXPECTED });
 }
 
-function httpsUrl(what: string) {
-  const expected = `${what}: an https:// URL with a host`;
-  return text(expected).refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return url.protocol === "https:" && url.hostname !== "";
-      } catch {
-        return false;
-      }
-    },
-    { error: expected },
-  );
+/**
+ * Credentials never ride in a URL: the URLs land in config maps, container arguments and stack
+ * outputs, none of them secret. Each key that takes a URL says where its credentials go instead.
+ */
+const NO_CREDENTIALS_IN_URLS = "no user:password@ in the URL (URLs land in config maps, arguments and outputs)";
+
+function parsedUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
 }
 
-function httpUrl(what: string) {
-  const expected = `${what}: an http:// or https:// URL with a host, e.g. http://prometheus-operated.monitoring.svc:9090`;
-  return text(expected).refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
-      } catch {
-        return false;
-      }
-    },
-    { error: expected },
-  );
+const hasUserInfo = (value: string) => {
+  const url = parsedUrl(value);
+  return url !== undefined && (url.username !== "" || url.password !== "");
+};
+
+function httpsUrl(what: string, credentials = "") {
+  const expected = `${what}: an https:// URL with a host`;
+  return text(expected)
+    .refine((value) => parsedUrl(value)?.protocol === "https:" && parsedUrl(value)?.hostname !== "", {
+      error: expected,
+      abort: true,
+    })
+    .refine((value) => !hasUserInfo(value), { error: `${expected}, ${NO_CREDENTIALS_IN_URLS}${credentials}` });
+}
+
+function httpUrl(what: string, credentials = "") {
+  const expected = `${what}: an http:// or https:// URL with a host`;
+  return text(expected)
+    .refine(
+      (value) => {
+        const url = parsedUrl(value);
+        return (url?.protocol === "http:" || url?.protocol === "https:") && url.hostname !== "";
+      },
+      { error: expected, abort: true },
+    )
+    .refine((value) => !hasUserInfo(value), { error: `${expected}, ${NO_CREDENTIALS_IN_URLS}${credentials}` });
 }
 
 const CPU_EXPECTED = 'a Kubernetes CPU quantity such as "500m" or "1"';
@@ -417,7 +429,15 @@ const elasticsearchSchema = z
       .enum(["elasticsearch", "opensearch"], { error: 'one of "elasticsearch" or "opensearch"' })
       .default("elasticsearch"),
     mode: z.enum(["external", "inCluster"], { error: 'one of "external" or "inCluster"' }).default("external"),
-    serverUrls: z.array(httpUrl("an Elasticsearch/OpenSearch server URL"), { error: "a list of URLs" }).default([]),
+    serverUrls: z
+      .array(
+        httpUrl(
+          "an Elasticsearch/OpenSearch server URL (e.g. https://es.example.com:9200)",
+          "; give credentials with storage.elasticsearch.auth and the elasticsearchPassword or elasticsearchApiKey secret",
+        ),
+        { error: "a list of URLs" },
+      )
+      .default([]),
     auth: z.enum(["none", "basic", "apiKey"], { error: 'one of "none", "basic" or "apiKey"' }).default("none"),
     username: text("a user name").min(1, { error: "a non-empty user name" }).optional(),
     // The external cluster's major version. Jaeger otherwise asks the cluster (GET /) when it
@@ -564,7 +584,9 @@ const storageSchema = z
 const spmSchema = z.strictObject(
   {
     // Optional: when unset, the bundled Prometheus (if enabled), else DEFAULT_PROMETHEUS_URL.
-    prometheusUrl: httpUrl("the Prometheus that Jaeger's Monitor tab queries").optional(),
+    prometheusUrl: httpUrl(
+      "the Prometheus that Jaeger's Monitor tab queries (e.g. http://prometheus-operated.monitoring.svc:9090)",
+    ).optional(),
     metricsFlushInterval: goDuration().default("15s"),
     // Span-metric series per service (span name x kind x status) before new combinations go to
     // one overflow series (otel_metric_overflow="true"): span names with ids in them (raw URLs,
