@@ -18,7 +18,9 @@ import {
   stackConfigSchema,
 } from "./schema";
 import {
+  BASE_REQUESTS,
   DEFAULT_BYTES_PER_SPAN,
+  PER_THOUSAND_SPANS_PER_SECOND,
   Resources,
   VolumeDemand,
   badgerVolumeSize,
@@ -29,7 +31,8 @@ import type { StackConfigShape, StackSettings } from "./shapes";
 import { parseChartSource } from "./charts";
 import { stackFileProblems } from "./stackFile";
 import type { DeepReadonly } from "./types";
-import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds } from "./units";
+import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds, parsePrometheusDurationSeconds } from "./units";
+import { WINDOW as RULE_RATE_WINDOW } from "../components/monitoring/prometheusRules";
 
 type Shape = StackConfigShape;
 
@@ -218,6 +221,7 @@ export function parseStackConfig(
   const known = new Set<string>(TOP_LEVEL_KEYS);
   const prefix = `${PROJECT}:`;
 
+  problems.push(...otherNamespaceKeys(raw));
   for (const [fullKey, text] of Object.entries(raw)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
@@ -267,6 +271,7 @@ export function parseStackConfig(
   if (resources) problems.push(...checkLimitsCoverRequests(resources));
   if (resources && sections.storage) problems.push(...badgerMemoryFloor(sections.storage.backend, resources));
   problems.push(...crossChecks(sections));
+  problems.push(...settingsThatCannotWork(sections));
   problems.push(...chartArchiveProblems(sections));
   if (problems.length > 0 || !isComplete(sections) || !resources) return { ok: false, problems };
 
@@ -326,9 +331,163 @@ export function parseStackConfig(
       ...ignoredSettings(shape, input),
       ...sizedFromDefaults(shape, input, demand),
       ...intervalsBeyondRetention(shape),
+      ...settingsWithoutEffect(shape, input),
+      ...sizesNobodyMeant(shape, config.jaeger.resources, config.storage),
       ...exampleValues(raw),
     ],
   };
+}
+
+/**
+ * Keys of a namespace that is almost this project's (`jaeger_spm:storage`, `Jaeger-SPM:storage`):
+ * the engine hands them over under their own name, and without this check they are ignored.
+ */
+function otherNamespaceKeys(raw: RawConfig): string[] {
+  const squash = (name: string) => name.toLowerCase().replace(/[-_.]/g, "");
+  return Object.keys(raw).flatMap((fullKey) => {
+    const colon = fullKey.indexOf(":");
+    if (colon < 0) return [];
+    const namespace = fullKey.slice(0, colon);
+    if (namespace === PROJECT) return [];
+    if (squash(namespace) !== squash(PROJECT) && editDistance(namespace, PROJECT) > 2) return [];
+    const ours = `${PROJECT}:${fullKey.slice(colon + 1)}`;
+    return [
+      `${fullKey}: the namespace ${JSON.stringify(namespace)} is not this project's (value not shown), so the key would be ignored; expected ${ours} (the project in Pulumi.yaml is named ${PROJECT})`,
+    ];
+  });
+}
+
+/** Namespaces Kubernetes keeps for itself or for everything else: not for the stack to create and label. */
+const SHARED_NAMESPACES = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
+
+/** Settings that each parse but together cannot work: refused, like the schema's own problems. */
+function settingsThatCannotWork(shape: Partial<Shape>): string[] {
+  const problems: string[] = [];
+  const ns = shape.namespace;
+  if (ns !== undefined && shape.createNamespace && SHARED_NAMESPACES.has(ns)) {
+    problems.push(
+      `${PROJECT}:namespace = ${show(ns)}: expected a namespace of the stack's own when createNamespace is true (the stack would take ${ns} over, label it restricted and apply its NetworkPolicies' defaults there); e.g. observability`,
+    );
+  }
+  const bundled = shape.monitoring?.bundled;
+  if (ns !== undefined && bundled?.enabled && bundled.namespace === ns) {
+    problems.push(
+      `${PROJECT}:monitoring.bundled.namespace = ${show(ns)}: expected another namespace than jaeger-spm:namespace (the bundled monitoring and Jaeger each create theirs, and Jaeger's is restricted)`,
+    );
+  }
+  const velero = shape.backup?.velero;
+  if (ns !== undefined && shape.backup?.enabled && velero?.install && velero.namespace === ns) {
+    problems.push(
+      `${PROJECT}:backup.velero.namespace = ${show(ns)}: expected another namespace than jaeger-spm:namespace (Velero's node agent needs host access that Jaeger's restricted namespace refuses)`,
+    );
+  }
+  const interval = shape.monitoring && parsePrometheusDurationSeconds(shape.monitoring.scrapeInterval);
+  const window = parsePrometheusDurationSeconds(RULE_RATE_WINDOW) ?? 0;
+  if (interval !== undefined && interval * 2 > window) {
+    problems.push(
+      `${PROJECT}:monitoring.scrapeInterval = ${show(shape.monitoring?.scrapeInterval)}: expected at most half the rules' rate window (${RULE_RATE_WINDOW}): rate() needs two samples in its window, so the alerts and the Monitor tab would see no data; a quarter or less (e.g. 30s or 1m) keeps them steady through a missed scrape`,
+    );
+  }
+  const storage = shape.storage;
+  if (storage?.backend === "elasticsearch" && storage.elasticsearch.mode === "external") {
+    const es = storage.elasticsearch;
+    const plain = es.serverUrls.filter((u) => u.startsWith("http://"));
+    if (es.auth !== "none" && plain.length > 0) {
+      problems.push(
+        `${PROJECT}:storage.elasticsearch.serverUrls = ${show(plain)}: expected https:// URLs with storage.elasticsearch.auth ${show(es.auth)} (the ${es.auth === "basic" ? "password" : "API key"} would cross the network in clear with every request)`,
+      );
+    }
+  }
+  const sec = shape.security;
+  const promUrl = shape.spm?.prometheusUrl;
+  if (sec?.networkPolicies && promUrl !== undefined && bundled && !bundled.enabled) {
+    // An in-cluster Prometheus (<service>.<namespace>.svc): its namespace is the one the
+    // NetworkPolicies admit to the metrics ports and that the query servers may reach.
+    const inCluster = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?\.?$/.exec(new URL(promUrl).hostname);
+    const admitted = sec.prometheusNamespace ?? "monitoring";
+    if (inCluster && inCluster[1] !== admitted) {
+      problems.push(
+        `${PROJECT}:security.prometheusNamespace = ${show(sec.prometheusNamespace)}: expected ${show(inCluster[1])}, the namespace of spm.prometheusUrl's Prometheus: the NetworkPolicies admit scrapes only from ${show(admitted)}, so that Prometheus could not scrape Jaeger (set it with \`pulumi config set --path security.prometheusNamespace ${inCluster[1]}\`)`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Settings that are valid but do nothing with the rest of the config (warnings, as in ignoredSettings). */
+function settingsWithoutEffect(shape: Shape, input: Partial<Record<TopLevelKey, unknown>>): string[] {
+  const warnings: string[] = [];
+  if (shape.storage.backend === "elasticsearch") {
+    const set = Object.keys(obj(valueAt(input, ["storage", "badger"])));
+    if (set.length > 0) {
+      warnings.push(`${PROJECT}:storage.badger (${set.join(", ")}) is ignored: storage.backend is "elasticsearch"`);
+    }
+  }
+  if (shape.jaeger.query.serviceType === "ClusterIP" && valueAt(input, ["jaeger", "query", "nodePort"]) !== undefined) {
+    warnings.push(`${PROJECT}:jaeger.query.nodePort is ignored: jaeger.query.serviceType is "ClusterIP"`);
+  }
+  const es = shape.storage.elasticsearch;
+  if (
+    shape.storage.backend === "elasticsearch" &&
+    es.mode === "external" &&
+    es.caCert !== undefined &&
+    es.serverUrls.every((u) => u.startsWith("http://"))
+  ) {
+    warnings.push(
+      `${PROJECT}:storage.elasticsearch.caCert is ignored: every storage.elasticsearch.serverUrls is http://, so no certificate is verified (use https:// URLs)`,
+    );
+  }
+  return warnings;
+}
+
+/** The largest EBS volume of the general-purpose types (gp2, gp3): 16 TiB. */
+const LARGEST_COMMON_VOLUME_BYTES = 16 * 2 ** 40;
+/** A pod larger than a common 8 vCPU / 32 GiB node (e.g. m6i.2xlarge) waits for a node that may never come. */
+const LARGEST_COMMON_POD = { cpuMillis: 8000, memoryBytes: 32 * 2 ** 30 };
+
+/** Sizes derived from the load that nobody likely meant: the figure, and the formula it came from. */
+function sizesNobodyMeant(shape: Shape, resources: Resources, storage: StackConfig["storage"]): string[] {
+  const warnings: string[] = [];
+  const load = `${shape.jaeger.expectedSpansPerSecond} spans/s`;
+  const volume = (key: string, size: string, formula: string) => {
+    if ((parseBytesQuantity(size) ?? 0) > LARGEST_COMMON_VOLUME_BYTES)
+      warnings.push(
+        `${PROJECT}:${key} = ${size} (derived: ${formula}) is larger than a general-purpose EBS volume can be (16 TiB); lower storage.retention or jaeger.expectedSpansPerSecond, or set the size yourself`,
+      );
+  };
+  const retention = shape.storage.retention;
+  const bytesPerSpan = shape.storage.bytesPerSpan ?? DEFAULT_BYTES_PER_SPAN[shape.storage.backend];
+  if (shape.storage.backend === "badger" && storage.badger.volumeDerived) {
+    volume(
+      "storage.badger.volumeSize",
+      storage.badger.volumeSize,
+      `${load} x ${bytesPerSpan} B x ${retention} x 1.5 headroom`,
+    );
+  }
+  const es = storage.elasticsearch;
+  if (shape.storage.backend === "elasticsearch" && es.mode === "inCluster" && es.inCluster.volumeDerived) {
+    volume(
+      "storage.elasticsearch.inCluster.volumeSize",
+      es.inCluster.volumeSize,
+      `${load} x ${bytesPerSpan} B x ${retention} x ${1 + es.spans.replicas} copies / ${es.inCluster.nodeCount} nodes x 1.5 headroom`,
+    );
+  }
+  const derived = {
+    cpu: shape.jaeger.resources.requests.cpu === undefined,
+    memory: shape.jaeger.resources.requests.memory === undefined,
+  };
+  const cpu = parseCpuMillis(resources.requests.cpu) ?? 0;
+  const memory = parseBytesQuantity(resources.requests.memory) ?? 0;
+  if (
+    (derived.cpu && cpu > LARGEST_COMMON_POD.cpuMillis) ||
+    (derived.memory && memory > LARGEST_COMMON_POD.memoryBytes)
+  ) {
+    const who = shape.storage.backend === "badger" ? "the Jaeger pod" : "each collector pod";
+    warnings.push(
+      `${PROJECT}:jaeger.resources.requests = ${resources.requests.cpu} CPU, ${resources.requests.memory} (derived for ${who}: ${BASE_REQUESTS.cpuMillis}m + ${PER_THOUSAND_SPANS_PER_SECOND.cpuMillis}m and ${BASE_REQUESTS.memoryMi + BASE_REQUESTS.spmMemoryMi}Mi + ${PER_THOUSAND_SPANS_PER_SECOND.memoryMi}Mi per 1,000 of ${load}) is more than a common 8 vCPU / 32 GiB node offers, so the pod may never be scheduled; set jaeger.resources yourself${shape.storage.backend === "elasticsearch" ? " (collectors scale out: jaeger.collector.maxReplicas)" : ""}`,
+    );
+  }
+  return warnings;
 }
 
 /** What one Badger pod (a single writer) carries, from the users' production guide. */

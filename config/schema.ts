@@ -43,12 +43,17 @@ const OBJECT_EXPECTED = { error: OBJECT_EXPECTED_MESSAGE };
 
 const DURATION_EXPECTED =
   "a positive Go duration such as 168h, 72h, 90m or 30s (units ns, us, ms, s, m, h; days are not a unit: 7 days = 168h)";
+/** Go's largest duration, 2562047h47m16.854775807s (math.MaxInt64 nanoseconds): time.ParseDuration refuses more. */
+export const GO_MAX_DURATION_SECONDS = 9_223_372_036.854775807;
+
 /** A Go duration of at least `minSeconds` (a shorter one makes Jaeger spin or drop data at once). */
 export function goDuration(min: { seconds: number; text: string } = { seconds: 1, text: "1s" }) {
   const expected = `${DURATION_EXPECTED}, at least ${min.text}`;
-  return text(expected).refine((value) => (parseGoDurationSeconds(value) ?? 0) >= min.seconds, {
-    error: expected,
-  });
+  return text(expected)
+    .refine((value) => (parseGoDurationSeconds(value) ?? 0) >= min.seconds, { error: expected, abort: true })
+    .refine((value) => (parseGoDurationSeconds(value) ?? 0) <= GO_MAX_DURATION_SECONDS, {
+      error: "a duration of at most 2562047h (about 292 years, Go's largest duration: longer ones do not parse)",
+    });
 }
 
 const PROMETHEUS_DURATION_EXPECTED =
@@ -87,6 +92,14 @@ const hasUserInfo = (value: string) => {
   const url = parsedUrl(value);
   return url !== undefined && (url.username !== "" || url.password !== "");
 };
+
+const DNS_SUBDOMAIN_EXPECTED =
+  "a DNS-1123 subdomain as Kubernetes names StorageClasses: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters";
+function storageClassName() {
+  return text(DNS_SUBDOMAIN_EXPECTED)
+    .max(253, { error: DNS_SUBDOMAIN_EXPECTED })
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: DNS_SUBDOMAIN_EXPECTED });
+}
 
 function httpsUrl(what: string, credentials = "") {
   const expected = `${what}: an https:// URL with a host`;
@@ -156,13 +169,25 @@ function isPinned(ref: { tag?: string; digest?: string }): boolean {
 }
 
 const IMAGE_EXPECTED =
-  "a pinned Jaeger v2 image: <repository>:<2.x.y tag> and/or @sha256:<digest>, e.g. jaegertracing/jaeger:2.20.0 (no 'latest' or other moving tag, no untagged image, no 1.x)";
+  "a pinned Jaeger v2 image of 2.20.0 or newer: <repository>:<tag> and/or @sha256:<digest>, e.g. jaegertracing/jaeger:2.20.0 (no 'latest' or other moving tag, no untagged image; older releases do not know keys of the config this program renders, and it is tested on 2.20)";
+
+/** The oldest Jaeger the rendered config is written for (and tested on). */
+export const MIN_JAEGER_VERSION = [2, 20, 0] as const;
+
+/** Whether a version tag (2.20.0, v2.21.1, 2.20.0-rc1) is 2.x at or after MIN_JAEGER_VERSION. */
+function supportedJaegerTag(tag: string): boolean {
+  const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(tag);
+  if (!match) return false;
+  const [major, minor, patch] = [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
+  if (major !== MIN_JAEGER_VERSION[0]) return false;
+  return minor > MIN_JAEGER_VERSION[1] || (minor === MIN_JAEGER_VERSION[1] && patch >= MIN_JAEGER_VERSION[2]);
+}
 function jaegerImage() {
   return text(IMAGE_EXPECTED).refine(
     (image) => {
       const ref = parseImage(image);
       if (!ref || !isPinned(ref)) return false;
-      return ref.tag === undefined || /^v?2\./.test(ref.tag);
+      return ref.tag === undefined || supportedJaegerTag(ref.tag);
     },
     { error: IMAGE_EXPECTED },
   );
@@ -225,12 +250,24 @@ function quartzSchedule() {
 }
 
 const PROBABILITY_EXPECTED = "a sampling probability between 0 and 1 (e.g. 0.1 = 10% of traces)";
-const RATE_EXPECTED =
-  "a whole number of traces per second, at least 1 (Jaeger reads the rate as an integer: 0.5 would become 0)";
+/**
+ * The largest rate SDKs can be sent: the strategy's maxTracesPerSecond is a Thrift i16
+ * (jaeger-idl thrift/sampling.thrift, RateLimitingSamplingStrategy), also in the JSON answer.
+ */
+export const MAX_TRACES_PER_SECOND = 32767;
+const RATE_EXPECTED = `a whole number of traces per second, at least 1 and at most ${MAX_TRACES_PER_SECOND} (Jaeger reads the rate as an integer: 0.5 would become 0; SDKs take at most ${MAX_TRACES_PER_SECOND}, a 16-bit integer)`;
+
+/** A name as spans carry it: not empty, no surrounding whitespace (Jaeger matches names exactly). */
+function exactName(what: string) {
+  const expected = `a non-empty ${what} without leading or trailing spaces (Jaeger matches it exactly)`;
+  return text(expected)
+    .min(1, { error: expected })
+    .refine((v) => v.trim() === v, { error: expected });
+}
 const STRATEGY_TYPE_EXPECTED = 'one of "probabilistic" or "ratelimiting"';
 
 const operationStrategy = z.strictObject({
-  operation: text("an operation (span) name").min(1, { error: "a non-empty operation name" }),
+  operation: exactName("operation (span) name"),
   type: z.enum(["probabilistic", "ratelimiting"], { error: STRATEGY_TYPE_EXPECTED }).default("probabilistic"),
   param: number(PROBABILITY_EXPECTED),
 });
@@ -251,7 +288,7 @@ function checkStrategy(s: StrategyValue, ctx: z.core.$RefinementCtx<StrategyValu
   if (s.type === "probabilistic" && (s.param < 0 || s.param > 1)) {
     ctx.addIssue({ code: "custom", path: ["param"], message: PROBABILITY_EXPECTED });
   }
-  if (s.type === "ratelimiting" && !(Number.isInteger(s.param) && s.param >= 1)) {
+  if (s.type === "ratelimiting" && !(Number.isInteger(s.param) && s.param >= 1 && s.param <= MAX_TRACES_PER_SECOND)) {
     ctx.addIssue({ code: "custom", path: ["param"], message: RATE_EXPECTED });
   }
   if (s.type === "ratelimiting" && s.operations.length > 0) {
@@ -286,7 +323,7 @@ function checkStrategy(s: StrategyValue, ctx: z.core.$RefinementCtx<StrategyValu
 const defaultStrategy = z.strictObject(strategyFields).superRefine(checkStrategy);
 const serviceStrategy = z
   .strictObject({
-    service: text("a service name").min(1, { error: "a non-empty service name" }),
+    service: exactName("service name"),
     ...strategyFields,
   })
   .superRefine(checkStrategy);
@@ -393,6 +430,13 @@ const indexSettings = (shards: number) =>
 const PEM_EXPECTED =
   'a PEM certificate (-----BEGIN CERTIFICATE----- …), e.g. pulumi config set --path storage.elasticsearch.caCert -- "$(cat ca.crt)"';
 
+/**
+ * Jaeger names indices <prefix>-jaeger-<type>-<date> (its index_prefix adds the '-'): the longest,
+ * "-jaeger-dependencies-2026-12-07", adds 31 characters, and an index name has at most 255 bytes.
+ */
+const MAX_INDEX_PREFIX = 255 - "-jaeger-dependencies-2026-12-07".length;
+const INDEX_PREFIX_EXPECTED = `an index prefix of lower-case letters, digits and '-', not starting or ending with '-' (Jaeger adds the '-'), at most ${MAX_INDEX_PREFIX} characters (index names are at most 255)`;
+
 const MAJOR_VERSION_EXPECTED = "the cluster's major version: 7, 8 or 9 for Elasticsearch, 1, 2 or 3 for OpenSearch";
 
 /** Where a chart comes from (config/charts.ts); its default is the chart's upstream repository. */
@@ -446,8 +490,9 @@ const elasticsearchSchema = z
     caCert: text(PEM_EXPECTED)
       .regex(/-----BEGIN CERTIFICATE-----/, { error: PEM_EXPECTED })
       .optional(),
-    indexPrefix: text("an index prefix of lower-case letters, digits and '-'")
-      .regex(/^([a-z0-9][a-z0-9-]*)?$/, { error: "an index prefix of lower-case letters, digits and '-'" })
+    indexPrefix: text(INDEX_PREFIX_EXPECTED)
+      .max(MAX_INDEX_PREFIX, { error: INDEX_PREFIX_EXPECTED })
+      .regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?)?$/, { error: INDEX_PREFIX_EXPECTED })
       .default(""),
     spans: indexSettings(3),
     otherIndices: indexSettings(1),
@@ -466,7 +511,7 @@ const elasticsearchSchema = z
         nodeCount: integer("a whole number of nodes, 1 to 50", 1, 50).default(3),
         // Default: derived from spans/s, storage.bytesPerSpan, retention and replicas (config/sizing.ts).
         volumeSize: bytesQuantity().optional(),
-        storageClass: text("a StorageClass name").min(1, { error: "a StorageClass name" }).optional(),
+        storageClass: storageClassName().optional(),
         memory: bytesQuantity().default("4Gi"),
         cpu: cpuQuantity().default("1"),
         operatorChartVersion: text("a pinned chart version such as 2.16.0")
@@ -498,7 +543,7 @@ const storageSchema = z
       badger: z
         .strictObject({
           volumeSize: bytesQuantity().optional(),
-          storageClass: text("a StorageClass name").min(1, { error: "a StorageClass name" }).optional(),
+          storageClass: storageClassName().optional(),
           // How often Jaeger runs Badger's value-log GC and measures free disk (the
           // jaeger_storage_badger_*_bytes_available gauges behind JaegerBadgerDiskSpaceLow):
           // internal/storage/v1/badger/factory.go, maintenance(); upstream's default is 5m.
@@ -584,9 +629,7 @@ const storageSchema = z
 const spmSchema = z.strictObject(
   {
     // Optional: when unset, the bundled Prometheus (if enabled), else DEFAULT_PROMETHEUS_URL.
-    prometheusUrl: httpUrl(
-      "the Prometheus that Jaeger's Monitor tab queries (e.g. http://prometheus-operated.monitoring.svc:9090)",
-    ).optional(),
+    prometheusUrl: httpUrl("the Prometheus that Jaeger's Monitor tab queries").optional(),
     metricsFlushInterval: goDuration().default("15s"),
     // Span-metric series per service (span name x kind x status) before new combinations go to
     // one overflow series (otel_metric_overflow="true"): span names with ids in them (raw URLs,
@@ -712,6 +755,13 @@ const grafanaSchema = z
     return { ...g, import: g.import, url: g.url };
   });
 
+const REGION_EXPECTED = "an AWS region such as eu-west-1 (one the AWS provider knows: aws.Region)";
+/** A region of the pinned AWS provider's Region enum (loaded only when a region is set). */
+function isAwsRegion(value: string): boolean {
+  const { Region } = require("@pulumi/aws/types/enums") as typeof import("@pulumi/aws/types/enums");
+  return (Object.values(Region) as string[]).includes(value);
+}
+
 const BUCKET_EXPECTED =
   "an S3 bucket name AWS accepts: 3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit, not an IP address, no '..', no xn-- prefix or -s3alias suffix";
 function s3BucketName() {
@@ -764,6 +814,11 @@ const restoreSchema = z.strictObject(
   OBJECT_EXPECTED,
 );
 
+// What oauth2-proxy matches (v7.15.3 validator.go, isEmailValidWithDomains): the domain after the
+// @, its subdomains with a leading "." or "*.", or "*" for any address.
+const EMAIL_DOMAIN_EXPECTED =
+  "an email domain such as example.com (the part after @, without it), .example.com or *.example.com for its subdomains, or * for any";
+
 const OIDC_ARN_EXPECTED = "an IAM OIDC provider ARN, arn:aws:iam::<account>:oidc-provider/<issuer host and path>";
 const OIDC_ISSUER_EXPECTED =
   "the cluster's OIDC issuer without https://, e.g. oidc.eks.eu-west-1.amazonaws.com/id/ABC123";
@@ -772,9 +827,7 @@ const backupSchema = z
   .strictObject(
     {
       enabled: boolean().default(false),
-      region: text("an AWS region such as eu-west-1")
-        .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "an AWS region such as eu-west-1" })
-        .optional(),
+      region: text(REGION_EXPECTED).refine(isAwsRegion, { error: REGION_EXPECTED }).optional(),
       schedule: cronSchedule().default("0 2 * * *"),
       // Default: jaeger-backups-<stack>-<random suffix>.
       bucketName: s3BucketName().optional(),
@@ -942,8 +995,14 @@ const PEERS_EXPECTED =
 const securitySchema = z.strictObject(
   {
     networkPolicies: boolean().default(true),
-    ingestFrom: z.array(networkPeer, { error: PEERS_EXPECTED }).default([{}]),
-    queryFrom: z.array(networkPeer, { error: PEERS_EXPECTED }).default([{}]),
+    ingestFrom: z
+      .array(networkPeer, { error: PEERS_EXPECTED })
+      .min(1, { error: `${PEERS_EXPECTED}, at least one: with none, no one may send spans` })
+      .default([{}]),
+    queryFrom: z
+      .array(networkPeer, { error: PEERS_EXPECTED })
+      .min(1, { error: `${PEERS_EXPECTED}, at least one: with none, no one may reach the UI or the query API` })
+      .default([{}]),
     // Where Prometheus runs (scrapes and SPM queries); default: the bundled namespace.
     prometheusNamespace: dnsLabel().optional(),
     allowPublicServices: boolean().default(false),
@@ -1008,9 +1067,22 @@ const securitySchema = z.strictObject(
         clientId: text("the OAuth client ID").min(1, { error: "a non-empty OAuth client ID" }).optional(),
         // An existing Secret in Jaeger's namespace with the client secret under the key client-secret.
         clientSecretName: dnsLabel().default("jaeger-oidc-client"),
-        redirectUrl: httpsUrl("the public sign-in callback, https://<host>/oauth2/callback").optional(),
-        emailDomains: z.array(text("an email domain, or * for any"), { error: "a list of email domains" }).default([]),
-        allowedGroups: z.array(text("a group name"), { error: "a list of group names" }).default([]),
+        // oauth2-proxy serves its callback at <proxy prefix>/callback, the prefix being /oauth2.
+        redirectUrl: httpsUrl("the public sign-in callback, https://<host>/oauth2/callback")
+          .refine((u) => new URL(u).pathname === "/oauth2/callback", {
+            error:
+              "the public sign-in callback, https://<host>/oauth2/callback: oauth2-proxy answers the provider only at /oauth2/callback",
+          })
+          .optional(),
+        emailDomains: z
+          .array(
+            text(EMAIL_DOMAIN_EXPECTED).regex(/^(\*|(\*\.|\.)?[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?)$/, {
+              error: EMAIL_DOMAIN_EXPECTED,
+            }),
+            { error: "a list of email domains" },
+          )
+          .default([]),
+        allowedGroups: z.array(exactName("group name"), { error: "a list of group names" }).default([]),
         // Default: openid email profile, and groups when allowedGroups is set (signIn.ts signInScopes).
         scopes: z
           .array(text("a scope"), { error: "a list of scopes" })

@@ -12,6 +12,8 @@
 // The figures are what the process needs, so they become requests; limits leave 2x headroom
 // because an OOM-killed Badger writer risks an unclean shutdown.
 
+import { parseBytesQuantity, parseCpuMillis } from "./units";
+
 export interface ResourceAmounts {
   readonly cpu: string;
   readonly memory: string;
@@ -53,20 +55,29 @@ export function sizedRequests(spansPerSecond: number, spmEnabled = true): { cpuM
   };
 }
 
-/** Final requests and limits: explicit values win over the derived ones, field by field. */
+/**
+ * Final requests and limits: explicit values win over the derived ones, field by field. A limit
+ * not given is twice the request, whether the request was given or derived: a request set alone
+ * above the derived figure still gets its headroom (and is never refused as above its limit).
+ */
 export function resolveResources(spansPerSecond: number, explicit: ExplicitResources): Resources {
   const { cpuMillis, memoryMi } = sizedRequests(spansPerSecond);
+  const requests = {
+    cpu: explicit.requests.cpu ?? `${cpuMillis}m`,
+    memory: explicit.requests.memory ?? `${memoryMi}Mi`,
+  };
+  const requestedMillis = parseCpuMillis(requests.cpu) ?? cpuMillis;
+  const requestedBytes = parseBytesQuantity(requests.memory) ?? memoryMi * MIB;
   return {
-    requests: {
-      cpu: explicit.requests.cpu ?? `${cpuMillis}m`,
-      memory: explicit.requests.memory ?? `${memoryMi}Mi`,
-    },
+    requests,
     limits: {
-      cpu: explicit.limits.cpu ?? `${cpuMillis * LIMIT_HEADROOM}m`,
-      memory: explicit.limits.memory ?? `${memoryMi * LIMIT_HEADROOM}Mi`,
+      cpu: explicit.limits.cpu ?? `${Math.ceil(requestedMillis * LIMIT_HEADROOM)}m`,
+      memory: explicit.limits.memory ?? `${Math.ceil((requestedBytes * LIMIT_HEADROOM) / MIB)}Mi`,
     },
   };
 }
+
+const MIB = 2 ** 20;
 
 export const VOLUME_HEADROOM = 1.5;
 const GIB = 1024 ** 3;

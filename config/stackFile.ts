@@ -8,7 +8,7 @@ import { parse } from "yaml";
  * other and the stack gets whichever the CLI read last.
  */
 export function stackFileProblems(text: string, project: string, file: string): string[] {
-  const doc = parse(text) as { config?: Record<string, unknown> } | null;
+  const doc = parse(text, { merge: true }) as { config?: Record<string, unknown> } | null;
   const byKey = new Map<string, string[]>();
   for (const key of Object.keys(doc?.config ?? {})) {
     const full = key.includes(":") ? key : `${project}:${key}`;

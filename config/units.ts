@@ -71,13 +71,18 @@ const DECIMAL_SUFFIXES: Readonly<Record<string, number>> = {
   E: 1e18,
 };
 
-const BYTES_QUANTITY = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
-const CPU_QUANTITY = /^(\d+(?:\.\d+)?)(m)?$/;
+// A Kubernetes quantity (k8s.io/apimachinery pkg/api/resource/quantity.go): a number with one
+// suffix: binary (Ki…Ei), decimal (k…E; m for CPU) or a decimal exponent (2e9, 1E3); no sign here.
+const QUANTITY_NUMBER = String.raw`(\d+(?:\.\d*)?|\.\d+)`;
+const EXPONENT = String.raw`[eE]([+-]?\d+)`;
+const BYTES_QUANTITY = new RegExp(`^${QUANTITY_NUMBER}(?:(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)|${EXPONENT})?$`);
+const CPU_QUANTITY = new RegExp(`^${QUANTITY_NUMBER}(?:(m)|${EXPONENT})?$`);
 
 /** Bytes in a Kubernetes memory/storage quantity ("512Mi", "20Gi", "1G"), or undefined. */
 export function parseBytesQuantity(text: string): number | undefined {
   const match = BYTES_QUANTITY.exec(text);
   if (!match) return undefined;
+  if (match[3] !== undefined) return Number(`${match[1]}e${match[3]}`);
   const suffix = match[2] ?? "";
   const factor = BINARY_SUFFIXES[suffix] ?? DECIMAL_SUFFIXES[suffix];
   return Number(match[1]) * factor;
@@ -88,6 +93,7 @@ export function parseCpuMillis(text: string): number | undefined {
   const match = CPU_QUANTITY.exec(text);
   if (!match) return undefined;
   if (match[2] === "m") return Number(match[1]);
+  if (match[3] !== undefined) return Number(`${match[1]}e${match[3]}`) * 1000;
   // Cores to millicores by moving the decimal point, not by multiplying a float:
   // 32.297 x 1000 would be 32296.999999999996.
   const [whole, fraction = ""] = match[1].split(".");

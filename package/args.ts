@@ -84,6 +84,7 @@ export enum StorageBackend {
 
 export interface StorageBadgerSettings {
   volumeSize?: string;
+  /** Matches `^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`. */
   storageClass?: string;
   /** Default: `"5m"`. */
   maintenanceInterval?: string;
@@ -131,6 +132,7 @@ export interface StorageElasticsearchInClusterSettings {
   /** From 1 to 50. */
   nodeCount?: number;
   volumeSize?: string;
+  /** Matches `^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`. */
   storageClass?: string;
   memory?: string;
   cpu?: string;
@@ -155,7 +157,7 @@ export interface StorageElasticsearchSettings {
   majorVersion?: number;
   /** Matches `-----BEGIN CERTIFICATE-----`. */
   caCert?: string;
-  /** Matches `^([a-z0-9][a-z0-9-]*)?$`. Default: `""`. */
+  /** Matches `^([a-z0-9]([a-z0-9-]*[a-z0-9])?)?$`. Default: `""`. */
   indexPrefix?: string;
   spans?: StorageElasticsearchSpansSettings;
   otherIndices?: StorageElasticsearchOtherIndicesSettings;
@@ -341,7 +343,6 @@ export interface BackupVeleroSettings {
 
 export interface BackupSettings {
   enabled?: boolean;
-  /** Matches `^[a-z]{2}(-gov)?-[a-z]+-\d$`. */
   region?: string;
   /** Default: `"0 2 * * *"`. */
   schedule?: string;

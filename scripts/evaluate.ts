@@ -134,9 +134,38 @@ export function keepIgnored(
 
 type Yaml = Record<string, unknown>;
 
+/** A YAML file as the Pulumi CLI (Go's yaml.v3) reads it: merge keys (`<<: *base`) apply. */
 function readYaml(file: string): Yaml {
-  return (parse(fs.readFileSync(file, "utf8")) ?? {}) as Yaml;
+  return (parse(fs.readFileSync(file, "utf8"), { merge: true }) ?? {}) as Yaml;
 }
+
+/** `{secure: <ciphertext>}`: a value the CLI decrypts, at the top of a key or anywhere inside it. */
+const isSecure = (value: unknown): boolean =>
+  value !== null &&
+  typeof value === "object" &&
+  !Array.isArray(value) &&
+  Object.keys(value).length === 1 &&
+  typeof (value as { secure?: unknown }).secure === "string";
+
+/** Whether a config value holds a secure value anywhere (the CLI then passes the whole key as a secret). */
+function holdsSecure(value: unknown): boolean {
+  if (isSecure(value)) return true;
+  if (Array.isArray(value)) return value.some(holdsSecure);
+  if (value !== null && typeof value === "object") return Object.values(value).some(holdsSecure);
+  return false;
+}
+
+/** Every secure value replaced by the placeholder, as the program would see it decrypted. */
+function withPlaceholders(value: unknown): unknown {
+  if (isSecure(value)) return SECRET_PLACEHOLDER;
+  if (Array.isArray(value)) return value.map(withPlaceholders);
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withPlaceholders(v)]));
+  return value;
+}
+
+/** What render and the tests put where the stack file has a secure value. */
+const SECRET_PLACEHOLDER = "test-secret-value";
 
 /** How the CLI hands a config value to the program: strings as-is, everything else as JSON. */
 function asEngineValue(value: unknown): string {
@@ -147,30 +176,29 @@ function asEngineValue(value: unknown): string {
  * The config the CLI would pass for `pulumi up -s <stack>`: project defaults from
  * Pulumi.yaml overlaid by the stack file. Secure values become a placeholder.
  */
-export function stackConfig(stack: string): RawConfig {
-  const project = readYaml(path.join(ROOT, "Pulumi.yaml"));
+export function stackConfig(stack: string, root: string = ROOT): RawConfig {
+  const project = readYaml(path.join(root, "Pulumi.yaml"));
   const raw: RawConfig = {};
   const declared = (project.config ?? {}) as Record<string, { default?: unknown }>;
   for (const [key, decl] of Object.entries(declared)) {
     if (decl.default !== undefined) raw[`${PROJECT}:${key}`] = asEngineValue(decl.default);
   }
-  const stackFile = path.join(ROOT, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.relative(ROOT, stackFile)}`);
+  const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.relative(root, stackFile)}`);
   const fileProblems = stackFileProblems(fs.readFileSync(stackFile, "utf8"), PROJECT, path.basename(stackFile));
   if (fileProblems.length > 0) throw new StackConfigError(fileProblems);
   const values = (readYaml(stackFile).config ?? {}) as Record<string, unknown>;
   for (const [key, value] of Object.entries(values)) {
-    const isSecure = value !== null && typeof value === "object" && "secure" in (value as object);
-    raw[key.includes(":") ? key : `${PROJECT}:${key}`] = isSecure ? "test-secret-value" : asEngineValue(value);
+    raw[key.includes(":") ? key : `${PROJECT}:${key}`] = asEngineValue(withPlaceholders(value));
   }
   return raw;
 }
 
 /** Config keys the stack file holds as `secure:` values (the CLI passes them as secrets). */
-export function stackSecretKeys(stack: string): string[] {
-  const values = (readYaml(path.join(ROOT, `Pulumi.${stack}.yaml`)).config ?? {}) as Record<string, unknown>;
+export function stackSecretKeys(stack: string, root: string = ROOT): string[] {
+  const values = (readYaml(path.join(root, `Pulumi.${stack}.yaml`)).config ?? {}) as Record<string, unknown>;
   return Object.entries(values)
-    .filter(([, value]) => value !== null && typeof value === "object" && "secure" in (value as object))
+    .filter(([, value]) => holdsSecure(value))
     .map(([key]) => (key.includes(":") ? key : `${PROJECT}:${key}`));
 }
 

@@ -563,7 +563,7 @@ describe("stack config", () => {
         what: "a ratelimiting strategy of 0.5 traces/s (Jaeger would truncate it to 0)",
         edit: (raw) => set(set(raw, "sampling.default.type", "ratelimiting"), "sampling.default.param", "0.5"),
         message:
-          /^jaeger-spm:sampling\.default\.param = "0\.5": expected a whole number of traces per second, at least 1 \(Jaeger reads the rate as an integer: 0\.5 would become 0\)$/,
+          /^jaeger-spm:sampling\.default\.param = "0\.5": expected a whole number of traces per second, at least 1 and at most 32767 \(Jaeger reads the rate as an integer: 0\.5 would become 0; SDKs take at most 32767, a 16-bit integer\)$/,
       },
       {
         what: "a fractional ratelimiting strategy above 1 (2.5 traces/s)",

@@ -170,7 +170,10 @@ describe("stack plan (planStack)", () => {
   describe("network policies", () => {
     it("Prometheus' namespace: the stated one, else the bundled release's, else `monitoring`", () => {
       assert.equal(
-        plan("prod", [["security.prometheusNamespace", "obs-metrics"]]).networkPolicies?.prometheusNamespace,
+        plan("prod", [
+          ["security.prometheusNamespace", "obs-metrics"],
+          ["spm.prometheusUrl", "http://prometheus-operated.obs-metrics.svc:9090"],
+        ]).networkPolicies?.prometheusNamespace,
         "obs-metrics",
       );
       const bundled = plan("dev", [["security.networkPolicies", "true"]]);

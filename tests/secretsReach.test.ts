@@ -70,11 +70,7 @@ const VARIANTS: readonly Variant[] = [
   {
     name: "prod on external Elasticsearch with an API key, with snapshots to S3",
     stack: "prod",
-    edits: [
-      ...EXTERNAL_SEARCH,
-      ["storage.elasticsearch.majorVersion", "8"],
-      ["storage.elasticsearch.auth", "apiKey"],
-    ],
+    edits: [...EXTERNAL_SEARCH, ["storage.elasticsearch.majorVersion", "8"], ["storage.elasticsearch.auth", "apiKey"]],
     secrets: ["elasticsearchApiKey"],
   },
 ];
@@ -98,7 +94,10 @@ describe("secret config values reach only Secrets and secret outputs", function 
 
   it("covers every secret key", () => {
     const used = new Set(VARIANTS.flatMap((v) => v.secrets));
-    assert.deepEqual([...SECRET_KEY_NAMES].filter((k) => !used.has(k)), []);
+    assert.deepEqual(
+      [...SECRET_KEY_NAMES].filter((k) => !used.has(k)),
+      [],
+    );
   });
 
   for (const variant of VARIANTS) {

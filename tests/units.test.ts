@@ -172,7 +172,7 @@ describe("sizing", () => {
     );
   });
 
-  it("limits are twice the derived requests; an explicit value wins for its own field only", () => {
+  it("limits are twice the requests, derived or given; an explicit value wins for its own field only", () => {
     const derived = sizedRequests(3000);
     assert.deepEqual(resolveResources(3000, { requests: {}, limits: {} }), {
       requests: { cpu: `${derived.cpuMillis}m`, memory: `${derived.memoryMi}Mi` },
@@ -180,7 +180,9 @@ describe("sizing", () => {
     });
     assert.deepEqual(resolveResources(3000, { requests: { cpu: "1" }, limits: { memory: "4Gi" } }), {
       requests: { cpu: "1", memory: `${derived.memoryMi}Mi` },
-      limits: { cpu: `${derived.cpuMillis * 2}m`, memory: "4Gi" },
+      limits: { cpu: "2000m", memory: "4Gi" },
     });
+    // A request alone above the derived figure keeps its headroom (docs: limits default to twice the requests).
+    assert.deepEqual(resolveResources(1000, { requests: { memory: "1.5Gi" }, limits: {} }).limits.memory, "3072Mi");
   });
 });
