@@ -260,7 +260,8 @@ describe("security", () => {
       ]) {
         assert.ok(args.includes(expected), `${expected} in ${args.join(" ")}`);
       }
-      assert.ok(!args.some((a) => a.startsWith("--trusted-proxy-ip")), "oauth2-proxy's default unless set");
+      assert.ok(args.includes("--reverse-proxy=false"), "X-Forwarded-* from nobody without trustedProxyIps");
+      assert.ok(!args.some((a) => a.startsWith("--trusted-proxy-ip")), "no trusted proxy unless set");
       const file = (flag: string) => args.find((a) => a.startsWith(`${flag}=`))?.split("=")[1] ?? "";
       const mountOf = (path: string) => {
         const mount = c?.volumeMounts?.find((m) => path.startsWith(`${m.mountPath}/`));
@@ -305,6 +306,7 @@ describe("security", () => {
       for (const expected of [
         "--scope=openid email roles",
         "--oidc-groups-claim=roles",
+        "--reverse-proxy=true",
         "--trusted-proxy-ip=10.42.0.0/16",
       ]) {
         assert.ok(tunedArgs.includes(expected), `${expected} in ${tunedArgs.join(" ")}`);

@@ -28,7 +28,7 @@ export interface OidcSettings {
   readonly scopes?: readonly string[];
   /** The ID token claim that lists the account's groups. */
   readonly groupsClaim: string;
-  /** CIDRs allowed to set X-Forwarded-* (the ingress controller's); empty: any client. */
+  /** CIDRs allowed to set X-Forwarded-* (the ingress controller's); empty: nobody (the headers are ignored). */
   readonly trustedProxyIps: readonly string[];
 }
 
@@ -72,9 +72,15 @@ export function buildOAuth2ProxyArgs(input: OAuth2ProxyArgsInput): string[] {
     ...(input.emailDomains.length > 0 ? input.emailDomains : ["*"]).map((domain) => `--email-domain=${domain}`),
     ...input.allowedGroups.map((group) => `--allowed-group=${group}`),
     "--skip-provider-button=true",
-    // The browser reaches it through an ingress: trust its X-Forwarded-* headers.
-    "--reverse-proxy=true",
-    ...input.trustedProxyIps.map((cidr) => `--trusted-proxy-ip=${cidr}`),
+    // X-Forwarded-* (the client's address, the public host and scheme) are read only from the
+    // ingress controller's addresses. oauth2-proxy in reverse-proxy mode trusts every peer unless
+    // given --trusted-proxy-ip (v7.15.3 oauthproxy.go, buildTrustedProxyNetSet; the check is
+    // pkg/apis/middleware/scope.go, CanTrustForwardedHeaders), so without a list the headers are
+    // not read at all: sign-in and the groups check do not need them (the callback address is
+    // --redirect-url), and the log shows the ingress's address as the client's.
+    ...(input.trustedProxyIps.length > 0
+      ? ["--reverse-proxy=true", ...input.trustedProxyIps.map((cidr) => `--trusted-proxy-ip=${cidr}`)]
+      : ["--reverse-proxy=false"]),
     ...(input.passAuthorization ? ["--pass-authorization-header=true"] : []),
   ];
 }

@@ -11,7 +11,7 @@ import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Evaluation, evaluateStack } from "../../scripts/evaluate";
-import { edits } from "../support/stackEdits";
+import { ConfigEdit, edits } from "../support/stackEdits";
 import { SIGN_IN } from "../../components/security/signIn";
 import { Engine, engineBinary, engineCommand, freePort, startEngine, waitFor } from "../support/engines";
 import { LocalPod, localPod } from "../support/localPod";
@@ -25,6 +25,13 @@ const QUERY_NAME = "jaeger-query.observability.svc";
 const COLLECTOR_NAME = "jaeger-collector.observability.svc";
 /** What the ingress in front of oauth2-proxy adds to every request it forwards. */
 const FORWARDED = { "X-Forwarded-Proto": "https", "X-Forwarded-Host": PUBLIC_HOST, "X-Forwarded-For": "203.0.113.7" };
+
+/** Where a browser's sign-in goes: the page, the proxy, the headers the hop before it adds. */
+interface SignInVia {
+  readonly page?: string;
+  readonly through?: string;
+  readonly forwarded?: Record<string, string>;
+}
 
 interface Answer {
   readonly status: number;
@@ -74,7 +81,49 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
   let proxyPod: LocalPod | undefined;
   let proxy: Engine | undefined;
   let proxyUrl: string;
+  /** oauth2-proxy as the stack renders it without security.oidc.trustedProxyIps (the default). */
+  let untrusting: { pod: LocalPod; engine: Engine; url: string } | undefined;
   const service = `signed-in-${process.pid}`;
+  let clientSecret: string;
+
+  /** oauth2-proxy started from a rendered Deployment, once its readiness probe answers. */
+  async function startProxy(rendered: Evaluation): Promise<{ pod: LocalPod; engine: Engine; url: string }> {
+    const pod = await localPod(rendered, SIGN_IN.deployment, {
+      secrets: {
+        // The Secret the operator creates (security.oidc.clientSecretName's default).
+        "jaeger-oidc-client": { "client-secret": clientSecret },
+        // The query certificate's Secret: oauth2-proxy mounts its ca.crt to verify the upstream.
+        "jaeger-tls": queryCerts.serverSecret,
+        // What the random provider generates for the rendered Secret: 32 letters and digits.
+        [SIGN_IN.cookieSecret]: {
+          "cookie-secret": randomBytes(32)
+            .toString("base64")
+            .replace(/[^A-Za-z0-9]/g, "")
+            .padEnd(32, "x")
+            .slice(0, 32),
+        },
+      },
+      services: new Map([[`${QUERY_NAME}:16686`, `127.0.0.1:${jaeger?.pod.port(16686)}`]]),
+    });
+    const engine = startEngine(
+      "oauth2-proxy",
+      engineBinary("github.com/oauth2-proxy/oauth2-proxy/v7", "oauth2-proxy"),
+      pod.args,
+      {
+        // SSL_CERT_FILE stands for the image's CA bundle, where a public provider's CA is; the
+        // rendered SSL_CERT_DIR (the mounted query CA) comes with the pod's environment.
+        env: { PATH: process.env.PATH ?? "", SSL_CERT_FILE: providerCerts.serverCa, ...pod.env },
+        cwd: pod.dir,
+      },
+    );
+    const url = `http://127.0.0.1:${pod.port(SIGN_IN.port)}`;
+    await waitFor(
+      "oauth2-proxy's readiness probe (/ready) to answer 200",
+      async () => ((await request(`${url}/ready`).catch(() => undefined))?.status === 200 ? true : undefined),
+      { timeoutMs: 20_000, engines: [engine], running: [engine] },
+    );
+    return { pod, engine, url };
+  }
 
   before(async function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-sign-in-"));
@@ -82,7 +131,7 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
     // Another CA: oauth2-proxy must trust the provider through its system roots and the query API
     // through the mounted CA, both at once.
     providerCerts = makeCertificates(path.join(dir, "provider"), ["idp.example"]);
-    const clientSecret = randomBytes(24).toString("hex");
+    clientSecret = randomBytes(24).toString("hex");
     fs.writeFileSync(path.join(dir, "client-secret"), clientSecret);
 
     const providerPort = await freePort();
@@ -105,23 +154,23 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
       { timeoutMs: 15_000, engines: [provider], running: [provider] },
     );
 
+    const signInEdits: ConfigEdit[] = [
+      ["security.tls.enabled", "true"],
+      ["security.tls.source", "secret"],
+      ["security.tls.secretName", "jaeger-tls"],
+      // Dev exposes the query Service as a NodePort; with sign-in the stack refuses that.
+      ["jaeger.query.serviceType", "ClusterIP"],
+      ["security.oidc.enabled", "true"],
+      ["security.oidc.issuerUrl", issuer],
+      ["security.oidc.clientId", CLIENT_ID],
+      ["security.oidc.redirectUrl", `https://${PUBLIC_HOST}/oauth2/callback`],
+      // Groups alone decide who may sign in: no email domain is set.
+      ["security.oidc.allowedGroups[0]", ALLOWED_GROUP],
+    ];
     evaluation = await evaluateStack(
       "dev",
-      edits("dev", [
-        ["security.tls.enabled", "true"],
-        ["security.tls.source", "secret"],
-        ["security.tls.secretName", "jaeger-tls"],
-        // Dev exposes the query Service as a NodePort; with sign-in the stack refuses that.
-        ["jaeger.query.serviceType", "ClusterIP"],
-        ["security.oidc.enabled", "true"],
-        ["security.oidc.issuerUrl", issuer],
-        ["security.oidc.clientId", CLIENT_ID],
-        ["security.oidc.redirectUrl", `https://${PUBLIC_HOST}/oauth2/callback`],
-        // Groups alone decide who may sign in: no email domain is set.
-        ["security.oidc.allowedGroups[0]", ALLOWED_GROUP],
-        // The ingress stands on loopback here.
-        ["security.oidc.trustedProxyIps[0]", "127.0.0.0/8"],
-      ]),
+      // The ingress stands on loopback here.
+      edits("dev", [...signInEdits, ["security.oidc.trustedProxyIps[0]", "127.0.0.0/8"]]),
     );
     jaeger = await startJaeger(evaluation, "jaeger", {
       services: await prometheusService(),
@@ -131,47 +180,16 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
       service,
       tls: { ca: queryCerts.serverCa, serverName: COLLECTOR_NAME },
     });
-
-    proxyPod = await localPod(evaluation, SIGN_IN.deployment, {
-      secrets: {
-        // The Secret the operator creates (security.oidc.clientSecretName's default).
-        "jaeger-oidc-client": { "client-secret": clientSecret },
-        // The query certificate's Secret: oauth2-proxy mounts its ca.crt to verify the upstream.
-        "jaeger-tls": queryCerts.serverSecret,
-        // What the random provider generates for the rendered Secret: 32 letters and digits.
-        [SIGN_IN.cookieSecret]: {
-          "cookie-secret": randomBytes(32)
-            .toString("base64")
-            .replace(/[^A-Za-z0-9]/g, "")
-            .padEnd(32, "x")
-            .slice(0, 32),
-        },
-      },
-      services: new Map([[`${QUERY_NAME}:16686`, `127.0.0.1:${jaeger.pod.port(16686)}`]]),
-    });
-    proxy = startEngine(
-      "oauth2-proxy",
-      engineBinary("github.com/oauth2-proxy/oauth2-proxy/v7", "oauth2-proxy"),
-      proxyPod.args,
-      {
-        // SSL_CERT_FILE stands for the image's CA bundle, where a public provider's CA is; the
-        // rendered SSL_CERT_DIR (the mounted query CA) comes with the pod's environment.
-        env: { PATH: process.env.PATH ?? "", SSL_CERT_FILE: providerCerts.serverCa, ...proxyPod.env },
-        cwd: proxyPod.dir,
-      },
-    );
-    proxyUrl = `http://127.0.0.1:${proxyPod.port(SIGN_IN.port)}`;
-    const running = proxy;
-    await waitFor(
-      "oauth2-proxy's readiness probe (/ready) to answer 200",
-      async () => ((await request(`${proxyUrl}/ready`).catch(() => undefined))?.status === 200 ? true : undefined),
-      { timeoutMs: 20_000, engines: [running], running: [running] },
-    );
+    const trusting = await startProxy(evaluation);
+    [proxyPod, proxy, proxyUrl] = [trusting.pod, trusting.engine, trusting.url];
+    untrusting = await startProxy(await evaluateStack("dev", edits("dev", signInEdits)));
   });
 
   after(async function () {
     await proxy?.stop();
     proxyPod?.remove();
+    await untrusting?.engine.stop();
+    untrusting?.pod.remove();
     await jaeger?.stop();
     await provider?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -179,13 +197,18 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
 
   afterEach(function () {
     if (this.currentTest?.state === "failed") {
-      for (const engine of [proxy, provider, jaeger?.engine]) if (engine) console.log(engine.logTail(30));
+      for (const engine of [proxy, untrusting?.engine, provider, jaeger?.engine])
+        if (engine) console.log(engine.logTail(30));
     }
   });
 
   /** A browser's visit to `page`: sent on to the provider, it signs in there as `login`, comes back to the callback. */
-  async function signIn(login: string, groups: readonly string[], page = "/search") {
-    const visit = await request(`${proxyUrl}${page}`, { headers: { ...FORWARDED, Accept: "text/html" } });
+  async function signIn(
+    login: string,
+    groups: readonly string[],
+    { page = "/search", through = proxyUrl, forwarded = FORWARDED }: SignInVia = {},
+  ) {
+    const visit = await request(`${through}${page}`, { headers: { ...forwarded, Accept: "text/html" } });
     assert.equal(visit.status, 302, `a visit without a session is sent to sign in: ${visit.body}`);
     const authorize = new URL(visit.location ?? "");
     authorize.searchParams.set("login", login);
@@ -193,8 +216,8 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
     const atProvider = await request(authorize.href, { ca: providerCerts.serverCa });
     assert.equal(atProvider.status, 302, `the provider answers with a code: ${atProvider.body}`);
     const callback = new URL(atProvider.location ?? "");
-    const back = await request(`${proxyUrl}${callback.pathname}${callback.search}`, {
-      headers: { ...FORWARDED, Accept: "text/html", Cookie: visit.cookies.join("; ") },
+    const back = await request(`${through}${callback.pathname}${callback.search}`, {
+      headers: { ...forwarded, Accept: "text/html", Cookie: visit.cookies.join("; ") },
     });
     return { visit, authorize, callback, back };
   }
@@ -261,6 +284,35 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
       headers: { ...FORWARDED, Accept: "text/html" },
     });
     assert.equal(back.status, 403, back.body);
+  });
+
+  it("without trustedProxyIps (the default) reads X-Forwarded-* from no one: a member still signs in, and neither the page to return to nor the client address logged comes from the headers", async function () {
+    const proxyUnderTest = untrusting;
+    assert.ok(proxyUnderTest);
+    // What anyone who reaches jaeger-ui may send, bypassing the ingress.
+    const spoofed = {
+      "X-Forwarded-Proto": "https",
+      "X-Forwarded-Host": "attacker.example",
+      "X-Forwarded-Uri": "/elsewhere",
+      "X-Forwarded-For": "198.51.100.23",
+    };
+    const { back } = await signIn("alice@example.org", [ALLOWED_GROUP], {
+      through: proxyUnderTest.url,
+      forwarded: spoofed,
+    });
+    assert.equal(back.status, 302, `the callback accepts the member: ${back.body}`);
+    const target = new URL(back.location ?? "", proxyUnderTest.url);
+    assert.equal(target.pathname, "/search", `back to the page asked for, not X-Forwarded-Uri: ${back.location}`);
+    assert.notEqual(target.host, "attacker.example", `not to X-Forwarded-Host: ${back.location}`);
+    const session = back.cookies.filter((c) => c.startsWith("_oauth2_proxy"));
+    const services = await request(`${proxyUnderTest.url}/api/services`, {
+      headers: { Accept: "application/json", Cookie: session.join("; ") },
+    });
+    assert.equal(services.status, 200, services.body);
+    const log = proxyUnderTest.engine.logTail(10_000);
+    assert.doesNotMatch(log, /198\.51\.100\.23/, "the spoofed client address is not logged as the client's");
+    assert.match(log, /alice@example\.org/, "the sign-in is logged");
+    assert.doesNotMatch(log, /no --trusted-proxy-ip CIDRs were configured/);
   });
 
   it("logs no warning or error of its own: the rendered flags are all it needs, and refusals are logged as such", function () {
