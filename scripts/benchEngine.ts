@@ -17,17 +17,23 @@ const USAGE = `Usage: npm run bench:engine -- [--rates 2000,4000,...] [--seconds
 Starts Jaeger ${jaegerSource().version} twice, one after the other, on this machine:
   stack     the dev stack's rendered config (Badger, memory_limiter, batch, span metrics)
   upstream  cmd/jaeger/config-badger.yaml of the same release, span metrics added as the stack adds them
-and drives each with OTLP gRPC load (engines/spansend: 4 exporters, batches of 100 server spans of
-about 10 attributes) at each rate for N seconds. Per step it prints accepted and refused spans/s (from
-Jaeger's own counters), CPU seconds per 1,000 spans, peak RSS, the client's p99 export latency; then
-Badger's bytes on disk per stored span (after a clean stop), the highest rate sustained with under 1%
-refused, and the ratio of the two configs. Benchmarks report; nothing here passes or fails on a number.
+and drives each with open-loop OTLP gRPC load (engines/spansend: batches of 100 server spans of about
+10 attributes due on a fixed schedule whatever Jaeger does, over 4 connections, at most 64 in flight)
+at each rate for N seconds. Per step it prints accepted and refused spans/s (Jaeger's own counters)
+and the spans the generator could not send in time (missed), each per second of the step's measured
+wall time, CPU seconds per 1,000 spans, peak RSS, and the p99 latency from each batch's due time;
+then Badger's bytes on disk per stored span (after a clean stop), the highest rate sustained
+(accepted at least 99% of the target, p99 under 1 s), and the ratio of the two configs. Benchmarks report; nothing here passes or fails on a number.
 Then, on the stack's config alone, 100,000 spans with 100,000 distinct names (ids in span names):
 Jaeger's RSS and its span-metric series before and after (spm.cardinalityLimit bounds them).
 --smoke: one 2 s step at 500 spans/s per config and 1,000 names (what CI runs, untimed).
 Defaults: --rates 2000,4000,8000,16000,32000 --seconds 10.`;
 
-/** One rate step of a run, as --json records it (bench/engine-capacity.json). */
+/**
+ * One rate step of a run, as --json records it (bench/engine-capacity.json). Rates are per second
+ * of the step's measured wall time; latency runs from each batch's due time (open loop). The fields
+ * marked optional are absent from recordings made before the generator was open loop.
+ */
 export interface Step {
   targetRate: number;
   acceptedPerSecond: number;
@@ -35,6 +41,20 @@ export interface Step {
   cpuSecondsPer1000: number;
   peakRssMb: number;
   p99ExportMs: number;
+  /** From the first due send until the last send finished (the nominal step is --seconds). */
+  wallSeconds?: number;
+  /** Spans whose batch was still waiting for a free place when the step ended: never sent. */
+  missedPerSecond?: number;
+  /** Batches that left more than one interval after they were due. */
+  lateBatches?: number;
+}
+
+/** What engines/spansend's load mode prints (the keys this script reads). */
+interface LoadResult {
+  readonly wallSeconds: number;
+  readonly missed: number;
+  readonly lateBatches: number;
+  readonly p99Ms: number;
 }
 
 interface Run {
@@ -183,7 +203,7 @@ async function step(target: Target, rate: number, seconds: number): Promise<Step
   const sampler = setInterval(() => {
     if (target.engine.pid) peak = Math.max(peak, rssMb(target.engine.pid));
   }, 250);
-  const load = await new Promise<{ p99Ms: number }>((resolve, reject) => {
+  const load = await new Promise<LoadResult>((resolve, reject) => {
     const child = startEngine("spansend load", engineCommand("spansend"), [
       `-endpoint=${target.otlpGrpc}`,
       `-rate=${rate}`,
@@ -208,7 +228,7 @@ async function step(target: Target, rate: number, seconds: number): Promise<Step
         .split("\n")
         .find((l) => l.startsWith("{"));
       if (!line) reject(new Error(`spansend printed no result:\n${child.logTail(10)}`));
-      else resolve(JSON.parse(line) as { p99Ms: number });
+      else resolve(JSON.parse(line) as LoadResult);
     }, 200);
   });
   // The batch processor and exporter finish what was accepted; the counters catch up.
@@ -220,13 +240,18 @@ async function step(target: Target, rate: number, seconds: number): Promise<Step
   const refused =
     counterSum(after, "otelcol_receiver_refused_spans") - counterSum(before, "otelcol_receiver_refused_spans");
   const cpu = counterSum(after, "otelcol_process_cpu_seconds") - counterSum(before, "otelcol_process_cpu_seconds");
+  // Per second of the step as it ran: a Jaeger that takes 15 s for a 10 s step shows 2/3 of the rate.
+  const wall = load.wallSeconds;
   return {
     targetRate: rate,
-    acceptedPerSecond: Math.round(accepted / seconds),
-    refusedPerSecond: Math.round(refused / seconds),
+    acceptedPerSecond: Math.round(accepted / wall),
+    refusedPerSecond: Math.round(refused / wall),
     cpuSecondsPer1000: accepted > 0 ? Number(((cpu / accepted) * 1000).toFixed(3)) : 0,
     peakRssMb: Math.round(peak),
     p99ExportMs: load.p99Ms,
+    wallSeconds: Number(wall.toFixed(2)),
+    missedPerSecond: Math.round(load.missed / wall),
+    lateBatches: load.lateBatches,
   };
 }
 
@@ -245,7 +270,7 @@ async function measure(config: string, start: () => Promise<Target>, rates: numb
     for (const rate of rates) {
       const s = await step(target, rate, seconds);
       steps.push(s);
-      stored += s.acceptedPerSecond * seconds;
+      stored += s.acceptedPerSecond * (s.wallSeconds ?? seconds);
       console.error(
         `${config}: ${rate} spans/s target -> ${s.acceptedPerSecond} accepted/s, ${s.refusedPerSecond} refused/s`,
       );
@@ -257,15 +282,16 @@ async function measure(config: string, start: () => Promise<Target>, rates: numb
   const bytes = directoryBytes(target.badgerDir);
   await target.stop();
   if (config === "stack") fs.rmSync(target.badgerDir, { recursive: true, force: true });
-  // Sustained: accepted within 5% of the target with under 1% refused.
-  const sustained = steps
-    .filter(
-      (s) =>
-        s.refusedPerSecond < 0.01 * (s.acceptedPerSecond + s.refusedPerSecond) &&
-        s.acceptedPerSecond >= 0.95 * s.targetRate,
-    )
-    .reduce((best, s) => Math.max(best, s.acceptedPerSecond), 0);
+  const sustained = steps.filter(isSustained).reduce((best, s) => Math.max(best, s.acceptedPerSecond), 0);
   return { config, steps, bytesPerSpan: stored > 0 ? Math.round((bytes - baseline) / stored) : 0, sustained };
+}
+
+/**
+ * Sustained: Jaeger accepted at least 99% of the target rate per second of measured wall time,
+ * with p99 latency (from the due time) under 1 s; a refused or missed span counts against it.
+ */
+export function isSustained(s: Step): boolean {
+  return s.acceptedPerSecond >= 0.99 * s.targetRate && s.p99ExportMs < 1000;
 }
 
 /** 100,000 distinct span names into one service on the stack's config: series and RSS before and after. */
@@ -311,13 +337,13 @@ async function cardinality(names: number) {
 function table(run: Run): string {
   const rows = run.steps.map(
     (s) =>
-      `| ${s.targetRate} | ${s.acceptedPerSecond} | ${s.refusedPerSecond} | ${s.cpuSecondsPer1000} | ${s.peakRssMb} | ${s.p99ExportMs} |`,
+      `| ${s.targetRate} | ${s.acceptedPerSecond} | ${s.refusedPerSecond} | ${s.missedPerSecond ?? "-"} | ${s.wallSeconds ?? "-"} | ${s.cpuSecondsPer1000} | ${s.peakRssMb} | ${s.p99ExportMs} |`,
   );
   return [
-    `${run.config}: sustained ${run.sustained} spans/s (under 1% refused), ${run.bytesPerSpan} bytes on disk per stored span`,
+    `${run.config}: sustained ${run.sustained} spans/s (accepted at least 99% of the target, p99 under 1 s), ${run.bytesPerSpan} bytes on disk per stored span`,
     "",
-    "| target spans/s | accepted/s | refused/s | CPU s per 1,000 spans | peak RSS MB | p99 export ms |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| target spans/s | accepted/s | refused/s | missed/s | wall s | CPU s per 1,000 spans | peak RSS MB | p99 ms from due time |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
   ].join("\n");
 }

@@ -9,9 +9,10 @@
 //	query-grpc             jaeger-idl's api_v2 QueryService client: lists the services (GetServices),
 //	                       with -user/-password as HTTP basic credentials; sends no spans
 //
-// With -rate it is a load generator instead (OTLP gRPC only): -workers exporters send batches of
-// -batch spans, paced to -rate spans/s in total, for -seconds; it prints how many spans were
-// sent and refused and the export latency quantiles (each export is one batch).
+// With -rate it is an open-loop load generator instead (OTLP gRPC only): batches of -batch spans
+// fall due on a fixed schedule of -rate spans/s for -seconds, sent over -workers connections with
+// at most -max-in-flight at once; it prints the spans sent, refused and missed, the batches that
+// left late, the measured wall time and the latency quantiles from each batch's due time.
 //
 // Each span is one trace: a server span of -service named -operation, -duration long, ending
 // now; every -error-every'th has status error. With -ca the connection is TLS (and -cert/-key
@@ -35,6 +36,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +46,7 @@ import (
 	jaegerthrift "github.com/jaegertracing/jaeger-idl/thrift-gen/jaeger"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/exporters/zipkin"
@@ -75,6 +78,7 @@ type options struct {
 	user, password                         string
 	timeout                                time.Duration
 	rate, seconds, batch, workers          int
+	maxInFlight                            int
 	uniqueNames                            bool
 }
 
@@ -95,7 +99,8 @@ func main() {
 	flag.IntVar(&o.rate, "rate", 0, "load mode: spans per second in total (OTLP gRPC)")
 	flag.IntVar(&o.seconds, "seconds", 10, "load mode: how long")
 	flag.IntVar(&o.batch, "batch", 100, "load mode: spans per export")
-	flag.IntVar(&o.workers, "workers", 4, "load mode: concurrent exporters")
+	flag.IntVar(&o.workers, "workers", 4, "load mode: exporters (gRPC connections) the batches are spread over")
+	flag.IntVar(&o.maxInFlight, "max-in-flight", 64, "load mode: batches sent at once at most; a batch due while all are taken waits, and counts late")
 	flag.BoolVar(&o.uniqueNames, "unique-names", false, "load mode: every span gets its own name (operation/<n>), as ids in raw URLs do")
 	flag.StringVar(&o.user, "user", "", "query-grpc: basic auth user")
 	flag.StringVar(&o.password, "password", "", "query-grpc: basic auth password")
@@ -345,94 +350,125 @@ func sendJaegerThrift(ctx context.Context, o options, tlsConfig *tls.Config, spa
 }
 
 // load sends o.rate spans/s for o.seconds over OTLP gRPC and prints what happened as JSON.
+//
+// It is open loop: batches are due on a fixed schedule (one every o.batch/o.rate seconds) whatever
+// the receiver does, and each is sent by its own goroutine as soon as one of o.maxInFlight places
+// is free. A slow receiver therefore shows as sends that left late (after their due time) or never
+// (still waiting when the step ended: missed), and latency is measured from the due time, not from
+// the moment a send could leave, so waiting for a free place counts (no coordinated omission).
+// The step's wall time runs from the first due time until the last send finished or was given up.
 func load(o options) error {
 	ctx := context.Background()
 	res := resource.NewSchemaless(semconv.ServiceName(o.service))
-	interval := time.Duration(float64(time.Second) * float64(o.batch*o.workers) / float64(o.rate))
-	deadline := time.Now().Add(time.Duration(o.seconds) * time.Second)
-	type result struct {
-		sent, refused int
-		latencies     []time.Duration
-		lastError     string
-	}
-	results := make(chan result, o.workers)
-	var named atomic.Int64
-	for w := 0; w < o.workers; w++ {
-		go func(w int) {
-			var r result
-			exporter, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(o.endpoint), otlptracegrpc.WithInsecure(),
-				otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}))
-			if err != nil {
-				r.lastError = err.Error()
-				results <- r
-				return
-			}
-			defer func() { _ = exporter.Shutdown(ctx) }()
-			// Workers start spread over one interval, so batches arrive evenly.
-			next := time.Now().Add(interval * time.Duration(w) / time.Duration(o.workers))
-			for next.Before(deadline) {
-				time.Sleep(time.Until(next))
-				next = next.Add(interval)
-				stubs := make(tracetest.SpanStubs, o.batch)
-				now := time.Now()
-				for i := range stubs {
-					var traceID [16]byte
-					var spanID [8]byte
-					binary.BigEndian.PutUint64(traceID[:8], rand.Uint64())
-					binary.BigEndian.PutUint64(traceID[8:], rand.Uint64())
-					binary.BigEndian.PutUint64(spanID[:], rand.Uint64()|1)
-					name := o.operation
-					if o.uniqueNames {
-						name = fmt.Sprintf("%s/%d", o.operation, named.Add(1))
-					}
-					stubs[i] = tracetest.SpanStub{
-						Name: name,
-						SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
-							TraceID: traceID, SpanID: spanID, TraceFlags: trace.FlagsSampled,
-						}),
-						SpanKind:             trace.SpanKindServer,
-						StartTime:            now.Add(-o.duration),
-						EndTime:              now,
-						Attributes:           loadAttributes,
-						Resource:             res,
-						InstrumentationScope: instrumentation.Scope{Name: "spansend"},
-					}
-				}
-				started := time.Now()
-				exportCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				err := exporter.ExportSpans(exportCtx, stubs.Snapshots())
-				cancel()
-				r.latencies = append(r.latencies, time.Since(started))
-				if err != nil {
-					r.refused += o.batch
-					r.lastError = err.Error()
-				} else {
-					r.sent += o.batch
-				}
-			}
-			results <- r
-		}(w)
-	}
-	var total result
-	for w := 0; w < o.workers; w++ {
-		r := <-results
-		total.sent += r.sent
-		total.refused += r.refused
-		total.latencies = append(total.latencies, r.latencies...)
-		if r.lastError != "" {
-			total.lastError = r.lastError
+	interval := time.Duration(float64(time.Second) * float64(o.batch) / float64(o.rate))
+	scheduled := o.rate * o.seconds / o.batch
+	exporters := make([]*otlptrace.Exporter, o.workers)
+	for w := range exporters {
+		exporter, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(o.endpoint), otlptracegrpc.WithInsecure(),
+			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}))
+		if err != nil {
+			return err
 		}
+		defer func() { _ = exporter.Shutdown(ctx) }()
+		exporters[w] = exporter
 	}
-	sort.Slice(total.latencies, func(i, j int) bool { return total.latencies[i] < total.latencies[j] })
+	var (
+		mu                  sync.Mutex
+		sent, refused, late int
+		latencies           []time.Duration
+		lastError           string
+		named               atomic.Int64
+		wg                  sync.WaitGroup
+	)
+	places := make(chan struct{}, o.maxInFlight)
+	start := time.Now()
+	end := start.Add(time.Duration(o.seconds) * time.Second)
+	missed := 0
+	for i := 0; i < scheduled; i++ {
+		due := start.Add(interval * time.Duration(i))
+		time.Sleep(time.Until(due))
+		// Wait for a free place only until the step ends: what is still waiting then is missed.
+		select {
+		case places <- struct{}{}:
+		case <-time.After(time.Until(end)):
+			missed = scheduled - i
+		}
+		if missed > 0 {
+			break
+		}
+		left := time.Now()
+		wg.Add(1)
+		go func(i int, due, left time.Time) {
+			defer wg.Done()
+			defer func() { <-places }()
+			stubs := make(tracetest.SpanStubs, o.batch)
+			for k := range stubs {
+				var traceID [16]byte
+				var spanID [8]byte
+				binary.BigEndian.PutUint64(traceID[:8], rand.Uint64())
+				binary.BigEndian.PutUint64(traceID[8:], rand.Uint64())
+				binary.BigEndian.PutUint64(spanID[:], rand.Uint64()|1)
+				name := o.operation
+				if o.uniqueNames {
+					name = fmt.Sprintf("%s/%d", o.operation, named.Add(1))
+				}
+				stubs[k] = tracetest.SpanStub{
+					Name: name,
+					SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
+						TraceID: traceID, SpanID: spanID, TraceFlags: trace.FlagsSampled,
+					}),
+					SpanKind:             trace.SpanKindServer,
+					StartTime:            left.Add(-o.duration),
+					EndTime:              left,
+					Attributes:           loadAttributes,
+					Resource:             res,
+					InstrumentationScope: instrumentation.Scope{Name: "spansend"},
+				}
+			}
+			exportCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := exporters[i%len(exporters)].ExportSpans(exportCtx, stubs.Snapshots())
+			cancel()
+			latency := time.Since(due)
+			mu.Lock()
+			defer mu.Unlock()
+			latencies = append(latencies, latency)
+			// Late: left more than one interval (or 1 ms) after it was due.
+			if left.Sub(due) > max(interval, time.Millisecond) {
+				late++
+			}
+			if err != nil {
+				refused += o.batch
+				lastError = err.Error()
+			} else {
+				sent += o.batch
+			}
+		}(i, due, left)
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	quantile := func(q float64) float64 {
-		if len(total.latencies) == 0 {
+		if len(latencies) == 0 {
 			return 0
 		}
-		return float64(total.latencies[int(q*float64(len(total.latencies)-1))].Microseconds()) / 1000
+		return float64(latencies[int(q*float64(len(latencies)-1))].Microseconds()) / 1000
 	}
 	out, _ := json.Marshal(map[string]any{
-		"targetRate": o.rate, "seconds": o.seconds, "sent": total.sent, "refused": total.refused,
-		"exports": len(total.latencies), "p50Ms": quantile(0.5), "p99Ms": quantile(0.99), "lastError": total.lastError,
+		"targetRate":       o.rate,
+		"seconds":          o.seconds,
+		"wallSeconds":      wall.Seconds(),
+		"scheduledBatches": scheduled,
+		"lateBatches":      late,
+		"missedBatches":    missed,
+		"sent":             sent,
+		"refused":          refused,
+		"missed":           missed * o.batch,
+		"achievedRate":     float64(sent) / wall.Seconds(),
+		"exports":          len(latencies),
+		"p50Ms":            quantile(0.5),
+		"p99Ms":            quantile(0.99),
+		"maxMs":            quantile(1),
+		"lastError":        lastError,
 	})
 	fmt.Println(string(out))
 	return nil
