@@ -11,17 +11,24 @@ import { evaluateStack } from "./evaluate";
 import { parseCommandLine } from "./lib/cli";
 import { Engine, counterSum, engineCommand, freePort, startEngine, waitFor } from "../tests/support/engines";
 import { jaegerCommand, jaegerSource, prometheusService, startJaeger } from "../tests/e2e/support/jaeger";
+import { MemoryCgroup, PodLimits, podCgroup } from "../tests/e2e/support/cgroup";
+import { objectNamed } from "../tests/support/objects";
+import { parseBytesQuantity, parseCpuMillis } from "../config/units";
 
 const USAGE = `Usage: npm run bench:engine -- [--rates 2000,4000,...] [--seconds N] [--smoke] [--json FILE]
 
-Starts Jaeger ${jaegerSource().version} twice, one after the other, on this machine:
+Starts Jaeger ${jaegerSource().version} twice, one after the other, on this machine, each as the dev stack's
+pod runs: in a cgroup with the rendered container's CPU limit (a CFS quota) and memory limit, with
+its environment (GOMEMLIMIT, OTEL_TRACES_SAMPLER); needs root and writable cpu and memory cgroups:
   stack     the dev stack's rendered config (Badger, memory_limiter, batch, span metrics)
-  upstream  cmd/jaeger/config-badger.yaml of the same release, span metrics added as the stack adds them
+  upstream  cmd/jaeger/config-badger.yaml of the same release, span metrics added as the stack adds
+            them, its second (archive) Badger store removed
 and drives each with open-loop OTLP gRPC load (engines/spansend: batches of 100 server spans of about
 10 attributes due on a fixed schedule whatever Jaeger does, over 4 connections, at most 64 in flight)
 at each rate for N seconds. Per step it prints accepted and refused spans/s (Jaeger's own counters)
 and the spans the generator could not send in time (missed), each per second of the step's measured
-wall time, CPU seconds per 1,000 spans, peak RSS, and the p99 latency from each batch's due time;
+wall time, CPU seconds per 1,000 spans, the seconds the CPU quota held Jaeger back, peak RSS, and
+the p99 latency from each batch's due time;
 then Badger's bytes on disk per stored span (after a clean stop), the highest rate sustained
 (accepted at least 99% of the target, p99 under 1 s), and the ratio of the two configs. Benchmarks report; nothing here passes or fails on a number.
 Then, on the stack's config alone, 100,000 spans with 100,000 distinct names (ids in span names):
@@ -47,6 +54,8 @@ export interface Step {
   missedPerSecond?: number;
   /** Batches that left more than one interval after they were due. */
   lateBatches?: number;
+  /** Seconds the pod's CPU limit (a CFS quota) held Jaeger back during the step. */
+  throttledSeconds?: number;
 }
 
 /** What engines/spansend's load mode prints (the keys this script reads). */
@@ -80,6 +89,8 @@ function directoryBytes(dir: string): number {
 
 interface Target {
   engine: Engine;
+  /** The cgroup with the pod's limits that it runs in. */
+  cgroup: MemoryCgroup;
   otlpGrpc: string;
   metricsUrl: string;
   spanMetricsPort?: number;
@@ -89,16 +100,34 @@ interface Target {
   stop(): Promise<void>;
 }
 
+/** The dev stack's Jaeger pod as rendered: its container's limits and its plain environment. */
+export async function devPod(): Promise<{ limits: PodLimits; env: Record<string, string> }> {
+  const evaluation = await evaluateStack("dev");
+  const container = objectNamed(evaluation, "Deployment", "jaeger").spec?.template.spec?.containers[0];
+  const limits = container?.resources?.limits ?? {};
+  const memoryBytes = parseBytesQuantity(String(limits.memory ?? ""));
+  const cpuMillis = parseCpuMillis(String(limits.cpu ?? ""));
+  if (memoryBytes === undefined || cpuMillis === undefined)
+    throw new Error("the dev stack's Jaeger has no CPU and memory limits");
+  const env = Object.fromEntries(
+    (container?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? ""]),
+  );
+  return { limits: { memoryBytes, cpuMillis }, env };
+}
+
 async function stackTarget(): Promise<Target> {
   const evaluation = await evaluateStack("dev");
   const badgerDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-stack-"));
+  const cgroup = podCgroup("bench-stack", (await devPod()).limits);
   const jaeger = await startJaeger(evaluation, "jaeger", {
     volumeDirs: { badger: badgerDir },
     services: await prometheusService(),
     name: "jaeger (stack config)",
+    wrap: cgroup.wrap,
   });
   return {
     engine: jaeger.engine,
+    cgroup,
     otlpGrpc: `127.0.0.1:${jaeger.pod.port(4317)}`,
     metricsUrl: `${jaeger.url(8888)}/metrics`,
     spanMetricsPort: jaeger.pod.port(8889),
@@ -108,14 +137,20 @@ async function stackTarget(): Promise<Target> {
       }
     ).connectors.span_metrics.aggregation_cardinality_limit,
     badgerDir,
-    stop: () => jaeger.stop(),
+    async stop() {
+      await jaeger.stop();
+      cgroup.remove();
+    },
   };
 }
 
 /**
- * Upstream's example config, run here: its stores' directories moved to a temp directory, its
- * listeners given explicit free loopback ports, and span metrics added as the stack adds them
- * (the span_metrics connector with millisecond histograms into a Prometheus exporter).
+ * Upstream's example config, run here as the stack's pod runs: in a cgroup with the dev pod's CPU
+ * and memory limits and with the pod's environment (GOMEMLIMIT, OTEL_TRACES_SAMPLER). Its store's
+ * directories move to a temp directory, its listeners get free loopback ports, span metrics are
+ * added as the stack adds them (the span_metrics connector with millisecond histograms into a
+ * Prometheus exporter), and its second Badger store (the archive, another_store) is removed, so
+ * that both configs write one store.
  */
 async function upstreamTarget(): Promise<Target> {
   const source = jaegerSource();
@@ -160,10 +195,8 @@ async function upstreamTarget(): Promise<Target> {
     keys: `${badgerDir}/keys`,
     values: `${badgerDir}/values`,
   });
-  doc.setIn(["extensions", "jaeger_storage", "backends", "another_store", "badger", "directories"], {
-    keys: `${dir}/archive`,
-    values: `${dir}/archive`,
-  });
+  doc.deleteIn(["extensions", "jaeger_storage", "backends", "another_store"]);
+  doc.deleteIn(["extensions", "jaeger_query", "storage", "traces_archive"]);
   doc.setIn(["service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "host"], "127.0.0.1");
   doc.setIn(["service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "port"], ports.metrics);
   doc.setIn(["connectors", "span_metrics"], { metrics_flush_interval: "15s", histogram: { unit: "ms" } });
@@ -175,7 +208,12 @@ async function upstreamTarget(): Promise<Target> {
   });
   const configFile = path.join(dir, "config.yaml");
   fs.writeFileSync(configFile, doc.toString());
-  const engine = startEngine("jaeger (upstream config)", jaegerCommand("jaeger"), ["--config", configFile]);
+  const pod = await devPod();
+  const cgroup = podCgroup("bench-upstream", pod.limits);
+  const started = cgroup.wrap(jaegerCommand("jaeger"), ["--config", configFile]);
+  const engine = startEngine("jaeger (upstream config)", started.command, started.args, {
+    env: { ...process.env, ...pod.env },
+  });
   await waitFor(
     `upstream-config Jaeger's health check to answer 200`,
     async () => ((await fetch(`http://127.0.0.1:${ports.health}/status`)).status === 200 ? true : undefined),
@@ -187,11 +225,13 @@ async function upstreamTarget(): Promise<Target> {
   );
   return {
     engine,
+    cgroup,
     otlpGrpc: `127.0.0.1:${ports.grpc}`,
     metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
     badgerDir,
     async stop() {
       await engine.stop();
+      cgroup.remove();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -199,6 +239,7 @@ async function upstreamTarget(): Promise<Target> {
 
 async function step(target: Target, rate: number, seconds: number): Promise<Step> {
   const before = await (await fetch(target.metricsUrl)).text();
+  const throttledBefore = target.cgroup.throttledSeconds();
   let peak = 0;
   const sampler = setInterval(() => {
     if (target.engine.pid) peak = Math.max(peak, rssMb(target.engine.pid));
@@ -252,6 +293,7 @@ async function step(target: Target, rate: number, seconds: number): Promise<Step
     wallSeconds: Number(wall.toFixed(2)),
     missedPerSecond: Math.round(load.missed / wall),
     lateBatches: load.lateBatches,
+    throttledSeconds: Number((target.cgroup.throttledSeconds() - throttledBefore).toFixed(2)),
   };
 }
 
@@ -337,13 +379,13 @@ async function cardinality(names: number) {
 function table(run: Run): string {
   const rows = run.steps.map(
     (s) =>
-      `| ${s.targetRate} | ${s.acceptedPerSecond} | ${s.refusedPerSecond} | ${s.missedPerSecond ?? "-"} | ${s.wallSeconds ?? "-"} | ${s.cpuSecondsPer1000} | ${s.peakRssMb} | ${s.p99ExportMs} |`,
+      `| ${s.targetRate} | ${s.acceptedPerSecond} | ${s.refusedPerSecond} | ${s.missedPerSecond ?? "-"} | ${s.wallSeconds ?? "-"} | ${s.cpuSecondsPer1000} | ${s.throttledSeconds ?? "-"} | ${s.peakRssMb} | ${s.p99ExportMs} |`,
   );
   return [
     `${run.config}: sustained ${run.sustained} spans/s (accepted at least 99% of the target, p99 under 1 s), ${run.bytesPerSpan} bytes on disk per stored span`,
     "",
-    "| target spans/s | accepted/s | refused/s | missed/s | wall s | CPU s per 1,000 spans | peak RSS MB | p99 ms from due time |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| target spans/s | accepted/s | refused/s | missed/s | wall s | CPU s per 1,000 spans | CPU-throttled s | peak RSS MB | p99 ms from due time |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
   ].join("\n");
 }

@@ -356,7 +356,8 @@ func sendJaegerThrift(ctx context.Context, o options, tlsConfig *tls.Config, spa
 // is free. A slow receiver therefore shows as sends that left late (after their due time) or never
 // (still waiting when the step ended: missed), and latency is measured from the due time, not from
 // the moment a send could leave, so waiting for a free place counts (no coordinated omission).
-// The step's wall time runs from the first due time until the last send finished or was given up.
+// The step's wall time runs from the first due time until the end of the schedule or, when later,
+// until the last send finished or was given up.
 func load(o options) error {
 	ctx := context.Background()
 	res := resource.NewSchemaless(semconv.ServiceName(o.service))
@@ -445,7 +446,9 @@ func load(o options) error {
 		}(i, due, left)
 	}
 	wg.Wait()
-	wall := time.Since(start)
+	// The schedule fills the step (each batch opens its interval), so the step lasts at least
+	// -seconds, and longer when the last sends finish after it.
+	wall := max(time.Since(start), end.Sub(start))
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	quantile := func(q float64) float64 {
 		if len(latencies) == 0 {
