@@ -15,7 +15,7 @@ import { MemoryCgroup, PodLimits, podCgroup } from "../tests/e2e/support/cgroup"
 import { objectNamed } from "../tests/support/objects";
 import { parseBytesQuantity, parseCpuMillis } from "../config/units";
 
-const USAGE = `Usage: npm run bench:engine -- [--rates 2000,4000,...] [--seconds N] [--smoke] [--json FILE]
+const USAGE = `Usage: npm run bench:engine -- [--rates 2000,4000,...] [--seconds N] [--runs N] [--smoke] [--json FILE]
 
 Starts Jaeger ${jaegerSource().version} twice, one after the other, on this machine, each as the dev stack's
 pod runs: in a cgroup with the rendered container's CPU limit (a CFS quota) and memory limit, with
@@ -34,7 +34,9 @@ then Badger's bytes on disk per stored span (after a clean stop), the highest ra
 Then, on the stack's config alone, 100,000 spans with 100,000 distinct names (ids in span names):
 Jaeger's RSS and its span-metric series before and after (spm.cardinalityLimit bounds them).
 --smoke: one 2 s step at 500 spans/s per config and 1,000 names (what CI runs, untimed).
-Defaults: --rates 2000,4000,8000,16000,32000 --seconds 10.`;
+Each config runs --runs times, the order alternating, a fresh process for each step; the tables are
+the per-rate medians, steady RSS the median over each step's second half.
+Defaults: --rates 2000,4000,8000,16000,32000 --seconds 10 --runs 3.`;
 
 /**
  * One rate step of a run, as --json records it (bench/engine-capacity.json). Rates are per second
@@ -56,6 +58,8 @@ export interface Step {
   lateBatches?: number;
   /** Seconds the pod's CPU limit (a CFS quota) held Jaeger back during the step. */
   throttledSeconds?: number;
+  /** Median RSS over the second half of the step (the process starts fresh for each step). */
+  steadyRssMb?: number;
 }
 
 /** What engines/spansend's load mode prints (the keys this script reads). */
@@ -241,8 +245,13 @@ async function step(target: Target, rate: number, seconds: number): Promise<Step
   const before = await (await fetch(target.metricsUrl)).text();
   const throttledBefore = target.cgroup.throttledSeconds();
   let peak = 0;
+  const loadStart = Date.now();
+  const samples: { at: number; mb: number }[] = [];
   const sampler = setInterval(() => {
-    if (target.engine.pid) peak = Math.max(peak, rssMb(target.engine.pid));
+    if (!target.engine.pid) return;
+    const mb = rssMb(target.engine.pid);
+    peak = Math.max(peak, mb);
+    samples.push({ at: Date.now() - loadStart, mb });
   }, 250);
   const load = await new Promise<LoadResult>((resolve, reject) => {
     const child = startEngine("spansend load", engineCommand("spansend"), [
@@ -272,8 +281,10 @@ async function step(target: Target, rate: number, seconds: number): Promise<Step
       else resolve(JSON.parse(line) as LoadResult);
     }, 200);
   });
+  const loadEnd = Date.now() - loadStart;
   // The batch processor and exporter finish what was accepted; the counters catch up.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const steady = samples.filter((x) => x.at >= (seconds * 1000) / 2 && x.at <= loadEnd).map((x) => x.mb);
   clearInterval(sampler);
   const after = await (await fetch(target.metricsUrl)).text();
   const accepted =
@@ -294,9 +305,15 @@ async function step(target: Target, rate: number, seconds: number): Promise<Step
     missedPerSecond: Math.round(load.missed / wall),
     lateBatches: load.lateBatches,
     throttledSeconds: Number((target.cgroup.throttledSeconds() - throttledBefore).toFixed(2)),
+    steadyRssMb: Math.round(median(steady)),
   };
 }
 
+/**
+ * One run of a config: a fresh Jaeger (and store) for each rate, so that no step inherits the
+ * previous step's heap or backlog. Bytes per span: what the steps' stores hold after a clean stop,
+ * an empty store's files taken off, per span Jaeger accepted.
+ */
 async function measure(config: string, start: () => Promise<Target>, rates: number[], seconds: number): Promise<Run> {
   // An empty store's files (manifest, discard stats) take about a megabyte: measured first and
   // taken off, so that bytes per span are the spans' own.
@@ -305,27 +322,62 @@ async function measure(config: string, start: () => Promise<Target>, rates: numb
   const baseline = directoryBytes(empty.badgerDir);
   await empty.stop();
   if (config === "stack") fs.rmSync(empty.badgerDir, { recursive: true, force: true });
-  const target = await start();
   const steps: Step[] = [];
   let stored = 0;
-  try {
-    for (const rate of rates) {
+  let bytes = 0;
+  for (const rate of rates) {
+    const target = await start();
+    try {
       const s = await step(target, rate, seconds);
       steps.push(s);
       stored += s.acceptedPerSecond * (s.wallSeconds ?? seconds);
       console.error(
-        `${config}: ${rate} spans/s target -> ${s.acceptedPerSecond} accepted/s, ${s.refusedPerSecond} refused/s`,
+        `${config}: ${rate} spans/s target -> ${s.acceptedPerSecond} accepted/s, ${s.refusedPerSecond} refused/s, ${s.missedPerSecond} missed/s in ${s.wallSeconds} s`,
       );
+    } finally {
+      // A clean stop, as a rolling update does: Badger writes what it holds and closes its files.
+      await target.engine.stop();
+      bytes += directoryBytes(target.badgerDir) - baseline;
+      await target.stop();
+      if (config === "stack") fs.rmSync(target.badgerDir, { recursive: true, force: true });
     }
-  } finally {
-    // A clean stop, as a rolling update does: Badger writes what it holds and closes its files.
-    await target.engine.stop();
   }
-  const bytes = directoryBytes(target.badgerDir);
-  await target.stop();
-  if (config === "stack") fs.rmSync(target.badgerDir, { recursive: true, force: true });
   const sustained = steps.filter(isSustained).reduce((best, s) => Math.max(best, s.acceptedPerSecond), 0);
-  return { config, steps, bytesPerSpan: stored > 0 ? Math.round((bytes - baseline) / stored) : 0, sustained };
+  return { config, steps, bytesPerSpan: stored > 0 ? Math.round(bytes / stored) : 0, sustained };
+}
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The runs of one config as one: per rate, the median of each figure over the runs. */
+export function medianRun(runs: readonly Run[]): Run {
+  const steps = runs[0].steps.map((first, i) => {
+    const at = runs.map((r) => r.steps[i]);
+    const field = (key: keyof Step) => median(at.map((s) => Number(s[key] ?? 0)));
+    return {
+      targetRate: first.targetRate,
+      acceptedPerSecond: field("acceptedPerSecond"),
+      refusedPerSecond: field("refusedPerSecond"),
+      cpuSecondsPer1000: field("cpuSecondsPer1000"),
+      peakRssMb: field("peakRssMb"),
+      p99ExportMs: field("p99ExportMs"),
+      wallSeconds: field("wallSeconds"),
+      missedPerSecond: field("missedPerSecond"),
+      lateBatches: field("lateBatches"),
+      throttledSeconds: field("throttledSeconds"),
+      steadyRssMb: field("steadyRssMb"),
+    };
+  });
+  return {
+    config: runs[0].config,
+    steps,
+    bytesPerSpan: median(runs.map((r) => r.bytesPerSpan)),
+    sustained: steps.filter(isSustained).reduce((best, s) => Math.max(best, s.acceptedPerSecond), 0),
+  };
 }
 
 /**
@@ -379,13 +431,13 @@ async function cardinality(names: number) {
 function table(run: Run): string {
   const rows = run.steps.map(
     (s) =>
-      `| ${s.targetRate} | ${s.acceptedPerSecond} | ${s.refusedPerSecond} | ${s.missedPerSecond ?? "-"} | ${s.wallSeconds ?? "-"} | ${s.cpuSecondsPer1000} | ${s.throttledSeconds ?? "-"} | ${s.peakRssMb} | ${s.p99ExportMs} |`,
+      `| ${s.targetRate} | ${s.acceptedPerSecond} | ${s.refusedPerSecond} | ${s.missedPerSecond ?? "-"} | ${s.wallSeconds ?? "-"} | ${s.cpuSecondsPer1000} | ${s.throttledSeconds ?? "-"} | ${s.steadyRssMb ?? "-"} | ${s.peakRssMb} | ${s.p99ExportMs} |`,
   );
   return [
     `${run.config}: sustained ${run.sustained} spans/s (accepted at least 99% of the target, p99 under 1 s), ${run.bytesPerSpan} bytes on disk per stored span`,
     "",
-    "| target spans/s | accepted/s | refused/s | missed/s | wall s | CPU s per 1,000 spans | CPU-throttled s | peak RSS MB | p99 ms from due time |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| target spans/s | accepted/s | refused/s | missed/s | wall s | CPU s per 1,000 spans | CPU-throttled s | steady RSS MB | peak RSS MB | p99 ms from due time |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
   ].join("\n");
 }
@@ -393,7 +445,13 @@ function table(run: Run): string {
 async function main(): Promise<number> {
   const line = parseCommandLine(
     process.argv.slice(2),
-    { rates: { type: "string" }, seconds: { type: "string" }, smoke: { type: "boolean" }, json: { type: "string" } },
+    {
+      rates: { type: "string" },
+      seconds: { type: "string" },
+      runs: { type: "string" },
+      smoke: { type: "boolean" },
+      json: { type: "string" },
+    },
     USAGE,
   );
   if ("exitCode" in line) return line.exitCode;
@@ -404,22 +462,39 @@ async function main(): Promise<number> {
         .split(",")
         .map(Number);
   const seconds = smoke ? 2 : Number(line.values.seconds ?? 10);
-  if (rates.some((r) => !Number.isInteger(r) || r <= 0) || !Number.isInteger(seconds) || seconds <= 0) {
-    console.error(`--rates takes whole numbers of spans/s, --seconds a whole number of seconds\n\n${USAGE}`);
+  const runs = smoke ? 1 : Number(line.values.runs ?? 3);
+  if (
+    rates.some((r) => !Number.isInteger(r) || r <= 0) ||
+    !Number.isInteger(seconds) ||
+    seconds <= 0 ||
+    !Number.isInteger(runs) ||
+    runs <= 0
+  ) {
+    console.error(
+      `--rates takes whole numbers of spans/s, --seconds a whole number of seconds, --runs a whole number\n\n${USAGE}`,
+    );
     return 2;
   }
   console.error(
     `Jaeger ${jaegerSource().version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${seconds} s per step`,
   );
-  const stack = await measure("stack", stackTarget, rates, seconds);
-  const upstream = await measure("upstream", upstreamTarget, rates, seconds);
+  // Each config `runs` times, the order alternating, so that neither always runs on a cooler machine.
+  const all: { stack: Run[]; upstream: Run[] } = { stack: [], upstream: [] };
+  for (let run = 0; run < runs; run++) {
+    const order = run % 2 === 0 ? (["stack", "upstream"] as const) : (["upstream", "stack"] as const);
+    for (const config of order)
+      all[config].push(await measure(config, config === "stack" ? stackTarget : upstreamTarget, rates, seconds));
+  }
+  const stack = medianRun(all.stack);
+  const upstream = medianRun(all.upstream);
   console.log(table(stack));
   console.log();
   console.log(table(upstream));
   console.log();
-  const peak = (r: Run) => Math.max(...r.steps.map((s) => s.peakRssMb));
+  const steadyAtSustained = (r: Run) =>
+    r.steps.filter(isSustained).reduce((mb, s) => Math.max(mb, s.steadyRssMb ?? 0), 0);
   console.log(
-    `ratio stack / upstream: sustained ${(stack.sustained / Math.max(upstream.sustained, 1)).toFixed(2)}, peak RSS ${(peak(stack) / Math.max(peak(upstream), 1)).toFixed(2)}, bytes per span ${(stack.bytesPerSpan / Math.max(upstream.bytesPerSpan, 1)).toFixed(2)}`,
+    `ratio stack / upstream (medians of ${runs} run${runs === 1 ? "" : "s"}): sustained ${(stack.sustained / Math.max(upstream.sustained, 1)).toFixed(2)}, steady RSS at the highest sustained step ${(steadyAtSustained(stack) / Math.max(steadyAtSustained(upstream), 1)).toFixed(2)}, bytes per span ${(stack.bytesPerSpan / Math.max(upstream.bytesPerSpan, 1)).toFixed(2)}`,
   );
   const names = await cardinality(smoke ? 1_000 : 100_000);
   console.log();
@@ -434,9 +509,11 @@ async function main(): Promise<number> {
       cores: os.cpus().length,
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       secondsPerStep: seconds,
-      note: "the load generator runs on the same cores as Jaeger",
+      runs,
+      limits: (await devPod()).limits,
+      note: "the load generator runs on the same cores as Jaeger; each config runs in a cgroup with the dev pod's CPU and memory limits; stack and upstream are the per-rate medians of the runs",
     };
-    fs.writeFileSync(line.values.json, JSON.stringify({ recorded, stack, upstream, names }, null, 2) + "\n");
+    fs.writeFileSync(line.values.json, JSON.stringify({ recorded, stack, upstream, runs: all, names }, null, 2) + "\n");
   }
   return 0;
 }
