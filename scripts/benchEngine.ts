@@ -14,6 +14,7 @@ import { jaegerCommand, jaegerSource, prometheusService, startJaeger } from "../
 import { MemoryCgroup, PodLimits, podCgroup } from "../tests/e2e/support/cgroup";
 import { objectNamed } from "../tests/support/objects";
 import { parseBytesQuantity, parseCpuMillis } from "../config/units";
+import { Run, Step, capacityRow, isSustained, median, medianRun, table } from "./lib/capacity";
 
 const USAGE = `Usage: npm run bench:engine -- [--rates 2000,4000,...] [--seconds N] [--runs N] [--smoke] [--json FILE]
 
@@ -38,43 +39,12 @@ Each config runs --runs times, the order alternating, a fresh process for each s
 the per-rate medians, steady RSS the median over each step's second half.
 Defaults: --rates 2000,4000,8000,16000,32000 --seconds 10 --runs 3.`;
 
-/**
- * One rate step of a run, as --json records it (bench/engine-capacity.json). Rates are per second
- * of the step's measured wall time; latency runs from each batch's due time (open loop). The fields
- * marked optional are absent from recordings made before the generator was open loop.
- */
-export interface Step {
-  targetRate: number;
-  acceptedPerSecond: number;
-  refusedPerSecond: number;
-  cpuSecondsPer1000: number;
-  peakRssMb: number;
-  p99ExportMs: number;
-  /** From the first due send until the last send finished (the nominal step is --seconds). */
-  wallSeconds?: number;
-  /** Spans whose batch was still waiting for a free place when the step ended: never sent. */
-  missedPerSecond?: number;
-  /** Batches that left more than one interval after they were due. */
-  lateBatches?: number;
-  /** Seconds the pod's CPU limit (a CFS quota) held Jaeger back during the step. */
-  throttledSeconds?: number;
-  /** Median RSS over the second half of the step (the process starts fresh for each step). */
-  steadyRssMb?: number;
-}
-
 /** What engines/spansend's load mode prints (the keys this script reads). */
 interface LoadResult {
   readonly wallSeconds: number;
   readonly missed: number;
   readonly lateBatches: number;
   readonly p99Ms: number;
-}
-
-interface Run {
-  config: string;
-  steps: Step[];
-  bytesPerSpan: number;
-  sustained: number;
 }
 
 function rssMb(pid: number): number {
@@ -346,48 +316,6 @@ async function measure(config: string, start: () => Promise<Target>, rates: numb
   return { config, steps, bytesPerSpan: stored > 0 ? Math.round(bytes / stored) : 0, sustained };
 }
 
-function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-/** The runs of one config as one: per rate, the median of each figure over the runs. */
-export function medianRun(runs: readonly Run[]): Run {
-  const steps = runs[0].steps.map((first, i) => {
-    const at = runs.map((r) => r.steps[i]);
-    const field = (key: keyof Step) => median(at.map((s) => Number(s[key] ?? 0)));
-    return {
-      targetRate: first.targetRate,
-      acceptedPerSecond: field("acceptedPerSecond"),
-      refusedPerSecond: field("refusedPerSecond"),
-      cpuSecondsPer1000: field("cpuSecondsPer1000"),
-      peakRssMb: field("peakRssMb"),
-      p99ExportMs: field("p99ExportMs"),
-      wallSeconds: field("wallSeconds"),
-      missedPerSecond: field("missedPerSecond"),
-      lateBatches: field("lateBatches"),
-      throttledSeconds: field("throttledSeconds"),
-      steadyRssMb: field("steadyRssMb"),
-    };
-  });
-  return {
-    config: runs[0].config,
-    steps,
-    bytesPerSpan: median(runs.map((r) => r.bytesPerSpan)),
-    sustained: steps.filter(isSustained).reduce((best, s) => Math.max(best, s.acceptedPerSecond), 0),
-  };
-}
-
-/**
- * Sustained: Jaeger accepted at least 99% of the target rate per second of measured wall time,
- * with p99 latency (from the due time) under 1 s; a refused or missed span counts against it.
- */
-export function isSustained(s: Step): boolean {
-  return s.acceptedPerSecond >= 0.99 * s.targetRate && s.p99ExportMs < 1000;
-}
-
 /** 100,000 distinct span names into one service on the stack's config: series and RSS before and after. */
 async function cardinality(names: number) {
   const target = await stackTarget();
@@ -426,20 +354,6 @@ async function cardinality(names: number) {
     await target.stop();
     fs.rmSync(target.badgerDir, { recursive: true, force: true });
   }
-}
-
-function table(run: Run): string {
-  const rows = run.steps.map(
-    (s) =>
-      `| ${s.targetRate} | ${s.acceptedPerSecond} | ${s.refusedPerSecond} | ${s.missedPerSecond ?? "-"} | ${s.wallSeconds ?? "-"} | ${s.cpuSecondsPer1000} | ${s.throttledSeconds ?? "-"} | ${s.steadyRssMb ?? "-"} | ${s.peakRssMb} | ${s.p99ExportMs} |`,
-  );
-  return [
-    `${run.config}: sustained ${run.sustained} spans/s (accepted at least 99% of the target, p99 under 1 s), ${run.bytesPerSpan} bytes on disk per stored span`,
-    "",
-    "| target spans/s | accepted/s | refused/s | missed/s | wall s | CPU s per 1,000 spans | CPU-throttled s | steady RSS MB | peak RSS MB | p99 ms from due time |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ...rows,
-  ].join("\n");
 }
 
 async function main(): Promise<number> {
@@ -496,6 +410,9 @@ async function main(): Promise<number> {
   console.log(
     `ratio stack / upstream (medians of ${runs} run${runs === 1 ? "" : "s"}): sustained ${(stack.sustained / Math.max(upstream.sustained, 1)).toFixed(2)}, steady RSS at the highest sustained step ${(steadyAtSustained(stack) / Math.max(steadyAtSustained(upstream), 1)).toFixed(2)}, bytes per span ${(stack.bytesPerSpan / Math.max(upstream.bytesPerSpan, 1)).toFixed(2)}`,
   );
+  console.log();
+  console.log("README row (Measured on the real engines):");
+  console.log(capacityRow({ stack, upstream, recorded: { limits: (await devPod()).limits } }));
   const names = await cardinality(smoke ? 1_000 : 100_000);
   console.log();
   console.log(

@@ -246,13 +246,13 @@ describe("stack config", () => {
     });
   });
 
-  describe("sizing from expected spans per second (512Mi + 65Mi/1k + 200Mi SPM; 300m + 70m/1k)", () => {
+  describe("sizing from expected spans per second (512Mi + 30Mi/1k + 200Mi SPM; 300m + 100m/1k)", () => {
     it("derives requests and 2x limits from 3000 spans/s", () => {
       const config = valid(set(dev(), "jaeger.expectedSpansPerSecond", "3000"));
-      // memory 512 + 3*65 + 200 = 907Mi; cpu 300 + 3*70 = 510m
+      // memory 512 + 3*30 + 200 = 802Mi; cpu 300 + 3*100 = 600m
       assert.deepEqual(config.jaeger.resources, {
-        requests: { cpu: "510m", memory: "907Mi" },
-        limits: { cpu: "1020m", memory: "1814Mi" },
+        requests: { cpu: "600m", memory: "802Mi" },
+        limits: { cpu: "1200m", memory: "1604Mi" },
       });
     });
 
@@ -438,10 +438,10 @@ describe("stack config", () => {
       let raw = set(dev(), "jaeger.resources.limits.memory", "4Gi");
       raw = set(raw, "storage.badger.volumeSize", "100Gi");
       const config = valid(raw);
-      // 200 spans/s: memory 512 + 13 + 200 = 725Mi, cpu 300 + 14 = 314m
+      // 200 spans/s: memory 512 + 6 + 200 = 718Mi, cpu 300 + 20 = 320m
       assert.deepEqual(config.jaeger.resources, {
-        requests: { cpu: "314m", memory: "725Mi" },
-        limits: { cpu: "628m", memory: "4Gi" },
+        requests: { cpu: "320m", memory: "718Mi" },
+        limits: { cpu: "640m", memory: "4Gi" },
       });
       assert.equal(config.storage.badger.volumeSize, "100Gi");
     });
@@ -640,7 +640,7 @@ describe("stack config", () => {
         what: "a memory limit below the request",
         edit: (raw) => set(raw, "jaeger.resources.limits.memory", "256Mi"),
         message:
-          /^jaeger-spm:jaeger\.resources\.limits\.memory = "256Mi": expected at least the memory request \(725Mi\)$/,
+          /^jaeger-spm:jaeger\.resources\.limits\.memory = "256Mi": expected at least the memory request \(718Mi\)$/,
       },
       {
         what: "a namespace that is not a DNS label",

@@ -340,7 +340,7 @@ describe("stack config: sizes nobody meant are named with their formula", () => 
     assert.ok(warning, result.warnings.join("\n"));
     assert.match(
       warning,
-      /= 14300m CPU, .* \(derived for each collector pod: 300m \+ 70m .*per 1,000 of 200000 spans\/s\)/,
+      /= 20300m CPU, .* \(derived for each collector pod: 300m \+ 100m and 712Mi \+ 30Mi per 1,000 of 200000 spans\/s\)/,
     );
   });
 });

@@ -163,11 +163,11 @@ describe("Jaeger on Badger (dev stack)", function () {
       assert.deepEqual(at(doc, "service.pipelines.traces.processors"), ["memory_limiter", "batch"]);
       assert.equal(at(doc, "processors.memory_limiter.limit_percentage"), 75);
       const limit = jaegerContainer(dev).resources?.limits?.memory;
-      // dev's limit 1450Mi (2 x (512 + 13 + 200)Mi); 80% = 1160MiB, below the 90% memory alert
-      assert.equal(limit, "1450Mi");
+      // dev's limit 1436Mi (2 x (512 + 6 + 200)Mi); 80% = 1148.8 -> 1148MiB, below the 90% memory alert
+      assert.equal(limit, "1436Mi");
       assert.deepEqual(
         jaegerContainer(dev).env?.find((e) => e.name === "GOMEMLIMIT"),
-        { name: "GOMEMLIMIT", value: "1160MiB" },
+        { name: "GOMEMLIMIT", value: "1148MiB" },
       );
     });
 
@@ -192,10 +192,10 @@ describe("Jaeger on Badger (dev stack)", function () {
     });
 
     it("sizes resources by the sizing rule for 200 spans/s", () => {
-      // memory 512 + 0.2*65 + 200 = 725Mi; cpu 300 + 0.2*70 = 314m
+      // memory 512 + 0.2*30 + 200 = 718Mi; cpu 300 + 0.2*100 = 320m
       assert.deepEqual(jaegerContainer(dev).resources, {
-        requests: { cpu: "314m", memory: "725Mi" },
-        limits: { cpu: "628m", memory: "1450Mi" },
+        requests: { cpu: "320m", memory: "718Mi" },
+        limits: { cpu: "640m", memory: "1436Mi" },
       });
     });
 

@@ -1,5 +1,5 @@
 // Past capacity, on the real Jaeger 2.20 with the dev stack's config under its container's memory
-// limit (a memory cgroup with the rendered limit, 1450Mi, and the rendered GOMEMLIMIT): the
+// limit (a memory cgroup with the rendered limit, 1436Mi, and the rendered GOMEMLIMIT): the
 // memory_limiter refuses spans, clients are told, Jaeger counts every span, nothing is OOM-killed,
 // and it takes spans again once the load drops. (Measured the same way: at 768Mi and 1Gi it
 // refused and kept running too; at 256Mi the kernel killed it before the limiter could act, which
