@@ -22,6 +22,7 @@ import {
   DEFAULT_BYTES_PER_SPAN,
   PER_THOUSAND_SPANS_PER_SECOND,
   Resources,
+  VOLUME_HEADROOM,
   VolumeDemand,
   badgerVolumeSize,
   elasticsearchNodeVolumeSize,
@@ -33,6 +34,7 @@ import { stackFileProblems } from "./stackFile";
 import type { DeepReadonly } from "./types";
 import { parseBytesQuantity, parseCpuMillis, parseGoDurationSeconds, parsePrometheusDurationSeconds } from "./units";
 import { WINDOW as RULE_RATE_WINDOW } from "../components/monitoring/prometheusRules";
+import { nodeExporterNamespace } from "../components/monitoring/kubePrometheusStack";
 
 type Shape = StackConfigShape;
 
@@ -370,9 +372,14 @@ function settingsThatCannotWork(shape: Partial<Shape>): string[] {
     );
   }
   const bundled = shape.monitoring?.bundled;
-  if (ns !== undefined && bundled?.enabled && bundled.namespace === ns) {
+  // The bundled release creates its namespace and the node exporter's (privileged).
+  if (
+    ns !== undefined &&
+    bundled?.enabled &&
+    [bundled.namespace, nodeExporterNamespace(bundled.namespace)].includes(ns)
+  ) {
     problems.push(
-      `${PROJECT}:monitoring.bundled.namespace = ${show(ns)}: expected another namespace than jaeger-spm:namespace (the bundled monitoring and Jaeger each create theirs, and Jaeger's is restricted)`,
+      `${PROJECT}:monitoring.bundled.namespace = ${show(bundled.namespace)}: expected another namespace than jaeger-spm:namespace (${show(ns)}), also for its node exporter's (${nodeExporterNamespace(bundled.namespace)}): the bundled monitoring and Jaeger each create theirs, and Jaeger's is restricted`,
     );
   }
   const velero = shape.backup?.velero;
@@ -461,7 +468,7 @@ function sizesNobodyMeant(shape: Shape, resources: Resources, storage: StackConf
     volume(
       "storage.badger.volumeSize",
       storage.badger.volumeSize,
-      `${load} x ${bytesPerSpan} B x ${retention} x 1.5 headroom`,
+      `${load} x ${bytesPerSpan} B x ${retention} x ${VOLUME_HEADROOM} headroom`,
     );
   }
   const es = storage.elasticsearch;
@@ -469,7 +476,7 @@ function sizesNobodyMeant(shape: Shape, resources: Resources, storage: StackConf
     volume(
       "storage.elasticsearch.inCluster.volumeSize",
       es.inCluster.volumeSize,
-      `${load} x ${bytesPerSpan} B x ${retention} x ${1 + es.spans.replicas} copies / ${es.inCluster.nodeCount} nodes x 1.5 headroom`,
+      `${load} x ${bytesPerSpan} B x ${retention} x ${1 + es.spans.replicas} copies / ${es.inCluster.nodeCount} nodes x ${VOLUME_HEADROOM} headroom`,
     );
   }
   const derived = {

@@ -431,11 +431,14 @@ const PEM_EXPECTED =
   'a PEM certificate (-----BEGIN CERTIFICATE----- …), e.g. pulumi config set --path storage.elasticsearch.caCert -- "$(cat ca.crt)"';
 
 /**
- * Jaeger names indices <prefix>-jaeger-<type>-<date> (its index_prefix adds the '-'): the longest,
- * "-jaeger-dependencies-2026-12-07", adds 31 characters, and an index name has at most 255 bytes.
+ * Jaeger names indices <prefix>-jaeger-<type>-<date>, adding the '-' unless the prefix ends in one
+ * (v2.20.0 internal/storage/elasticsearch/config/config.go, joinPrefix), so "tracing-" and
+ * "tracing" name the same indices; the stack's own patterns (roles, snapshots) add the '-' always,
+ * so a trailing one is refused. The longest suffix, "-jaeger-dependencies-2026-12-07", adds 31
+ * characters, and an index name has at most 255 bytes.
  */
 const MAX_INDEX_PREFIX = 255 - "-jaeger-dependencies-2026-12-07".length;
-const INDEX_PREFIX_EXPECTED = `an index prefix of lower-case letters, digits and '-', not starting or ending with '-' (Jaeger adds the '-'), at most ${MAX_INDEX_PREFIX} characters (index names are at most 255)`;
+const INDEX_PREFIX_EXPECTED = `an index prefix of lower-case letters, digits and '-', not starting or ending with '-' (the '-' before jaeger- is added for you), at most ${MAX_INDEX_PREFIX} characters (index names are at most 255)`;
 
 const MAJOR_VERSION_EXPECTED = "the cluster's major version: 7, 8 or 9 for Elasticsearch, 1, 2 or 3 for OpenSearch";
 

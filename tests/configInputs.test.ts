@@ -167,6 +167,16 @@ describe("stack config: names the cluster or the engine would refuse", () => {
       message: /another namespace than jaeger-spm:namespace/,
     },
     {
+      what: "Jaeger's namespace as the bundled node exporter's",
+      edits: [
+        ["namespace", "metrics-node-exporter"],
+        ["monitoring.bundled.enabled", "true"],
+        ["monitoring.bundled.namespace", "metrics"],
+      ],
+      key: "monitoring.bundled.namespace",
+      message: /another namespace than jaeger-spm:namespace \("metrics-node-exporter"\), also for its node exporter's/,
+    },
+    {
       what: "Jaeger's namespace as Velero's",
       stack: "prod",
       edits: [["backup.velero.namespace", "observability"]],
