@@ -14,7 +14,7 @@ export interface Step {
   cpuSecondsPer1000: number;
   peakRssMb: number;
   p99ExportMs: number;
-  /** From the first due send until the last send finished (the nominal step is --seconds). */
+  /** The step's length: its schedule (--seconds), or longer when the last send finished later. */
   wallSeconds?: number;
   /** Spans whose batch was still waiting for a free place when the step ended: never sent. */
   missedPerSecond?: number;
