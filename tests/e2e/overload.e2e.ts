@@ -37,13 +37,15 @@ describe("e2e: overload on Jaeger 2.20 under the dev stack's memory limit", func
       wrap: cgroup.wrap,
     });
     metricsBefore = await (await fetch(`${jaeger.url(8888)}/metrics`)).text();
-    // Far past what one pod carries here: 8 exporters, batches of 100, 40,000 spans/s.
+    // Far past what one pod carries here: batches of 100 over 8 connections, 40,000 spans/s, open
+    // loop, for 30 s: the memory_limiter refuses once Jaeger's heap has filled, which 10 s of open-loop
+    // load did not reach (the closed-loop generator before it ran on until every batch was sent).
     const run = spawnSync(
       engineCommand("spansend"),
       [
         `-endpoint=127.0.0.1:${jaeger.pod.port(4317)}`,
         "-rate=40000",
-        "-seconds=10",
+        "-seconds=30",
         "-service=e2e-overload",
         "-workers=8",
       ],
