@@ -29,16 +29,19 @@ describe("localizeConfig (running a pod's config on loopback)", () => {
 
   it("moves paths inside mounts to the local directories, the deepest mount first", () => {
     const out = parse(
-      localizeConfig(
-        "a: /etc/jaeger/config.yaml\nb: /etc/jaeger/sampling/strategies.json\nc: /var/lib/other\n",
-        addresses,
-      ),
+      localizeConfig("a: /etc/jaeger/config.yaml\nb: /etc/jaeger/sampling/strategies.json\n", addresses),
     );
     assert.deepEqual(out, {
       a: "/tmp/pod/config/config.yaml",
       b: "/tmp/pod/sampling/strategies.json",
-      c: "/var/lib/other",
     });
+  });
+
+  it("refuses a path in the config that no volume mounts (in the pod it is on the read-only root, or missing)", () => {
+    assert.throws(
+      () => localizeConfig("badger: { directories: { keys: /badger/keys } }\n", addresses),
+      /the path \/badger\/keys is in no mounted volume/,
+    );
   });
 
   it("points in-cluster Service URLs at what stands in for them, and leaves other URLs alone", () => {

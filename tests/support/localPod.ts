@@ -26,8 +26,13 @@ export interface PodAddresses {
 const LISTEN = /^(?:0\.0\.0\.0|\[::\])?:(\d+)$/;
 const CLUSTER_HOST = /^([a-z0-9.-]+\.svc(?:\.cluster\.local)?:\d+)$/;
 
-/** Rewrites one value (see PodAddresses), noting in `problems` what has no local stand-in. */
-function localizeValue(value: string, addresses: PodAddresses, problems: string[]): string {
+/**
+ * Rewrites one value (see PodAddresses), noting in `problems` what has no local stand-in. With
+ * `filesOnly`, every absolute path is a file the process opens: one in no mount is a problem (in
+ * the pod it would be on the read-only root filesystem, or not there at all). Arguments also carry
+ * URL paths (`--web.telemetry-path=/metrics`), so there an unmapped path stays as it is.
+ */
+function localizeValue(value: string, addresses: PodAddresses, problems: string[], filesOnly = false): string {
   const listen = LISTEN.exec(value);
   if (listen) {
     const local = addresses.ports.get(Number(listen[1]));
@@ -38,6 +43,7 @@ function localizeValue(value: string, addresses: PodAddresses, problems: string[
     const mount = [...addresses.mounts.keys()]
       .sort((a, b) => b.length - a.length)
       .find((m) => value === m || value.startsWith(m.endsWith("/") ? m : `${m}/`));
+    if (mount === undefined && filesOnly) problems.push(`the path ${value} is in no mounted volume`);
     return mount === undefined ? value : addresses.mounts.get(mount) + value.slice(mount.length);
   }
   const url = /^(https?:\/\/)([^/]+)(.*)$/.exec(value);
@@ -72,7 +78,7 @@ export function localizeConfig(text: string, addresses: PodAddresses): string {
       }
     },
     Scalar(_, scalar) {
-      if (typeof scalar.value === "string") scalar.value = localizeValue(scalar.value, addresses, problems);
+      if (typeof scalar.value === "string") scalar.value = localizeValue(scalar.value, addresses, problems, true);
     },
   });
   const out = doc.toString({ lineWidth: 0 });
