@@ -14,6 +14,7 @@ import {
   SUPPORTED_MAJOR_VERSIONS,
   TOP_LEVEL_KEYS,
   TopLevelKey,
+  admittedPrometheusNamespace,
   prometheusOperatedUrl,
   stackConfigSchema,
 } from "./schema";
@@ -411,7 +412,7 @@ function settingsThatCannotWork(shape: Partial<Shape>): string[] {
     // An in-cluster Prometheus (<service>.<namespace>.svc): its namespace is the one the
     // NetworkPolicies admit to the metrics ports and that the query servers may reach.
     const inCluster = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?\.?$/.exec(new URL(promUrl).hostname);
-    const admitted = sec.prometheusNamespace ?? "monitoring";
+    const admitted = admittedPrometheusNamespace(sec, bundled);
     if (inCluster && inCluster[1] !== admitted) {
       problems.push(
         `${PROJECT}:security.prometheusNamespace = ${show(sec.prometheusNamespace)}: expected ${show(inCluster[1])}, the namespace of spm.prometheusUrl's Prometheus: the NetworkPolicies admit scrapes only from ${show(admitted)}, so that Prometheus could not scrape Jaeger (set it with \`pulumi config set --path security.prometheusNamespace ${inCluster[1]}\`)`,

@@ -1169,6 +1169,14 @@ export const prometheusOperatedUrl = (namespace: string) => `http://prometheus-o
 /** Where SPM queries go when neither spm.prometheusUrl nor bundled monitoring says otherwise. */
 export const DEFAULT_PROMETHEUS_URL = prometheusOperatedUrl("monitoring");
 
+/** The namespace the NetworkPolicies admit as Prometheus': the stated one, else the bundled release's, else monitoring. */
+export function admittedPrometheusNamespace(
+  security: { prometheusNamespace?: string },
+  bundled: { enabled: boolean; namespace: string },
+): string {
+  return security.prometheusNamespace ?? (bundled.enabled ? bundled.namespace : "monitoring");
+}
+
 /**
  * The validated config and the settings a program states, as zod infers them. The package's
  * declarations use the same types written out in config/shapes.ts (npm run config:types), so that

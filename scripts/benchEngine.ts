@@ -75,7 +75,13 @@ interface Target {
 }
 
 /** The dev stack's Jaeger pod as rendered: its container's limits and its plain environment. */
-export async function devPod(): Promise<{ limits: PodLimits; env: Record<string, string> }> {
+export function devPod(): Promise<{ limits: PodLimits; env: Record<string, string> }> {
+  // Evaluated once: every target of every run runs in the same pod.
+  return (renderedDevPod ??= readDevPod());
+}
+let renderedDevPod: Promise<{ limits: PodLimits; env: Record<string, string> }> | undefined;
+
+async function readDevPod(): Promise<{ limits: PodLimits; env: Record<string, string> }> {
   const evaluation = await evaluateStack("dev");
   const container = objectNamed(evaluation, "Deployment", "jaeger").spec?.template.spec?.containers[0];
   const limits = container?.resources?.limits ?? {};

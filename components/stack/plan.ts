@@ -4,6 +4,7 @@
 // from one to the next. Tested directly in tests/plan.test.ts, without mocks.
 import type { StackConfig } from "../../config/load";
 import { goDurationSeconds, quantityBytes } from "../../config/units";
+import { admittedPrometheusNamespace } from "../../config/schema";
 import { SNAPSHOT_REPOSITORY } from "../backup/jobs";
 import { SNAPSHOT_EXPORTER } from "../backup/snapshots";
 import type { ElasticsearchSnapshotsArgs } from "../backup/snapshots";
@@ -385,8 +386,7 @@ function planNetworkPolicies(
     labels: commonLabels(INSTANCE, "security", config.jaeger.image),
     ingestFrom: security.ingestFrom,
     queryFrom: security.queryFrom,
-    prometheusNamespace:
-      security.prometheusNamespace ?? (monitoring.bundled.enabled ? monitoring.bundled.namespace : "monitoring"),
+    prometheusNamespace: admittedPrometheusNamespace(security, monitoring.bundled),
     prometheus: destinationOf(config.spm.prometheusUrl),
     signIn: signIn && {
       pods: signIn.selector,
