@@ -12,7 +12,9 @@
 // With -rate it is an open-loop load generator instead (OTLP gRPC only): batches of -batch spans
 // fall due on a fixed schedule of -rate spans/s for -seconds, sent over -workers connections with
 // at most -max-in-flight at once; it prints the spans sent, refused and missed, the batches that
-// left late, the measured wall time and the latency quantiles from each batch's due time.
+// left late, the measured wall time and the latency quantiles from each batch's due time. With
+// -until-refused the schedule ends that long after the first refusal (at -seconds at the latest),
+// for tests that must see an overload whatever the speed of the machine.
 //
 // Each span is one trace: a server span of -service named -operation, -duration long, ending
 // now; every -error-every'th has status error. With -ca the connection is TLS (and -cert/-key
@@ -79,6 +81,7 @@ type options struct {
 	timeout                                time.Duration
 	rate, seconds, batch, workers          int
 	maxInFlight                            int
+	untilRefused                           time.Duration
 	uniqueNames                            bool
 }
 
@@ -101,6 +104,7 @@ func main() {
 	flag.IntVar(&o.batch, "batch", 100, "load mode: spans per export")
 	flag.IntVar(&o.workers, "workers", 4, "load mode: exporters (gRPC connections) the batches are spread over")
 	flag.IntVar(&o.maxInFlight, "max-in-flight", 64, "load mode: batches sent at once at most; a batch due while all are taken waits, and counts late")
+	flag.DurationVar(&o.untilRefused, "until-refused", 0, "load mode: end the schedule this long after the first refusal (0: run all -seconds)")
 	flag.BoolVar(&o.uniqueNames, "unique-names", false, "load mode: every span gets its own name (operation/<n>), as ids in raw URLs do")
 	flag.StringVar(&o.user, "user", "", "query-grpc: basic auth user")
 	flag.StringVar(&o.password, "password", "", "query-grpc: basic auth password")
@@ -385,14 +389,26 @@ func load(o options) error {
 	start := time.Now()
 	end := start.Add(time.Duration(o.seconds) * time.Second)
 	missed := 0
-	for i := 0; i < scheduled; i++ {
+	// Closed o.untilRefused after the first refusal: the batches due after that are not scheduled.
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	stopped := false
+	for i := 0; i < scheduled && !stopped; i++ {
 		due := start.Add(interval * time.Duration(i))
-		time.Sleep(time.Until(due))
+		select {
+		case <-time.After(time.Until(due)):
+		case <-stop:
+			scheduled, stopped = i, true
+			continue
+		}
 		// Wait for a free place only until the step ends: what is still waiting then is missed.
 		select {
 		case places <- struct{}{}:
 		case <-time.After(time.Until(end)):
 			missed = scheduled - i
+		case <-stop:
+			scheduled, stopped = i, true
+			continue
 		}
 		if missed > 0 {
 			break
@@ -440,6 +456,9 @@ func load(o options) error {
 			if err != nil {
 				refused += o.batch
 				lastError = err.Error()
+				if o.untilRefused > 0 {
+					stopOnce.Do(func() { time.AfterFunc(o.untilRefused, func() { close(stop) }) })
+				}
 			} else {
 				sent += o.batch
 			}
@@ -448,7 +467,10 @@ func load(o options) error {
 	wg.Wait()
 	// The schedule fills the step (each batch opens its interval), so the step lasts at least
 	// -seconds, and longer when the last sends finish after it.
-	wall := max(time.Since(start), end.Sub(start))
+	wall := time.Since(start)
+	if !stopped {
+		wall = max(wall, end.Sub(start))
+	}
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	quantile := func(q float64) float64 {
 		if len(latencies) == 0 {
@@ -457,21 +479,22 @@ func load(o options) error {
 		return float64(latencies[int(q*float64(len(latencies)-1))].Microseconds()) / 1000
 	}
 	out, _ := json.Marshal(map[string]any{
-		"targetRate":       o.rate,
-		"seconds":          o.seconds,
-		"wallSeconds":      wall.Seconds(),
-		"scheduledBatches": scheduled,
-		"lateBatches":      late,
-		"missedBatches":    missed,
-		"sent":             sent,
-		"refused":          refused,
-		"missed":           missed * o.batch,
-		"achievedRate":     float64(sent) / wall.Seconds(),
-		"exports":          len(latencies),
-		"p50Ms":            quantile(0.5),
-		"p99Ms":            quantile(0.99),
-		"maxMs":            quantile(1),
-		"lastError":        lastError,
+		"targetRate":          o.rate,
+		"seconds":             o.seconds,
+		"wallSeconds":         wall.Seconds(),
+		"scheduledBatches":    scheduled,
+		"stoppedAfterRefusal": stopped,
+		"lateBatches":         late,
+		"missedBatches":       missed,
+		"sent":                sent,
+		"refused":             refused,
+		"missed":              missed * o.batch,
+		"achievedRate":        float64(sent) / wall.Seconds(),
+		"exports":             len(latencies),
+		"p50Ms":               quantile(0.5),
+		"p99Ms":               quantile(0.99),
+		"maxMs":               quantile(1),
+		"lastError":           lastError,
 	})
 	fmt.Println(string(out))
 	return nil
