@@ -44,11 +44,11 @@ describe("localizeConfig (running a pod's config on loopback)", () => {
     );
   });
 
-  it("points in-cluster Service URLs at what stands in for them, and leaves other URLs alone", () => {
+  it("points in-cluster Service URLs at the port of what stands in for them, keeping the Service's name for the certificate check, and leaves other URLs alone", () => {
     const out = parse(
       localizeConfig("p: http://prometheus-operated.monitoring.svc:9090\ne: https://es.example.com:9200\n", addresses),
     );
-    assert.deepEqual(out, { p: "http://127.0.0.1:40003", e: "https://es.example.com:9200" });
+    assert.deepEqual(out, { p: "http://prometheus-operated.monitoring.svc:40003", e: "https://es.example.com:9200" });
   });
 
   it("refuses to run with anything left pointing into the pod or the cluster, naming each", () => {
@@ -80,8 +80,8 @@ describe("localizeArgs (a container's command line on loopback)", () => {
       [
         "--http-address=127.0.0.1:40001",
         "--client-secret-file=/tmp/pod/sampling/secret",
-        "--upstream=https://127.0.0.1:40003/api",
-        "http://127.0.0.1:40003",
+        "--upstream=https://prometheus-operated.monitoring.svc:40003/api",
+        "http://prometheus-operated.monitoring.svc:40003",
         "--provider=oidc",
         "--redirect-url=https://jaeger.example.com/oauth2/callback",
         "--config",

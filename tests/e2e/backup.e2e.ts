@@ -90,7 +90,7 @@ describe("e2e: Badger backups and restores on Jaeger 2.20", function () {
     assert.ok(fs.existsSync(manifest), "Badger keeps its manifest in the keys directory");
     fs.writeFileSync(manifest, fs.readFileSync(manifest).subarray(0, 5));
     await assert.rejects(start(broken, "jaeger (broken restore)"), (error: Error) => {
-      assert.match(error.message, /exited while waiting for Jaeger's health check/);
+      assert.match(error.message, /exited while waiting for jaeger's readiness probe/);
       assert.match(error.message, /MANIFEST|manifest/);
       return true;
     });

@@ -29,6 +29,7 @@ const INGEST: readonly { protocol: Protocol; port: number }[] = [
   { protocol: "zipkin", port: 9411 },
 ];
 const SERVER_NAME = "jaeger-collector.observability.svc";
+const QUERY_NAME = "jaeger-query.observability.svc";
 const USER = "sre";
 const PASSWORD = "correct horse battery staple";
 
@@ -39,7 +40,7 @@ describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
 
   before(function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-certs-"));
-    certs = makeCertificates(dir, [SERVER_NAME, "jaeger-query.observability.svc"]);
+    certs = makeCertificates(dir, [SERVER_NAME, QUERY_NAME]);
   });
 
   after(function () {
@@ -107,6 +108,7 @@ describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
           async () => {
             const response = await httpsGet(`${jaeger.url(16686, "https")}/api/traces/${sent.traceIds[0]}`, {
               ca: certs.serverCa,
+              serverName: QUERY_NAME,
               user: USER,
               password: PASSWORD,
             });
@@ -120,11 +122,12 @@ describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
 
     it("the query HTTP API asks for credentials, refuses wrong ones and plaintext, and answers the right ones", async function () {
       const url = `${jaeger.url(16686, "https")}/api/services`;
-      const none = await httpsGet(url, { ca: certs.serverCa });
+      const tls = { ca: certs.serverCa, serverName: QUERY_NAME };
+      const none = await httpsGet(url, tls);
       assert.equal(none.status, 401);
       assert.match(String(none.headers["www-authenticate"]), /^Basic realm=/, "browsers show a login prompt");
-      assert.equal((await httpsGet(url, { ca: certs.serverCa, user: USER, password: "wrong" })).status, 401);
-      assert.equal((await httpsGet(url, { ca: certs.serverCa, user: USER, password: PASSWORD })).status, 200);
+      assert.equal((await httpsGet(url, { ...tls, user: USER, password: "wrong" })).status, 401);
+      assert.equal((await httpsGet(url, { ...tls, user: USER, password: PASSWORD })).status, 200);
       // Go's TLS server answers a plaintext request with a bare 400, never with data.
       const plain = await fetch(`${jaeger.url(16686)}/api/services`);
       assert.equal(plain.status, 400);
@@ -133,7 +136,7 @@ describe("e2e: TLS, mTLS and basic auth on Jaeger 2.20", function () {
 
     it("the query gRPC API refuses missing and wrong credentials and answers the right ones", function () {
       const endpoint = `127.0.0.1:${jaeger.pod.port(16685)}`;
-      const tls = { ca: certs.serverCa, serverName: "jaeger-query.observability.svc" };
+      const tls = { ca: certs.serverCa, serverName: QUERY_NAME };
       const none = queryServicesGrpc(spansend(), endpoint, { tls });
       assert.ok(!none.ok && /Unauthenticated/i.test(none.error), JSON.stringify(none));
       const wrong = queryServicesGrpc(spansend(), endpoint, { tls, user: USER, password: "wrong" });

@@ -14,7 +14,7 @@ import { Evaluation, evaluateStack } from "../../scripts/evaluate";
 import { ConfigEdit, edits } from "../support/stackEdits";
 import { SIGN_IN } from "../../components/security/signIn";
 import { Engine, engineBinary, engineCommand, freePort, startEngine, waitFor } from "../support/engines";
-import { LocalPod, localPod } from "../support/localPod";
+import { LocalPod, localPod, traversable } from "../support/localPod";
 import { Certificates, makeCertificates } from "./support/certs";
 import { RunningJaeger, prometheusService, sendSpans, startJaeger } from "./support/jaeger";
 
@@ -105,23 +105,14 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
       },
       services: new Map([[`${QUERY_NAME}:16686`, `127.0.0.1:${jaeger?.pod.port(16686)}`]]),
     });
-    const engine = startEngine(
-      "oauth2-proxy",
-      engineBinary("github.com/oauth2-proxy/oauth2-proxy/v7", "oauth2-proxy"),
-      pod.args,
-      {
-        // SSL_CERT_FILE stands for the image's CA bundle, where a public provider's CA is; the
-        // rendered SSL_CERT_DIR (the mounted query CA) comes with the pod's environment.
-        env: { PATH: process.env.PATH ?? "", SSL_CERT_FILE: providerCerts.serverCa, ...pod.env },
-        cwd: pod.dir,
-      },
-    );
+    // SSL_CERT_FILE stands for the image's CA bundle, where a public provider's CA is; the
+    // rendered SSL_CERT_DIR (the mounted query CA) comes with the pod's environment.
+    traversable(path.dirname(providerCerts.serverCa));
+    const engine = pod.start("oauth2-proxy", engineBinary("github.com/oauth2-proxy/oauth2-proxy/v7", "oauth2-proxy"), {
+      env: { SSL_CERT_FILE: providerCerts.serverCa },
+    });
     const url = `http://127.0.0.1:${pod.port(SIGN_IN.port)}`;
-    await waitFor(
-      "oauth2-proxy's readiness probe (/ready) to answer 200",
-      async () => ((await request(`${url}/ready`).catch(() => undefined))?.status === 200 ? true : undefined),
-      { timeoutMs: 20_000, engines: [engine], running: [engine] },
-    );
+    await pod.waitReady(engine, 20_000);
     return { pod, engine, url };
   }
 
@@ -130,7 +121,9 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
     queryCerts = makeCertificates(path.join(dir, "query"), [QUERY_NAME, COLLECTOR_NAME]);
     // Another CA: oauth2-proxy must trust the provider through its system roots and the query API
     // through the mounted CA, both at once.
-    providerCerts = makeCertificates(path.join(dir, "provider"), ["idp.example"]);
+    // The provider is outside the cluster, and mockoidc names its issuer by its listener's
+    // address (https://127.0.0.1:<port>/oidc), so its certificate carries that address.
+    providerCerts = makeCertificates(path.join(dir, "provider"), ["idp.example"], { ipAddresses: ["127.0.0.1"] });
     clientSecret = randomBytes(24).toString("hex");
     fs.writeFileSync(path.join(dir, "client-secret"), clientSecret);
 

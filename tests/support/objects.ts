@@ -1,7 +1,7 @@
 // Typed views of the Kubernetes objects an evaluated stack registers.
 import type { Deployment } from "kubernetes-types/apps/v1";
 import type { HorizontalPodAutoscaler } from "kubernetes-types/autoscaling/v2";
-import type { CronJob } from "kubernetes-types/batch/v1";
+import type { CronJob, Job } from "kubernetes-types/batch/v1";
 import type {
   ConfigMap,
   Namespace,
@@ -29,6 +29,7 @@ interface KindMap {
   HorizontalPodAutoscaler: HorizontalPodAutoscaler;
   PodDisruptionBudget: PodDisruptionBudget;
   CronJob: CronJob;
+  Job: Job;
   Secret: Secret;
   ServiceAccount: ServiceAccount;
   NetworkPolicy: NetworkPolicy;

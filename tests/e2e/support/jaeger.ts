@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import type { Evaluation } from "../../../scripts/evaluate";
 import { DEFAULT_PROMETHEUS_URL } from "../../../config/schema";
-import { Engine, freePort, startEngine, waitFor } from "../../support/engines";
+import { Engine, freePort } from "../../support/engines";
 import { LocalPod, LocalPodOptions, localPod } from "../../support/localPod";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -31,7 +31,8 @@ export function jaegerSource(): JaegerSource {
 export function jaegerCommand(name: string): string {
   const cache = process.env.JAEGER_SPM_CACHE ?? path.join(os.homedir(), ".cache/jaeger-spm");
   const file = path.join(cache, "engines", `jaeger-${jaegerSource().version}`, name);
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm run setup (scripts/engines.sh builds it from the source tarball)`);
+  if (!fs.existsSync(file))
+    throw new Error(`${file} is missing: run npm run setup (scripts/engines.sh builds it from the source tarball)`);
   return file;
 }
 
@@ -58,8 +59,8 @@ export interface RunningJaeger {
 }
 
 /**
- * Runs the Deployment's Jaeger container locally and waits (up to 60 s) until its health check
- * answers 200, as the pod's readiness probe does. The pod's files are removed on stop() unless they were given (volumeDirs).
+ * Runs the Deployment's Jaeger container locally as its pod runs it (localPod) and waits (up to
+ * 60 s) until the rendered readiness probe passes. The pod's files are removed on stop() unless they were given (volumeDirs).
  */
 export async function startJaeger(
   evaluation: Evaluation,
@@ -86,13 +87,15 @@ async function startJaegerOnce(
   // In the pod, localhost:4317 is the pod's own OTLP receiver, and Jaeger's internal tracer
   // exports there by default (internal/jtracer/jtracer.go: the OTLP exporter's default endpoint).
   // Here the receiver listens on another port: point that default at it, unless the pod sets it.
-  const loopback = pod.addresses.ports.has(4317) ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${pod.port(4317)}` } : {};
-  const started = options.wrap ? options.wrap(jaegerCommand("jaeger"), pod.args) : { command: jaegerCommand("jaeger"), args: pod.args };
-  const engine = startEngine(options.name ?? `jaeger (${deployment})`, started.command, started.args, {
-    env: { ...process.env, ...loopback, ...pod.env },
-    cwd: pod.dir,
+  const loopback: Record<string, string> = pod.addresses.ports.has(4317)
+    ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${pod.port(4317)}` }
+    : {};
+  const engine = pod.start(options.name ?? `jaeger (${deployment})`, jaegerCommand("jaeger"), {
+    env: loopback,
+    wrap: options.wrap,
   });
-  const url = (containerPort: number, scheme: "http" | "https" = "http") => `${scheme}://127.0.0.1:${pod.port(containerPort)}`;
+  const url = (containerPort: number, scheme: "http" | "https" = "http") =>
+    `${scheme}://127.0.0.1:${pod.port(containerPort)}`;
   const running: RunningJaeger = {
     pod,
     engine,
@@ -109,17 +112,7 @@ async function startJaegerOnce(
     },
   };
   try {
-    await waitFor(
-      `Jaeger's health check (${url(13133)}/status) to answer 200, as the readiness probe waits for`,
-      async () => {
-        // While components start, /status answers 503 with "healthy": true in its body
-        // (status StatusStarting): the kubelet reads the code, and so does this wait.
-        const response = await fetch(`${url(13133)}/status`);
-        await response.body?.cancel();
-        return response.status === 200 ? true : undefined;
-      },
-      { timeoutMs: 60_000, engines: [engine], running: [engine] },
-    );
+    await pod.waitReady(engine, 60_000);
   } catch (error) {
     await running.stop();
     throw error;
@@ -164,7 +157,15 @@ export function sendSpans(
   spansend: string,
   protocol: Protocol,
   endpoint: string,
-  options: { service: string; operation?: string; count?: number; errorEvery?: number; durationMs?: number; tls?: ClientTls; timeoutMs?: number },
+  options: {
+    service: string;
+    operation?: string;
+    count?: number;
+    errorEvery?: number;
+    durationMs?: number;
+    tls?: ClientTls;
+    timeoutMs?: number;
+  },
 ): Sent {
   const args = [
     `-protocol=${protocol}`,
@@ -178,7 +179,8 @@ export function sendSpans(
     ...tlsArgs(options.tls),
   ];
   const run = spawnSync(spansend, args, { encoding: "utf8", timeout: (options.timeoutMs ?? 30_000) + 10_000 });
-  if (run.status !== 0) throw new Error(`spansend ${protocol} to ${endpoint} failed: ${run.stderr || run.error?.message}`);
+  if (run.status !== 0)
+    throw new Error(`spansend ${protocol} to ${endpoint} failed: ${run.stderr || run.error?.message}`);
   return JSON.parse(run.stdout) as Sent;
 }
 
@@ -196,22 +198,33 @@ export function queryServicesGrpc(
 }
 
 /** The trace as the query API returns it, or undefined while it is not there (404). */
-export async function queryTrace(queryUrl: string, traceId: string, init?: RequestInit): Promise<{ spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> } | undefined> {
+export async function queryTrace(
+  queryUrl: string,
+  traceId: string,
+  init?: RequestInit,
+): Promise<{ spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> } | undefined> {
   const response = await fetch(`${queryUrl}/api/traces/${traceId}`, init);
   if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`GET /api/traces/${traceId}: ${response.status} ${await response.text()}`);
-  const body = (await response.json()) as { data: { spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> }[] };
+  const body = (await response.json()) as {
+    data: { spans: { operationName: string }[]; processes: Record<string, { serviceName: string }> }[];
+  };
   return body.data[0];
 }
 
-/** An HTTPS GET verified against `ca`, with optional basic credentials (Node's fetch takes no CA). */
+/**
+ * An HTTPS GET verified against `ca` for `serverName` (the in-cluster Service's name, which the
+ * certificate carries, not the loopback address the URL has), with optional basic credentials
+ * (Node's fetch takes no CA).
+ */
 export function httpsGet(
   url: string,
-  options: { ca: string; user?: string; password?: string },
+  options: { ca: string; serverName: string; user?: string; password?: string },
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const auth = options.user !== undefined ? `${options.user}:${options.password ?? ""}` : undefined;
-    const request = https.get(url, { ca: fs.readFileSync(options.ca), auth, timeout: 10_000 }, (response) => {
+    const tls = { ca: fs.readFileSync(options.ca), servername: options.serverName };
+    const request = https.get(url, { ...tls, auth, timeout: 10_000 }, (response) => {
       let body = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => (body += chunk));

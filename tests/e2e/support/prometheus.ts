@@ -22,17 +22,73 @@ export interface ScrapeTarget {
   readonly path: string;
   readonly scheme: string;
   readonly interval: string;
+  /** The endpoint's relabelings and metricRelabelings, in Prometheus' own form. */
+  readonly relabelConfigs: readonly Record<string, unknown>[];
+  readonly metricRelabelConfigs: readonly Record<string, unknown>[];
   readonly labels: Readonly<Record<string, string>>;
 }
 
-const matches = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) =>
-  Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+type LabelSelector = NonNullable<ServiceMonitor["spec"]["selector"]>;
+
+/** A Kubernetes label selector, matchLabels and matchExpressions (apimachinery labels.Selector). */
+export function selects(selector: LabelSelector | undefined, labels: Readonly<Record<string, string>> = {}): boolean {
+  const byLabels = Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  return (
+    byLabels &&
+    (selector?.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+      switch (operator) {
+        case "In":
+          return key in labels && values.includes(labels[key]);
+        case "NotIn":
+          return !(key in labels) || !values.includes(labels[key]);
+        case "Exists":
+          return key in labels;
+        case "DoesNotExist":
+          return !(key in labels);
+        default:
+          throw new Error(`label selector operator ${operator} is not a Kubernetes one`);
+      }
+    })
+  );
+}
+
+/** A Service's selector (a plain map) against a pod's labels; an empty one selects no pod. */
+const selectsPods = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) =>
+  Object.keys(selector ?? {}).length > 0 && Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+
+/** What the harness runs of a ServiceMonitor endpoint; any other field fails the run, never ignored. */
+const ENDPOINT_FIELDS = new Set([
+  "port",
+  "path",
+  "scheme",
+  "interval",
+  "scrapeTimeout",
+  "relabelings",
+  "metricRelabelings",
+]);
+const MONITOR_FIELDS = new Set(["endpoints", "selector", "namespaceSelector"]);
+
+/** A relabeling as the CRD spells it (sourceLabels, targetLabel, ...) in Prometheus' spelling. */
+function relabelConfig(relabeling: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(relabeling).map(([key, value]) => [
+      key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      key === "action" && typeof value === "string" ? value.toLowerCase() : value,
+    ]),
+  );
+}
+
+/** Kubernetes service discovery's name for a label: every character not [a-zA-Z0-9_] becomes _. */
+const metaName = (label: string) => label.replace(/[^a-zA-Z0-9_]/g, "_");
 
 /**
  * The targets the stack's ServiceMonitors select, for pods running locally (by Deployment name):
- * each endpoint's port name resolved through the Service to the container port, labelled with
- * namespace, service, endpoint, pod, container and job (= the Service name), as
- * prometheus-operator does (pkg/prometheus/promcfg.go, generateServiceMonitorConfig).
+ * Services chosen by the monitor's namespaces and label selector (matchLabels and
+ * matchExpressions), each endpoint's port name resolved through the Service to the container
+ * port, labelled with namespace, service, endpoint, pod, container and job (= the Service name), as
+ * prometheus-operator does (pkg/prometheus/promcfg.go, generateServiceMonitorConfig). Each target
+ * also carries the __meta_kubernetes_* labels Kubernetes service discovery gives an endpoint, so
+ * that the endpoint's relabelings, which Prometheus runs here, see what they see in the cluster.
  */
 export function serviceMonitorTargets(evaluation: Evaluation, pods: ReadonlyMap<string, LocalPod>): ScrapeTarget[] {
   const monitors = kubernetesObjects(evaluation).filter(
@@ -42,16 +98,24 @@ export function serviceMonitorTargets(evaluation: Evaluation, pods: ReadonlyMap<
   const deployments = objectsOfKind(evaluation, "Deployment");
   const targets: ScrapeTarget[] = [];
   for (const monitor of monitors) {
+    const unknown = Object.keys(monitor.spec).filter((k) => !MONITOR_FIELDS.has(k));
+    if (unknown.length > 0)
+      throw new Error(`ServiceMonitor ${monitor.metadata?.name}: the harness does not run ${unknown.join(", ")}`);
     const namespaces = monitor.spec.namespaceSelector?.matchNames ?? [monitor.metadata?.namespace ?? ""];
     for (const service of services) {
       if (!namespaces.includes(service.metadata?.namespace ?? "")) continue;
-      if (!matches(monitor.spec.selector.matchLabels, service.metadata?.labels)) continue;
+      if (!selects(monitor.spec.selector, service.metadata?.labels)) continue;
       for (const endpoint of monitor.spec.endpoints ?? []) {
+        const unknownFields = Object.keys(endpoint).filter((k) => !ENDPOINT_FIELDS.has(k));
+        if (unknownFields.length > 0)
+          throw new Error(
+            `ServiceMonitor ${monitor.metadata?.name} endpoint ${endpoint.port}: the harness does not run ${unknownFields.join(", ")}`,
+          );
         const servicePort = service.spec?.ports?.find((p) => p.name === endpoint.port);
         if (!servicePort) continue;
         for (const deployment of deployments) {
           const template = deployment.spec?.template;
-          if (!matches(service.spec?.selector, template?.metadata?.labels)) continue;
+          if (!selectsPods(service.spec?.selector, template?.metadata?.labels)) continue;
           const pod = pods.get(deployment.metadata?.name ?? "");
           if (!pod)
             throw new Error(
@@ -64,16 +128,37 @@ export function serviceMonitorTargets(evaluation: Evaluation, pods: ReadonlyMap<
           );
           if (!containerPort)
             throw new Error(`Service ${service.metadata?.name} port ${endpoint.port} reaches no container port`);
+          const podName = `${deployment.metadata?.name}-0`;
+          const meta: Record<string, string> = {
+            __meta_kubernetes_namespace: service.metadata?.namespace ?? "",
+            __meta_kubernetes_service_name: service.metadata?.name ?? "",
+            __meta_kubernetes_endpoint_port_name: servicePort.name ?? "",
+            __meta_kubernetes_pod_name: podName,
+            __meta_kubernetes_pod_container_name: pod.container.name,
+            __meta_kubernetes_pod_container_port_name: containerPort.name ?? "",
+            __meta_kubernetes_pod_container_port_number: String(containerPort.containerPort),
+          };
+          for (const [k, v] of Object.entries(service.metadata?.labels ?? {})) {
+            meta[`__meta_kubernetes_service_label_${metaName(k)}`] = v;
+            meta[`__meta_kubernetes_service_labelpresent_${metaName(k)}`] = "true";
+          }
+          for (const [k, v] of Object.entries(template?.metadata?.labels ?? {})) {
+            meta[`__meta_kubernetes_pod_label_${metaName(k)}`] = v;
+            meta[`__meta_kubernetes_pod_labelpresent_${metaName(k)}`] = "true";
+          }
           targets.push({
             address: `127.0.0.1:${pod.port(containerPort.containerPort)}`,
             path: endpoint.path ?? "/metrics",
             scheme: endpoint.scheme ?? "http",
             interval: endpoint.interval ?? "30s",
+            relabelConfigs: (endpoint.relabelings ?? []).map((r) => relabelConfig({ ...r })),
+            metricRelabelConfigs: (endpoint.metricRelabelings ?? []).map((r) => relabelConfig({ ...r })),
             labels: {
+              ...meta,
               namespace: service.metadata?.namespace ?? "",
               service: service.metadata?.name ?? "",
               endpoint: endpoint.port ?? "",
-              pod: `${deployment.metadata?.name}-0`,
+              pod: podName,
               container: pod.container.name,
               job: service.metadata?.name ?? "",
             },
@@ -120,6 +205,8 @@ export async function startPrometheus(
       metrics_path: t.path,
       scheme: t.scheme,
       static_configs: [{ targets: [t.address], labels: t.labels }],
+      relabel_configs: t.relabelConfigs,
+      metric_relabel_configs: t.metricRelabelConfigs,
     })),
   };
   fs.writeFileSync(path.join(dir, "prometheus.yml"), stringify(config));
