@@ -186,3 +186,10 @@ if [ ! -f "$opensearch_zip" ]; then
   # Into the repository the tests read (MAVEN_REPOSITORY, else Maven's default).
   mvn -q -B -Dmaven.repo.local="$maven_repository" dependency:get -Dartifact="org.opensearch.distribution.integ-test-zip:opensearch:$opensearch_version:zip" -Dtransitive=false </dev/null
 fi
+# Its security plugin (TLS and users, as prod's search backend runs), the build for that version.
+security_version="$(sed -n 's/^export const OPENSEARCH_SECURITY_VERSION = "\(.*\)";$/\1/p' ../tests/e2e/support/opensearch.ts)"
+security_zip="$maven_repository/org/opensearch/plugin/opensearch-security/$security_version/opensearch-security-$security_version.zip"
+if [ ! -f "$security_zip" ]; then
+  echo "engines: fetching the OpenSearch security plugin $security_version from Maven Central"
+  mvn -q -B -Dmaven.repo.local="$maven_repository" dependency:get -Dartifact="org.opensearch.plugin:opensearch-security:$security_version:zip" -Dtransitive=false </dev/null
+fi

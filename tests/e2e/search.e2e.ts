@@ -1,17 +1,33 @@
 // The search backend on the real engines: prod's collector and query roles (Jaeger 2.20) on an
-// external OpenSearch 2.19 node, and the index cleaner (built from the same Jaeger source) run as
-// its CronJob runs it.
+// external OpenSearch 2.19 node secured as a production cluster is (its security plugin: TLS with a
+// certificate for the Service's name only, and a user with the role docs/operations.md gives), and
+// the index cleaner (built from the same Jaeger source) run as its CronJob runs it. Every client
+// gets the CA and the password as the files and env its pod mounts.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parse } from "yaml";
-import { Evaluation, configSet, evaluateStack, stackConfig } from "../../scripts/evaluate";
+import { Evaluation, evaluateStack } from "../../scripts/evaluate";
+import { edits } from "../support/stackEdits";
+import { Certificates, makeCertificates } from "./support/certs";
 import { engineCommand, waitFor } from "../support/engines";
-import { localizeArgs } from "../support/localPod";
+import { localPod } from "../support/localPod";
 import { objectNamed } from "../support/objects";
 import { RunningJaeger, jaegerCommand, queryTrace, sendSpans, startJaeger, prometheusService } from "./support/jaeger";
 import { OPENSEARCH_VERSION, RunningOpenSearch, startOpenSearch } from "./support/opensearch";
 
-const SEARCH_SERVICE = "opensearch.search.svc:9200";
+const SEARCH_HOST = "opensearch.search.svc";
+const SEARCH_SERVICE = `${SEARCH_HOST}:9200`;
+
+/** The OpenSearch role docs/operations.md tells users to give Jaeger's user: its YAML block. */
+function documentedRole(): Record<string, unknown> {
+  const doc = fs.readFileSync(path.join(__dirname, "../../docs/operations.md"), "utf8");
+  const block = /<!-- opensearch-role -->\s*```yaml\n([\s\S]*?)```/.exec(doc);
+  assert.ok(block, "docs/operations.md gives the OpenSearch role in a yaml block after <!-- opensearch-role -->");
+  return parse(block[1]) as Record<string, unknown>;
+}
 
 describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSION} (Jaeger 2.20)`, function () {
   let evaluation: Evaluation;
@@ -20,19 +36,32 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
   let query: RunningJaeger;
   let services: Map<string, string>;
 
+  let certs: Certificates;
+  let dir: string;
+  const password = `${randomBytes(12).toString("hex")}-Jg1`;
+
   before(async function () {
-    let raw = stackConfig("prod");
-    for (const [key, value] of [
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-search-"));
+    certs = makeCertificates(dir, [SEARCH_HOST], { serverAlsoClient: true });
+    const raw = edits("prod", [
       ["storage.elasticsearch.mode", "external"],
       ["storage.elasticsearch.flavor", "opensearch"],
-      ["storage.elasticsearch.serverUrls[0]", `http://${SEARCH_SERVICE}`],
+      ["storage.elasticsearch.serverUrls[0]", `https://${SEARCH_SERVICE}`],
       ["storage.elasticsearch.majorVersion", "2"],
-    ] as const) {
-      raw = configSet(raw, key, value, { path: true });
-    }
-    evaluation = await evaluateStack("prod", raw);
-    opensearch = await startOpenSearch();
-    services = new Map([[SEARCH_SERVICE, opensearch.url.replace("http://", "")], ...(await prometheusService())]);
+      ["storage.elasticsearch.auth", "basic"],
+      ["storage.elasticsearch.username", "jaeger"],
+      ["storage.elasticsearch.caCert", fs.readFileSync(certs.serverCa, "utf8")],
+      ["elasticsearchPassword", password, false],
+    ]);
+    evaluation = await evaluateStack("prod", raw, ["jaeger-spm:elasticsearchPassword"]);
+    const roles = documentedRole();
+    opensearch = await startOpenSearch({
+      serverName: SEARCH_HOST,
+      tls: { ...certs.server, ca: certs.serverCa },
+      users: { jaeger: { password, roles: Object.keys(roles) } },
+      roles,
+    });
+    services = new Map([[SEARCH_SERVICE, opensearch.url.replace("https://", "")], ...(await prometheusService())]);
     collector = await startJaeger(evaluation, "jaeger-collector", { services, name: "jaeger (collector)" });
     query = await startJaeger(evaluation, "jaeger-query", { services, name: "jaeger (query)" });
   });
@@ -41,6 +70,7 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
     await query?.stop();
     await collector?.stop();
     await opensearch?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   afterEach(function () {
@@ -72,6 +102,24 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
     );
   });
 
+  it("reaches OpenSearch by its Service name over TLS as the documented role, which may touch nothing but Jaeger's indices", async function () {
+    const jaeger = { user: "jaeger", password };
+    const own = await opensearch.request("GET", "/jaeger-span-*/_search?size=0", undefined, jaeger);
+    assert.equal(own.status, 200, JSON.stringify(own.body));
+    const created = await opensearch.request("PUT", "/audit-e2e-role", {});
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    for (const [method, url] of [
+      ["GET", "/audit-e2e-role/_search"],
+      ["DELETE", "/audit-e2e-role"],
+      ["PUT", "/audit-e2e-role/_doc/1"],
+      ["GET", "/_plugins/_security/api/internalusers"],
+    ] as const) {
+      const answer = await opensearch.request(method, url, method === "PUT" ? { a: 1 } : undefined, jaeger);
+      assert.equal(answer.status, 403, `${method} ${url} as jaeger: ${JSON.stringify(answer.body)}`);
+    }
+    await opensearch.request("DELETE", "/audit-e2e-role");
+  });
+
   it("only the collector role writes index templates; the query role starts without creating mappings", function () {
     const config = (name: string) =>
       parse(objectNamed(evaluation, "ConfigMap", name).data?.["config.yaml"] ?? "") as {
@@ -87,20 +135,19 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
     );
   });
 
-  /** The index cleaner CronJob's args (addresses mapped to this machine) and environment. */
-  const indexCleaner = () => {
-    const container = objectNamed(evaluation, "CronJob", "jaeger-es-index-cleaner").spec?.jobTemplate.spec?.template
-      .spec?.containers[0];
-    assert.ok(container?.args);
-    const args = localizeArgs(container.args, { mounts: new Map(), ports: new Map(), services });
-    return { args, env: Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? ""])) };
+  /** The index cleaner CronJob's container, as its pod runs it (localPod), to its end. */
+  const runIndexCleaner = async (retentionDays?: string) => {
+    const pod = await localPod(evaluation, "jaeger-es-index-cleaner", { kind: "CronJob", services });
+    try {
+      if (retentionDays !== undefined) {
+        assert.match(pod.args[0], /^\d+$/, "the first argument is the retention in days");
+        pod.args[0] = retentionDays;
+      }
+      return await pod.run(jaegerCommand("es-index-cleaner"), { timeoutMs: 60_000 });
+    } finally {
+      pod.remove();
+    }
   };
-  const runIndexCleaner = (args: string[], env: Record<string, string>) =>
-    spawnSync(jaegerCommand("es-index-cleaner"), args, {
-      encoding: "utf8",
-      env: { ...process.env, ...env },
-      timeout: 60_000,
-    });
   /** Every index's name, sorted. */
   const indexNames = async () =>
     ((await opensearch.request("GET", "/_cat/indices?format=json")).body as { index: string }[])
@@ -108,10 +155,9 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
       .sort();
 
   it("the index cleaner, run as its CronJob runs it, cuts off at the retention and keeps every index inside it", async function () {
-    const { args, env } = indexCleaner();
     const before = await indexNames();
-    const run = runIndexCleaner(args, env);
-    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    const run = await runIndexCleaner();
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     // It deletes indices created more than the retention's days ago, judged by creation date, not
     // by the date in the name (cmd/es-index-cleaner/app/cutoff_time.go; relative to now, as the
     // feature gate es.index.relativeTimeIndexDeletion is on in 2.20).
@@ -131,8 +177,6 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
     // OpenSearch stamps index.creation_date itself (it refuses the setting), so no index here can be
     // made older than the retention; the run keeps the CronJob's URL, TLS and auth args and gives 0
     // days instead, which puts the cutoff at now: every Jaeger index outside a write alias qualifies.
-    const { args, env } = indexCleaner();
-    assert.match(args[0], /^\d+$/, "the first argument is the retention in days");
     for (const index of ["jaeger-span-2020-01-01", "jaeger-service-2020-01-01", "audit-2020-01-01"]) {
       const created = await opensearch.request("PUT", `/${index}`, {});
       assert.equal(created.status, 200, JSON.stringify(created.body));
@@ -143,8 +187,8 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
       "today's span index exists",
     );
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // creation dates strictly before the cutoff
-    const run = runIndexCleaner(["0", ...args.slice(1)], env);
-    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    const run = await runIndexCleaner("0");
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const after = await indexNames();
     const jaegerIndex = /^jaeger-(span|service|dependencies|sampling)-\d{4}-\d{2}-\d{2}$/;
     assert.deepEqual(
