@@ -9,12 +9,13 @@ import * as path from "node:path";
 import { parse, parseDocument } from "yaml";
 import { evaluateStack } from "./evaluate";
 import { parseCommandLine } from "./lib/cli";
-import { Engine, counterSum, engineCommand, freePort, startEngine, waitFor } from "../tests/support/engines";
+import { engineCommand, freePort, startEngine, waitFor } from "../tests/support/engines";
 import { jaegerCommand, jaegerSource, prometheusService, startJaeger } from "../tests/e2e/support/jaeger";
-import { MemoryCgroup, PodLimits, podCgroup } from "../tests/e2e/support/cgroup";
+import { PodLimits, podCgroup } from "../tests/e2e/support/cgroup";
 import { objectNamed } from "../tests/support/objects";
 import { parseBytesQuantity, parseCpuMillis } from "../config/units";
-import { Run, Step, capacityRow, isSustained, median, medianRun, table } from "./lib/capacity";
+import { Run, Step, capacityRow, isSustained, medianRun, table } from "./lib/capacity";
+import { LoadTarget, rssMb, step } from "./lib/loadStep";
 
 const USAGE = `Usage: npm run bench:engine -- [--rates 2000,4000,...] [--seconds N] [--runs N] [--smoke] [--json FILE]
 
@@ -39,19 +40,6 @@ Each config runs --runs times, the order alternating, a fresh process for each s
 the per-rate medians, steady RSS the median over each step's second half.
 Defaults: --rates 2000,4000,8000,16000,32000 --seconds 10 --runs 3.`;
 
-/** What engines/spansend's load mode prints (the keys this script reads). */
-interface LoadResult {
-  readonly wallSeconds: number;
-  readonly missed: number;
-  readonly lateBatches: number;
-  readonly p99Ms: number;
-}
-
-function rssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
-}
-
 function directoryBytes(dir: string): number {
   let total = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -61,12 +49,7 @@ function directoryBytes(dir: string): number {
   return total;
 }
 
-interface Target {
-  engine: Engine;
-  /** The cgroup with the pod's limits that it runs in. */
-  cgroup: MemoryCgroup;
-  otlpGrpc: string;
-  metricsUrl: string;
+interface Target extends LoadTarget {
   spanMetricsPort?: number;
   /** The span_metrics connector's aggregation_cardinality_limit, as rendered. */
   cardinalityLimit?: number;
@@ -214,74 +197,6 @@ async function upstreamTarget(): Promise<Target> {
       cgroup.remove();
       fs.rmSync(dir, { recursive: true, force: true });
     },
-  };
-}
-
-async function step(target: Target, rate: number, seconds: number): Promise<Step> {
-  const before = await (await fetch(target.metricsUrl)).text();
-  const throttledBefore = target.cgroup.throttledSeconds();
-  let peak = 0;
-  const loadStart = Date.now();
-  const samples: { at: number; mb: number }[] = [];
-  const sampler = setInterval(() => {
-    if (!target.engine.pid) return;
-    const mb = rssMb(target.engine.pid);
-    peak = Math.max(peak, mb);
-    samples.push({ at: Date.now() - loadStart, mb });
-  }, 250);
-  const load = await new Promise<LoadResult>((resolve, reject) => {
-    const child = startEngine("spansend load", engineCommand("spansend"), [
-      `-endpoint=${target.otlpGrpc}`,
-      `-rate=${rate}`,
-      `-seconds=${seconds}`,
-      "-service=bench",
-      "-operation=GET /api/v1/orders/list",
-    ]);
-    // startEngine keeps the output; spansend prints one JSON line at the end.
-    const started = Date.now();
-    const poll = setInterval(() => {
-      if (!child.exited()) {
-        if (Date.now() - started > (seconds + 30) * 1000) {
-          clearInterval(poll);
-          void child.stop();
-          reject(new Error(`the load generator ran past ${seconds + 30} s`));
-        }
-        return;
-      }
-      clearInterval(poll);
-      const line = child
-        .logTail(5)
-        .split("\n")
-        .find((l) => l.startsWith("{"));
-      if (!line) reject(new Error(`spansend printed no result:\n${child.logTail(10)}`));
-      else resolve(JSON.parse(line) as LoadResult);
-    }, 200);
-  });
-  const loadEnd = Date.now() - loadStart;
-  // The batch processor and exporter finish what was accepted; the counters catch up.
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
-  const steady = samples.filter((x) => x.at >= (seconds * 1000) / 2 && x.at <= loadEnd).map((x) => x.mb);
-  clearInterval(sampler);
-  const after = await (await fetch(target.metricsUrl)).text();
-  const accepted =
-    counterSum(after, "otelcol_receiver_accepted_spans") - counterSum(before, "otelcol_receiver_accepted_spans");
-  const refused =
-    counterSum(after, "otelcol_receiver_refused_spans") - counterSum(before, "otelcol_receiver_refused_spans");
-  const cpu = counterSum(after, "otelcol_process_cpu_seconds") - counterSum(before, "otelcol_process_cpu_seconds");
-  // Per second of the step as it ran: a Jaeger that takes 15 s for a 10 s step shows 2/3 of the rate.
-  const wall = load.wallSeconds;
-  return {
-    targetRate: rate,
-    acceptedPerSecond: Math.round(accepted / wall),
-    refusedPerSecond: Math.round(refused / wall),
-    cpuSecondsPer1000: accepted > 0 ? Number(((cpu / accepted) * 1000).toFixed(3)) : 0,
-    peakRssMb: Math.round(peak),
-    p99ExportMs: load.p99Ms,
-    wallSeconds: Number(wall.toFixed(2)),
-    missedPerSecond: Math.round(load.missed / wall),
-    lateBatches: load.lateBatches,
-    throttledSeconds: Number((target.cgroup.throttledSeconds() - throttledBefore).toFixed(2)),
-    steadyRssMb: Math.round(median(steady)),
   };
 }
 

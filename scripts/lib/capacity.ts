@@ -113,3 +113,16 @@ export function capacityRow(recording: {
     : `no rate sustained by ${pod}`;
   return `| ingest, dev config (Badger, span metrics) | ${figures} | \`npm run bench:engine\` |`;
 }
+
+/** What bench:search records beside its collector run (bench/search-capacity.json). */
+export interface SearchCost {
+  /** Spans in the span indices, and their primary store per span after a merge to one segment. */
+  stored: { spans: number; bytesPerSpan: number };
+  /** The query role answering trace searches of 20 traces. */
+  search: { searches: number; p50Ms: number; p99Ms: number; cpuSecondsPerSearch: number; rssMb: number };
+}
+
+/** The line bench:search prints under its table, and docs/development.md shows (a test holds it to the recording). */
+export function searchSummary({ stored, search }: SearchCost): string {
+  return `spans stored ${stored.spans}, ${stored.bytesPerSpan} bytes per span (primary, one segment); query role: ${search.searches} searches of 20 traces, p50 ${search.p50Ms} ms, p99 ${search.p99Ms} ms, ${search.cpuSecondsPerSearch} CPU s per search, RSS ${search.rssMb} MB`;
+}

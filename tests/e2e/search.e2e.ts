@@ -16,18 +16,16 @@ import { engineCommand, waitFor } from "../support/engines";
 import { localPod } from "../support/localPod";
 import { objectNamed } from "../support/objects";
 import { RunningJaeger, jaegerCommand, queryTrace, sendSpans, startJaeger, prometheusService } from "./support/jaeger";
-import { OPENSEARCH_VERSION, RunningOpenSearch, startOpenSearch } from "./support/opensearch";
-
-const SEARCH_HOST = "opensearch.search.svc";
-const SEARCH_SERVICE = `${SEARCH_HOST}:9200`;
-
-/** The OpenSearch role docs/operations.md tells users to give Jaeger's user: its YAML block. */
-function documentedRole(): Record<string, unknown> {
-  const doc = fs.readFileSync(path.join(__dirname, "../../docs/operations.md"), "utf8");
-  const block = /<!-- opensearch-role -->\s*```yaml\n([\s\S]*?)```/.exec(doc);
-  assert.ok(block, "docs/operations.md gives the OpenSearch role in a yaml block after <!-- opensearch-role -->");
-  return parse(block[1]) as Record<string, unknown>;
-}
+import {
+  OPENSEARCH_VERSION,
+  RunningOpenSearch,
+  SEARCH_HOST,
+  SEARCH_SERVICE,
+  SECURED_SEARCH_SECRETS,
+  securedFor,
+  securedSearchEdits,
+  startOpenSearch,
+} from "./support/opensearch";
 
 describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSION} (Jaeger 2.20)`, function () {
   let evaluation: Evaluation;
@@ -43,24 +41,9 @@ describe(`e2e: prod's collector and query roles on OpenSearch ${OPENSEARCH_VERSI
   before(async function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-search-"));
     certs = makeCertificates(dir, [SEARCH_HOST], { serverAlsoClient: true });
-    const raw = edits("prod", [
-      ["storage.elasticsearch.mode", "external"],
-      ["storage.elasticsearch.flavor", "opensearch"],
-      ["storage.elasticsearch.serverUrls[0]", `https://${SEARCH_SERVICE}`],
-      ["storage.elasticsearch.majorVersion", "2"],
-      ["storage.elasticsearch.auth", "basic"],
-      ["storage.elasticsearch.username", "jaeger"],
-      ["storage.elasticsearch.caCert", fs.readFileSync(certs.serverCa, "utf8")],
-      ["elasticsearchPassword", password, false],
-    ]);
-    evaluation = await evaluateStack("prod", raw, ["jaeger-spm:elasticsearchPassword"]);
-    const roles = documentedRole();
-    opensearch = await startOpenSearch({
-      serverName: SEARCH_HOST,
-      tls: { ...certs.server, ca: certs.serverCa },
-      users: { jaeger: { password, roles: Object.keys(roles) } },
-      roles,
-    });
+    const ca = fs.readFileSync(certs.serverCa, "utf8");
+    evaluation = await evaluateStack("prod", edits("prod", securedSearchEdits(ca, password)), SECURED_SEARCH_SECRETS);
+    opensearch = await startOpenSearch(securedFor(certs, password));
     services = new Map([[SEARCH_SERVICE, opensearch.url.replace("https://", "")], ...(await prometheusService())]);
     collector = await startJaeger(evaluation, "jaeger-collector", { services, name: "jaeger (collector)" });
     query = await startJaeger(evaluation, "jaeger-query", { services, name: "jaeger (query)" });

@@ -14,6 +14,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { Engine, freePort, startEngine, waitFor } from "../../support/engines";
+import type { ConfigEdit } from "../../support/stackEdits";
+import type { Certificates } from "./certs";
 
 export const OPENSEARCH_VERSION = "2.19.3";
 /** The security plugin's build for OPENSEARCH_VERSION (plugins carry a fourth number). */
@@ -65,6 +67,49 @@ export interface RunningOpenSearch {
 }
 
 const ADMIN = "e2e-admin";
+
+/** The in-cluster Service name prod's search clients are given for the node. */
+export const SEARCH_HOST = "opensearch.search.svc";
+export const SEARCH_SERVICE = `${SEARCH_HOST}:9200`;
+
+/** The OpenSearch role docs/operations.md tells users to give Jaeger's user: its YAML block. */
+export function documentedJaegerRole(): Record<string, unknown> {
+  const doc = fs.readFileSync(path.join(__dirname, "../../../docs/operations.md"), "utf8");
+  const block = /<!-- opensearch-role -->\s*```yaml\n([\s\S]*?)```/.exec(doc);
+  if (!block) throw new Error("docs/operations.md gives no yaml block after <!-- opensearch-role -->");
+  return parse(block[1]) as Record<string, unknown>;
+}
+
+/**
+ * prod's config pointed at an external OpenSearch 2 secured as production runs one: https to
+ * SEARCH_SERVICE, its CA, basic auth as user `jaeger` with `password` (a Pulumi secret).
+ */
+export function securedSearchEdits(ca: string, password: string): ConfigEdit[] {
+  return [
+    ["storage.elasticsearch.mode", "external"],
+    ["storage.elasticsearch.flavor", "opensearch"],
+    ["storage.elasticsearch.serverUrls[0]", `https://${SEARCH_SERVICE}`],
+    ["storage.elasticsearch.majorVersion", "2"],
+    ["storage.elasticsearch.auth", "basic"],
+    ["storage.elasticsearch.username", "jaeger"],
+    ["storage.elasticsearch.caCert", ca],
+    ["elasticsearchPassword", password, false],
+  ];
+}
+
+/** The secret keys securedSearchEdits sets, for evaluateStack. */
+export const SECURED_SEARCH_SECRETS = ["jaeger-spm:elasticsearchPassword"];
+
+/** A node secured for securedSearchEdits: `certs`' server certificate, user `jaeger` with the documented role. */
+export function securedFor(certs: Certificates, password: string): Secured {
+  const roles = documentedJaegerRole();
+  return {
+    serverName: SEARCH_HOST,
+    tls: { ...certs.server, ca: certs.serverCa },
+    users: { jaeger: { password, roles: Object.keys(roles) } },
+    roles,
+  };
+}
 
 /** The security plugin's bcrypt hash of a password, made by its own tool (tools/hash.sh). */
 function hashPassword(home: string, javaHome: string, password: string): string {

@@ -1,0 +1,98 @@
+// One open-loop load step against a running Jaeger (engines/spansend's load mode), measured the
+// way bench:engine and bench:search report it: Jaeger's own accepted and refused counters and CPU
+// seconds per second of the step's measured wall time, missed and late sends, the p99 from each
+// batch's due time, the CPU quota's throttling, and peak and steady RSS.
+import * as fs from "node:fs";
+import { Engine, counterSum, engineCommand, startEngine } from "../../tests/support/engines";
+import type { MemoryCgroup } from "../../tests/e2e/support/cgroup";
+import { Step, median } from "./capacity";
+
+/** A Jaeger that takes load: its process, its pod's cgroup, its OTLP gRPC and telemetry addresses. */
+export interface LoadTarget {
+  engine: Engine;
+  /** The cgroup with the pod's limits that it runs in. */
+  cgroup: MemoryCgroup;
+  otlpGrpc: string;
+  metricsUrl: string;
+}
+
+/** What engines/spansend's load mode prints (the keys read here). */
+interface LoadResult {
+  readonly wallSeconds: number;
+  readonly missed: number;
+  readonly lateBatches: number;
+  readonly p99Ms: number;
+}
+
+export function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
+}
+
+export async function step(target: LoadTarget, rate: number, seconds: number): Promise<Step> {
+  const before = await (await fetch(target.metricsUrl)).text();
+  const throttledBefore = target.cgroup.throttledSeconds();
+  let peak = 0;
+  const loadStart = Date.now();
+  const samples: { at: number; mb: number }[] = [];
+  const sampler = setInterval(() => {
+    if (!target.engine.pid) return;
+    const mb = rssMb(target.engine.pid);
+    peak = Math.max(peak, mb);
+    samples.push({ at: Date.now() - loadStart, mb });
+  }, 250);
+  const load = await new Promise<LoadResult>((resolve, reject) => {
+    const child = startEngine("spansend load", engineCommand("spansend"), [
+      `-endpoint=${target.otlpGrpc}`,
+      `-rate=${rate}`,
+      `-seconds=${seconds}`,
+      "-service=bench",
+      "-operation=GET /api/v1/orders/list",
+    ]);
+    // startEngine keeps the output; spansend prints one JSON line at the end.
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (!child.exited()) {
+        if (Date.now() - started > (seconds + 30) * 1000) {
+          clearInterval(poll);
+          void child.stop();
+          reject(new Error(`the load generator ran past ${seconds + 30} s`));
+        }
+        return;
+      }
+      clearInterval(poll);
+      const line = child
+        .logTail(5)
+        .split("\n")
+        .find((l) => l.startsWith("{"));
+      if (!line) reject(new Error(`spansend printed no result:\n${child.logTail(10)}`));
+      else resolve(JSON.parse(line) as LoadResult);
+    }, 200);
+  });
+  const loadEnd = Date.now() - loadStart;
+  // The batch processor and exporter finish what was accepted; the counters catch up.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const steady = samples.filter((x) => x.at >= (seconds * 1000) / 2 && x.at <= loadEnd).map((x) => x.mb);
+  clearInterval(sampler);
+  const after = await (await fetch(target.metricsUrl)).text();
+  const accepted =
+    counterSum(after, "otelcol_receiver_accepted_spans") - counterSum(before, "otelcol_receiver_accepted_spans");
+  const refused =
+    counterSum(after, "otelcol_receiver_refused_spans") - counterSum(before, "otelcol_receiver_refused_spans");
+  const cpu = counterSum(after, "otelcol_process_cpu_seconds") - counterSum(before, "otelcol_process_cpu_seconds");
+  // Per second of the step as it ran: a Jaeger that takes 15 s for a 10 s step shows 2/3 of the rate.
+  const wall = load.wallSeconds;
+  return {
+    targetRate: rate,
+    acceptedPerSecond: Math.round(accepted / wall),
+    refusedPerSecond: Math.round(refused / wall),
+    cpuSecondsPer1000: accepted > 0 ? Number(((cpu / accepted) * 1000).toFixed(3)) : 0,
+    peakRssMb: Math.round(peak),
+    p99ExportMs: load.p99Ms,
+    wallSeconds: Number(wall.toFixed(2)),
+    missedPerSecond: Math.round(load.missed / wall),
+    lateBatches: load.lateBatches,
+    throttledSeconds: Number((target.cgroup.throttledSeconds() - throttledBefore).toFixed(2)),
+    steadyRssMb: Math.round(median(steady)),
+  };
+}
