@@ -116,6 +116,18 @@ async function stackTarget(): Promise<Target> {
  * that both configs write one store.
  */
 async function upstreamTarget(): Promise<Target> {
+  // Free ports are picked before Jaeger binds them, and a client connection's ephemeral port can
+  // take one meanwhile (CI saw it once): such a start is retried on new ports, as startJaeger does.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await upstreamTargetOnce();
+    } catch (error) {
+      if (attempt >= 3 || !/bind: address already in use/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function upstreamTargetOnce(): Promise<Target> {
   const source = jaegerSource();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-upstream-"));
   const tar = spawnSync(
@@ -177,26 +189,32 @@ async function upstreamTarget(): Promise<Target> {
   const engine = startEngine("jaeger (upstream config)", started.command, started.args, {
     env: { ...process.env, ...pod.env },
   });
-  await waitFor(
-    `upstream-config Jaeger's health check to answer 200`,
-    async () => ((await fetch(`http://127.0.0.1:${ports.health}/status`)).status === 200 ? true : undefined),
-    {
-      timeoutMs: 60_000,
-      engines: [engine],
-      running: [engine],
-    },
-  );
+  const stop = async () => {
+    await engine.stop();
+    cgroup.remove();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(
+      `upstream-config Jaeger's health check to answer 200`,
+      async () => ((await fetch(`http://127.0.0.1:${ports.health}/status`)).status === 200 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        engines: [engine],
+        running: [engine],
+      },
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   return {
     engine,
     cgroup,
     otlpGrpc: `127.0.0.1:${ports.grpc}`,
     metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
     badgerDir,
-    async stop() {
-      await engine.stop();
-      cgroup.remove();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 

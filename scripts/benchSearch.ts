@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { evaluateStack } from "./evaluate";
 import { parseCommandLine } from "./lib/cli";
-import { Step, isSustained, median, searchSummary, table } from "./lib/capacity";
+import { Step, isSustained, median, searchRow, searchSummary, table } from "./lib/capacity";
 import { rssMb, step } from "./lib/loadStep";
 import { counterSum } from "../tests/support/engines";
 import { edits } from "../tests/support/stackEdits";
@@ -190,6 +190,16 @@ async function main(): Promise<number> {
     }
     console.log();
     console.log(searchSummary({ stored, search: searchCost }));
+    console.log();
+    console.log("README row (Measured on the real engines):");
+    console.log(
+      searchRow({
+        collector: run,
+        stored,
+        search: searchCost,
+        recorded: { opensearch: OPENSEARCH_VERSION, collectorLimits },
+      }),
+    );
     if (typeof line.values.json === "string") {
       const recorded = {
         date: new Date().toISOString().slice(0, 10),

@@ -7,7 +7,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_BYTES_PER_SPAN, PER_THOUSAND_SPANS_PER_SECOND, sizedRequests } from "../config/sizing";
 import { parseStackConfig } from "../config/load";
-import { type SearchCost, type Step, capacityRow, isSustained, searchSummary, table } from "../scripts/lib/capacity";
+import {
+  type SearchCost,
+  type Step,
+  capacityRow,
+  isSustained,
+  searchRow,
+  searchSummary,
+  table,
+} from "../scripts/lib/capacity";
 import { ROOT } from "../scripts/evaluate";
 
 interface Recording {
@@ -122,12 +130,14 @@ describe("sizing defaults follow the engine's recorded measurements", () => {
   it("docs/development.md's search-path table, line and figures are the ones of bench/search-capacity.json", () => {
     const search = JSON.parse(fs.readFileSync(path.join(ROOT, "bench/search-capacity.json"), "utf8")) as SearchCost & {
       collector: Run;
-      recorded: { collectorLimits: { cpuMillis: number; memoryBytes: number } };
+      recorded: { opensearch: string; collectorLimits: { cpuMillis: number; memoryBytes: number } };
     };
     const development = fs.readFileSync(path.join(ROOT, "docs/development.md"), "utf8").replace(/\n\s+/g, " ");
     for (const row of table(search.collector).split("\n").slice(2))
       assert.ok(development.includes(row), `docs/development.md lacks the row ${row}`);
     assert.ok(development.includes(searchSummary(search)), `docs/development.md lacks: ${searchSummary(search)}`);
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    assert.ok(readme.includes(searchRow(search)), `README.md lacks the row:\n${searchRow(search)}`);
     const cpu = search.collector.steps.map((s) => s.cpuSecondsPer1000);
     const { cpuMillis, memoryBytes } = search.recorded.collectorLimits;
     for (const stated of [

@@ -126,3 +126,25 @@ export interface SearchCost {
 export function searchSummary({ stored, search }: SearchCost): string {
   return `spans stored ${stored.spans}, ${stored.bytesPerSpan} bytes per span (primary, one segment); query role: ${search.searches} searches of 20 traces, p50 ${search.p50Ms} ms, p99 ${search.p99Ms} ms, ${search.cpuSecondsPerSearch} CPU s per search, RSS ${search.rssMb} MB`;
 }
+
+/** README's row for the search path (Measured on the real engines), made from bench/search-capacity.json. */
+export function searchRow(
+  recording: SearchCost & {
+    collector: Run;
+    recorded: { opensearch: string; collectorLimits: { cpuMillis?: number; memoryBytes: number } };
+  },
+): string {
+  const sustained = recording.collector.steps.filter(isSustained);
+  const top = sustained.reduce<Step | undefined>(
+    (best, s) => (!best || s.targetRate > best.targetRate ? s : best),
+    undefined,
+  );
+  const cpu = sustained.map((s) => s.cpuSecondsPer1000);
+  const { cpuMillis, memoryBytes } = recording.recorded.collectorLimits;
+  const pod = `one collector pod limited to ${cpuMillis ?? "no"}m CPU and ${Math.round(memoryBytes / 2 ** 20)}Mi`;
+  const ingest = top
+    ? `${top.acceptedPerSecond.toLocaleString("en-US")} spans/s sustained by ${pod} (p99 ${Math.round(top.p99ExportMs)} ms from the due time); ${Math.min(...cpu)}-${Math.max(...cpu)} CPU s per 1,000 spans`
+    : `no rate sustained by ${pod}`;
+  const { stored, search } = recording;
+  return `| ingest and search, prod's roles on OpenSearch ${recording.recorded.opensearch} (TLS, basic auth) | ${ingest}; ${stored.bytesPerSpan} bytes per span in the span indices (primary; the load's uniform spans make this a lower bound); a search for 20 traces p50 ${search.p50Ms} ms, p99 ${search.p99Ms} ms, ${search.cpuSecondsPerSearch} CPU s | \`npm run bench:search\` |`;
+}

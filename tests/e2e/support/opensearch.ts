@@ -3,8 +3,9 @@
 // core plus the HTTP transport), fetched by scripts/engines.sh into Maven's local repository, and,
 // for a secured node, the security plugin published beside it
 // (org.opensearch.plugin:opensearch-security): TLS on HTTP and transport with the given
-// certificate, and users from its internal users file with the given roles. Why OpenSearch, not Elasticsearch: Elastic publishes no runnable distribution
-// of Elasticsearch 8 or 9 to Maven Central; OpenSearch does, and Jaeger 2.20 supports both.
+// certificate, and users from its internal users file with the given roles. Why OpenSearch, not
+// Elasticsearch: Elastic publishes no runnable distribution of Elasticsearch 8 or 9 to Maven
+// Central; OpenSearch does, and Jaeger 2.20 supports both.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -61,8 +62,6 @@ export interface RunningOpenSearch {
     body?: unknown,
     as?: { user: string; password: string },
   ): Promise<{ status: number; body: unknown }>;
-  /** The node's log lines that mention `text` (its security plugin logs what it refused). */
-  logLines(text: string): string[];
   stop(): Promise<void>;
 }
 
@@ -249,11 +248,6 @@ export async function startOpenSearch(secured?: Secured): Promise<RunningOpenSea
       req.on("error", reject);
       req.end(payload);
     });
-  const logLines = (text: string) =>
-    engine
-      .logTail(100_000)
-      .split("\n")
-      .filter((line) => line.includes(text));
   const stop = async () => {
     await engine.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -272,5 +266,5 @@ export async function startOpenSearch(secured?: Secured): Promise<RunningOpenSea
     await stop();
     throw error;
   }
-  return { url, engine, request, logLines, stop };
+  return { url, engine, request, stop };
 }
