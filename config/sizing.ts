@@ -37,11 +37,12 @@ export const PER_THOUSAND_SPANS_PER_SECOND = { cpuMillis: 100, memoryMi: 30 } as
 /** The base requests (the guide's) and the span-metrics share of memory. */
 export const BASE_REQUESTS = { cpuMillis: 300, memoryMi: 512, spmMemoryMi: 200 } as const;
 /**
- * storage.bytesPerSpan's default per backend: Badger's bytes on disk per stored span as measured,
- * rounded up to a multiple of 64; Elasticsearch/OpenSearch keep the guide's 1 KiB (documents plus
- * their index, not measured here).
+ * storage.bytesPerSpan's default per backend, each as measured rounded up to a multiple of 64:
+ * Badger's bytes on disk per stored span (bench:engine), and the span indices' primary store per
+ * span on OpenSearch (bench:search, spans as an instrumented HTTP service on Kubernetes sends them;
+ * replicas are counted by the sizing's (1 + replicas) factor).
  */
-export const DEFAULT_BYTES_PER_SPAN = { badger: 640, elasticsearch: 1024 } as const;
+export const DEFAULT_BYTES_PER_SPAN = { badger: 640, elasticsearch: 832 } as const;
 
 /** Requests for a given expected ingest rate. */
 export function sizedRequests(spansPerSecond: number, spmEnabled = true): { cpuMillis: number; memoryMi: number } {

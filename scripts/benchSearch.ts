@@ -35,7 +35,9 @@ Starts OpenSearch ${OPENSEARCH_VERSION} with its security plugin (TLS, the user 
 512 MiB heap) and prod's Jaeger ${jaegerSource().version} collector role against it, in a cgroup with the rendered
 collector container's CPU and memory limits and its environment (needs root and writable cpu and memory
 cgroups). Drives a fresh collector at each rate for N seconds with open-loop OTLP gRPC load (as bench:engine)
-and prints accepted, refused and missed spans/s per second of the measured wall time, CPU seconds per
+(spans whose attribute values and durations vary as real traffic's do: an order id in the path, the
+client's address, a request id; identical spans would make the bytes per span meaningless) and prints
+accepted, refused and missed spans/s per second of the measured wall time, CPU seconds per
 1,000 spans, p99 from the due time and RSS; then the bytes per stored span of the span indices (primary
 store after a refresh and a force merge to one segment, so no replica is counted); then the query role,
 in its own container's limits, answering --searches trace searches (GET /api/traces?service=...&limit=20):
@@ -55,24 +57,37 @@ function podOf(evaluation: Evaluation, deployment: string): PodLimits {
   return { memoryBytes, cpuMillis };
 }
 
-/** Bytes per span of the span indices' primary store, merged to one segment. */
-async function bytesPerSpan(opensearch: RunningOpenSearch): Promise<{ spans: number; bytesPerSpan: number }> {
-  for (const [method, url] of [
-    ["POST", "/jaeger-span-*/_refresh"],
-    ["POST", "/jaeger-span-*/_forcemerge?max_num_segments=1"],
-    ["POST", "/jaeger-span-*/_refresh"],
-  ] as const) {
-    const answer = await opensearch.request(method, url);
-    if (answer.status !== 200) throw new Error(`${method} ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  }
+/** The span indices' primary store in bytes, and the spans they hold. */
+async function spanIndices(opensearch: RunningOpenSearch): Promise<{ spans: number; bytes: number }> {
   // Spans from _count: _cat/indices counts Lucene documents, and each of a span's nested tags,
   // references and logs is one (400 spans showed as 4,800 there).
   const spans = ((await opensearch.request("GET", "/jaeger-span-*/_count")).body as { count: number }).count;
   const indices = (await opensearch.request("GET", "/_cat/indices/jaeger-span-*?format=json&bytes=b")).body as {
     "pri.store.size": string;
   }[];
-  const bytes = indices.reduce((n, i) => n + Number(i["pri.store.size"]), 0);
-  return { spans, bytesPerSpan: spans > 0 ? Math.round(bytes / spans) : 0 };
+  return { spans, bytes: indices.reduce((n, i) => n + Number(i["pri.store.size"]), 0) };
+}
+
+/**
+ * Bytes per span of the span indices' primary store (no replica counted): as written (after a
+ * refresh and a flush, the segments as the day's index has them) and merged to one segment (the
+ * least an index of those spans takes).
+ */
+async function bytesPerSpan(
+  opensearch: RunningOpenSearch,
+): Promise<{ spans: number; bytesPerSpan: number; bytesPerSpanAsWritten: number }> {
+  const post = async (url: string) => {
+    const answer = await opensearch.request("POST", url);
+    if (answer.status !== 200) throw new Error(`POST ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  };
+  await post("/jaeger-span-*/_refresh");
+  await post("/jaeger-span-*/_flush");
+  const written = await spanIndices(opensearch);
+  await post("/jaeger-span-*/_forcemerge?max_num_segments=1");
+  await post("/jaeger-span-*/_refresh");
+  const merged = await spanIndices(opensearch);
+  const per = (n: { spans: number; bytes: number }) => (n.spans > 0 ? Math.round(n.bytes / n.spans) : 0);
+  return { spans: merged.spans, bytesPerSpan: per(merged), bytesPerSpanAsWritten: per(written) };
 }
 
 async function main(): Promise<number> {
@@ -141,6 +156,7 @@ async function main(): Promise<number> {
           },
           rate,
           seconds,
+          true,
         );
         steps.push(s);
         console.error(
@@ -211,7 +227,7 @@ async function main(): Promise<number> {
         secondsPerStep: seconds,
         collectorLimits,
         queryLimits,
-        note: "OpenSearch (512 MiB heap), the collector and the load generator share the machine's cores",
+        note: "OpenSearch (512 MiB heap), the collector and the load generator share the machine's cores; spans from spansend -varied",
       };
       fs.writeFileSync(
         line.values.json,

@@ -353,8 +353,8 @@ describe("Elasticsearch / OpenSearch backend", () => {
       const cluster = resourceFor(prod, "Elasticsearch", "jaeger-es").inputs;
       assert.equal(at(cluster, "spec.version"), "8.19.0");
       assert.equal(at(cluster, "spec.nodeSets.0.count"), 3);
-      // derived from 3000 spans/s x 1 KiB x 168h x 2 copies x 1.5 / 3 nodes (config/sizing.ts)
-      assert.equal(at(cluster, "spec.nodeSets.0.volumeClaimTemplates.0.spec.resources.requests.storage"), "1731Gi");
+      // derived from 3000 spans/s x 832 B x 168h x 2 copies x 1.5 / 3 nodes (config/sizing.ts)
+      assert.equal(at(cluster, "spec.nodeSets.0.volumeClaimTemplates.0.spec.resources.requests.storage"), "1406Gi");
       assert.equal(at(cluster, "spec.volumeClaimDeletePolicy"), "DeleteOnScaledownOnly");
     });
 

@@ -268,11 +268,11 @@ describe("stack config", () => {
     });
 
     it("sizes each in-cluster Elasticsearch node for every copy of the retained spans", () => {
-      // prod: 3000 x 1024 x 604800 = 1,857,945,600,000 B = 1730.3 GiB; x (1 + 1 replica) x 1.5 / 3 nodes = 1730.3 -> 1731Gi
-      assert.equal(valid(stackConfig("prod")).storage.elasticsearch.inCluster.volumeSize, "1731Gi");
-      // no replica: half of that, 865.2 -> 866Gi
+      // prod: 3000 x 832 x 604800 = 1,509,580,800,000 B = 1405.9 GiB; x (1 + 1 replica) x 1.5 / 3 nodes = 1405.9 -> 1406Gi
+      assert.equal(valid(stackConfig("prod")).storage.elasticsearch.inCluster.volumeSize, "1406Gi");
+      // no replica: half of that, 703.0 -> 703Gi
       const raw = set(stackConfig("prod"), "storage.elasticsearch.spans.replicas", "0");
-      assert.equal(valid(raw).storage.elasticsearch.inCluster.volumeSize, "866Gi");
+      assert.equal(valid(raw).storage.elasticsearch.inCluster.volumeSize, "703Gi");
     });
 
     it("warns (without failing) when an explicit volume is smaller than the load needs", () => {
@@ -772,11 +772,11 @@ describe("stack config: properties users rely on that mutation testing found unc
     assert.deepEqual(warningsOf(dev()), [], "size left to the derivation");
     assert.deepEqual(warningsOf(set(dev(), "storage.badger.volumeSize", "109Gi")), [], "exactly the need");
     assert.equal(warningsOf(set(dev(), "storage.badger.volumeSize", "108Gi")).length, 1);
-    // in-cluster Elasticsearch nodes too (prod needs 1731Gi per node)
+    // in-cluster Elasticsearch nodes too (prod needs 1406Gi per node)
     const es = warningsOf(set(stackConfig("prod"), "storage.elasticsearch.inCluster.volumeSize", "100Gi"));
     assert.ok(
       es.some((w) =>
-        /^jaeger-spm:storage\.elasticsearch\.inCluster\.volumeSize = "100Gi" is smaller than the 1731Gi/.test(w),
+        /^jaeger-spm:storage\.elasticsearch\.inCluster\.volumeSize = "100Gi" is smaller than the 1406Gi/.test(w),
       ),
     );
     // but not for an external cluster, whose nodes the stack does not size

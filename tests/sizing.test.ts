@@ -136,12 +136,19 @@ describe("sizing defaults follow the engine's recorded measurements", () => {
     for (const row of table(search.collector).split("\n").slice(2))
       assert.ok(development.includes(row), `docs/development.md lacks the row ${row}`);
     assert.ok(development.includes(searchSummary(search)), `docs/development.md lacks: ${searchSummary(search)}`);
+    // The search default is the measured size rounded up to a multiple of 64, as Badger's is.
+    const measured = search.stored.bytesPerSpan;
+    assert.ok(
+      within25(DEFAULT_BYTES_PER_SPAN.elasticsearch, measured) && DEFAULT_BYTES_PER_SPAN.elasticsearch >= measured,
+      `${DEFAULT_BYTES_PER_SPAN.elasticsearch} against ${measured}`,
+    );
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     assert.ok(readme.includes(searchRow(search)), `README.md lacks the row:\n${searchRow(search)}`);
     const cpu = search.collector.steps.map((s) => s.cpuSecondsPer1000);
     const { cpuMillis, memoryBytes } = search.recorded.collectorLimits;
     for (const stated of [
       `sustained ${search.collector.sustained.toLocaleString("en-US")} spans/s here`,
+      `the measured ${search.stored.bytesPerSpan} bytes rounded up to a multiple of 64 (${DEFAULT_BYTES_PER_SPAN.elasticsearch};`,
       `at ${Math.min(...cpu)} to ${Math.max(...cpu)} CPU s per 1,000 spans`,
       `(${cpuMillis}m, ${memoryBytes / 2 ** 20}Mi)`,
     ])

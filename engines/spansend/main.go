@@ -83,6 +83,7 @@ type options struct {
 	maxInFlight                            int
 	untilRefused                           time.Duration
 	uniqueNames                            bool
+	varied                                 bool
 }
 
 func main() {
@@ -106,6 +107,7 @@ func main() {
 	flag.IntVar(&o.maxInFlight, "max-in-flight", 64, "load mode: batches sent at once at most; a batch due while all are taken waits, and counts late")
 	flag.DurationVar(&o.untilRefused, "until-refused", 0, "load mode: end the schedule this long after the first refusal (0: run all -seconds)")
 	flag.BoolVar(&o.uniqueNames, "unique-names", false, "load mode: every span gets its own name (operation/<n>), as ids in raw URLs do")
+	flag.BoolVar(&o.varied, "varied", false, "load mode: spans as an instrumented HTTP service on Kubernetes sends them: values and durations vary per span, each connection a pod with its resource attributes (variedAttributes, podResource)")
 	flag.StringVar(&o.user, "user", "", "query-grpc: basic auth user")
 	flag.StringVar(&o.password, "password", "", "query-grpc: basic auth password")
 	flag.Parse()
@@ -365,6 +367,15 @@ func sendJaegerThrift(ctx context.Context, o options, tlsConfig *tls.Config, spa
 func load(o options) error {
 	ctx := context.Background()
 	res := resource.NewSchemaless(semconv.ServiceName(o.service))
+	// With -varied, each connection stands for one pod of the service, with the resource attributes
+	// an OpenTelemetry SDK and the collector's k8sattributes processor give a Kubernetes workload.
+	resources := make([]*resource.Resource, o.workers)
+	for w := range resources {
+		resources[w] = res
+		if o.varied {
+			resources[w] = podResource(o.service, w)
+		}
+	}
 	interval := time.Duration(float64(time.Second) * float64(o.batch) / float64(o.rate))
 	scheduled := o.rate * o.seconds / o.batch
 	exporters := make([]*otlptrace.Exporter, o.workers)
@@ -429,16 +440,20 @@ func load(o options) error {
 				if o.uniqueNames {
 					name = fmt.Sprintf("%s/%d", o.operation, named.Add(1))
 				}
+				attributes, duration := loadAttributes, o.duration
+				if o.varied {
+					attributes, duration = variedAttributes()
+				}
 				stubs[k] = tracetest.SpanStub{
 					Name: name,
 					SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
 						TraceID: traceID, SpanID: spanID, TraceFlags: trace.FlagsSampled,
 					}),
 					SpanKind:             trace.SpanKindServer,
-					StartTime:            left.Add(-o.duration),
+					StartTime:            left.Add(-duration),
 					EndTime:              left,
-					Attributes:           loadAttributes,
-					Resource:             res,
+					Attributes:           attributes,
+					Resource:             resources[i%len(resources)],
 					InstrumentationScope: instrumentation.Scope{Name: "spansend"},
 				}
 			}
@@ -513,4 +528,59 @@ var loadAttributes = []attribute.KeyValue{
 	attribute.String("client.address", "10.42.17.3"),
 	attribute.String("user_agent.original", "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0"),
 	attribute.String("http.route", "/api/v1/orders/list"),
+}
+
+// variedAttributes is one span with loadAttributes' keys and a request id, whose values vary as a
+// real HTTP server's do: an order id in the path, the client's address, a request id, one of a few user
+// agents, a 5xx one time in twenty, and a duration from 1 to 300 ms. Identical spans compress far
+// better than real traffic, so storage per span is measured with these.
+func variedAttributes() ([]attribute.KeyValue, time.Duration) {
+	status := 200
+	if rand.IntN(20) == 0 {
+		status = 500 + rand.IntN(4)
+	}
+	agents := []string{
+		"Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0",
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) Safari/605.1.15",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/133.0",
+		"okhttp/4.12.0",
+		"Go-http-client/2.0",
+		"python-requests/2.32.3",
+	}
+	id := fmt.Sprintf("%010d", rand.IntN(10_000_000_000))
+	return []attribute.KeyValue{
+		attribute.String("http.request.method", []string{"GET", "GET", "GET", "POST", "PUT"}[rand.IntN(5)]),
+		attribute.String("url.path", "/api/v1/orders/"+id),
+		attribute.String("url.scheme", "https"),
+		attribute.String("server.address", "orders.shop.svc.cluster.local"),
+		attribute.Int("server.port", 8080),
+		attribute.Int("http.response.status_code", status),
+		attribute.String("network.protocol.version", "1.1"),
+		attribute.String("client.address", fmt.Sprintf("10.%d.%d.%d", rand.IntN(256), rand.IntN(256), 1+rand.IntN(254))),
+		attribute.String("user_agent.original", agents[rand.IntN(len(agents))]),
+		attribute.String("http.route", "/api/v1/orders/{id}"),
+		attribute.String("http.request.header.x-request-id", fmt.Sprintf("%016x%016x", rand.Uint64(), rand.Uint64())),
+	}, time.Duration(1+rand.IntN(300)) * time.Millisecond
+}
+
+// podResource is the resource of pod w of a service on Kubernetes, as an OpenTelemetry SDK and the
+// collector's k8sattributes processor describe it.
+func podResource(service string, w int) *resource.Resource {
+	pod := fmt.Sprintf("%s-7d9f8c6b5-%05x", service, rand.IntN(1<<20))
+	return resource.NewSchemaless(
+		semconv.ServiceName(service),
+		attribute.String("service.version", "1.42.3"),
+		attribute.String("service.instance.id", fmt.Sprintf("%016x%016x", rand.Uint64(), rand.Uint64())),
+		attribute.String("telemetry.sdk.language", "go"),
+		attribute.String("telemetry.sdk.name", "opentelemetry"),
+		attribute.String("telemetry.sdk.version", "1.35.0"),
+		attribute.String("k8s.namespace.name", "shop"),
+		attribute.String("k8s.deployment.name", service),
+		attribute.String("k8s.pod.name", pod),
+		attribute.String("k8s.pod.uid", fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", rand.Uint32(), rand.IntN(1<<16), rand.IntN(1<<16), rand.IntN(1<<16), rand.Uint64()&(1<<48-1))),
+		attribute.String("k8s.node.name", fmt.Sprintf("ip-10-0-%d-%d.eu-west-1.compute.internal", w, rand.IntN(256))),
+		attribute.String("host.name", pod),
+		attribute.String("process.runtime.name", "go"),
+		attribute.String("process.runtime.version", "go1.24.4"),
+	)
 }

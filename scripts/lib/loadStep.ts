@@ -29,7 +29,11 @@ export function rssMb(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
 }
 
-export async function step(target: LoadTarget, rate: number, seconds: number): Promise<Step> {
+/**
+ * One step of `rate` spans/s for `seconds`. With `varied`, span attribute values and durations vary
+ * per span as real traffic's do (spansend -varied), for figures that depend on what compresses.
+ */
+export async function step(target: LoadTarget, rate: number, seconds: number, varied = false): Promise<Step> {
   const before = await (await fetch(target.metricsUrl)).text();
   const throttledBefore = target.cgroup.throttledSeconds();
   let peak = 0;
@@ -48,6 +52,7 @@ export async function step(target: LoadTarget, rate: number, seconds: number): P
       `-seconds=${seconds}`,
       "-service=bench",
       "-operation=GET /api/v1/orders/list",
+      ...(varied ? ["-varied"] : []),
     ]);
     // startEngine keeps the output; spansend prints one JSON line at the end.
     const started = Date.now();
