@@ -18,6 +18,7 @@ import type { Container, EnvVar, PodSpec, Probe, Volume } from "kubernetes-types
 import { parseDocument, visit } from "yaml";
 import type { Evaluation } from "../../scripts/evaluate";
 import { Engine, Finished, freePort, runToEnd, startEngine, waitFor } from "./engines";
+import { parseBytesQuantity, parseCpuMillis } from "../../config/units";
 import { objectNamed } from "./objects";
 
 /** Where the pod's world is on this machine. */
@@ -310,25 +311,13 @@ function resourceValue(container: Container, resource: string, divisor: string |
   const [section, name] = resource.split(".") as ["limits" | "requests", string];
   const raw = container.resources?.[section]?.[name];
   if (raw === undefined) throw new Error(`env resourceFieldRef ${resource}: the container sets no ${resource}`);
-  const value = quantityNumber(String(raw));
-  return String(Math.ceil(value / quantityNumber(divisor ?? "1")));
-}
-
-function quantityNumber(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(text);
-  if (!match) throw new Error(`cannot read the quantity ${text}`);
-  const scale: Record<string, number> = {
-    m: 1e-3,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    Ki: 1024,
-    Mi: 1024 ** 2,
-    Gi: 1024 ** 3,
-    Ti: 1024 ** 4,
-  };
-  return Number(match[1]) * (match[2] ? scale[match[2]] : 1);
+  // CPU in millicores, anything else (memory, ephemeral-storage) in bytes: the stack's own parsers.
+  const parse = name === "cpu" ? parseCpuMillis : parseBytesQuantity;
+  const value = parse(String(raw));
+  const unit = parse(divisor ?? "1");
+  if (value === undefined || unit === undefined || unit === 0)
+    throw new Error(`env resourceFieldRef ${resource}: cannot read ${String(raw)} in units of ${divisor ?? "1"}`);
+  return String(Math.ceil(value / unit));
 }
 
 /**
