@@ -11,7 +11,8 @@
 # that engines/jaeger-source.json names (the module proxy does not serve Jaeger v2 as a module),
 # found in $JAEGER_SPM_ENGINE_SOURCES (default: ../shared/engines beside the clone); its sha256 is
 # checked first, and the version is stamped so `jaeger version` prints the tag. Its dependencies
-# come from the module proxy. About 4 minutes on 2 cores the first time, nothing after.
+# come from the module proxy. It embeds Jaeger's UI, built from its own pinned source (below) as
+# the release image embeds it. About 5 minutes on 2 cores the first time, nothing after.
 set -eu
 cd "$(dirname "$0")/../engines"
 cache="${JAEGER_SPM_CACHE:-${HOME:?}/.cache/jaeger-spm}/engines"
@@ -25,8 +26,75 @@ source_json="$(pwd)/jaeger-source.json"
 source_field() { node -p "require(process.argv[1]).$1" "$source_json"; }
 jaeger_version="$(source_field version)"
 jaeger_target="$cache/jaeger-$jaeger_version"
-if [ ! -x "$jaeger_target/jaeger" ]; then
-  sources="${JAEGER_SPM_ENGINE_SOURCES:-$(cd .. && pwd)/../shared/engines}"
+sources="${JAEGER_SPM_ENGINE_SOURCES:-$(cd .. && pwd)/../shared/engines}"
+
+# Jaeger's UI as the release image embeds it: jaeger-ui at the commit Jaeger's tag pins (its
+# tarball, sha256 checked, plus our patch that lets it install from the npm registry, which lacks
+# one exact version; both in $sources), built with the Node and pnpm it asks for (from the npm
+# registry: node-linux-<arch>, pnpm), into $cache/jaeger-ui-<version>-<sha256 prefix>/. The
+# jaeger binary is rebuilt when the assets it embeds change (its ui-assets file names them).
+ui_field() { source_field "ui.$1"; }
+ui_stamp="ui $(ui_field sha256) patch $(ui_field patchSha256) node $(ui_field node) pnpm $(ui_field pnpm)"
+ui_build="$cache/jaeger-ui-$jaeger_version-$(echo "$ui_stamp" | sha256sum | cut -c1-12)"
+check_sha256() { # file, sha256, what to say on a mismatch
+  echo "$2  $1" | sha256sum -c --quiet - || {
+    echo "engines: $1 does not match the sha256 in $3" >&2
+    exit 1
+  }
+}
+build_ui() {
+  [ -f "$ui_build/index.html" ] && return 0
+  ui_tarball="$sources/$(ui_field tarball)"
+  ui_patch="$sources/$(ui_field patch)"
+  for file in "$ui_tarball" "$ui_patch"; do
+    [ -f "$file" ] || {
+      echo "engines: $file is missing: Jaeger's UI is built from its tagged source and our patch (set JAEGER_SPM_ENGINE_SOURCES to the folder that holds them)" >&2
+      exit 1
+    }
+  done
+  check_sha256 "$ui_tarball" "$(ui_field sha256)" engines/jaeger-source.json
+  check_sha256 "$ui_patch" "$(ui_field patchSha256)" engines/jaeger-source.json
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) echo "engines: no node-linux package for $(uname -m), which Jaeger's UI build needs" >&2; exit 1 ;;
+  esac
+  node_version="$(ui_field node)"
+  pnpm_version="$(ui_field pnpm)"
+  toolchain="$cache/node-$node_version-pnpm-$pnpm_version"
+  if [ ! -x "$toolchain/node_modules/.bin/pnpm" ]; then
+    echo "engines: fetching Node $node_version (node-linux-$arch) and pnpm $pnpm_version from the npm registry for Jaeger's UI"
+    rm -rf "$toolchain.tmp"
+    npm install --prefix "$toolchain.tmp" --no-save --no-audit --no-fund --silent "node-linux-$arch@$node_version" "pnpm@$pnpm_version" </dev/null
+    rm -rf "$toolchain"
+    mv "$toolchain.tmp" "$toolchain"
+  fi
+  ui_work="$ui_build.build"
+  rm -rf "$ui_work"
+  mkdir -p "$ui_work"
+  tar -xzf "$ui_tarball" -C "$ui_work"
+  ui_tree="$ui_work/$(ui_field directory)"
+  patch -s -p1 -d "$ui_tree" <"$ui_patch"
+  echo "engines: building Jaeger's UI ($(ui_field commit)) with Node $node_version and pnpm $pnpm_version"
+  started=$(date +%s)
+  # No dependency may download a browser or a binary from outside the registries: each such
+  # package's documented switch is set (Cypress, Playwright, Puppeteer).
+  if ! (cd "$ui_tree" &&
+    export PATH="$toolchain/node_modules/node-linux-$arch/bin:$toolchain/node_modules/.bin:$PATH" \
+      CYPRESS_INSTALL_BINARY=0 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 CI=true &&
+    pnpm install --frozen-lockfile --reporter=append-only --store-dir "$cache/pnpm-store" </dev/null >"$ui_work/install.log" 2>&1 &&
+    pnpm run build </dev/null >"$ui_work/build.log" 2>&1); then
+    tail -n 30 "$ui_work"/*.log >&2
+    echo "engines: building Jaeger's UI failed (logs above; the tree is in $ui_work)" >&2
+    exit 1
+  fi
+  rm -rf "$ui_build"
+  mv "$ui_tree/packages/jaeger-ui/build" "$ui_build"
+  rm -rf "$ui_work"
+  echo "engines: built Jaeger's UI in $(( $(date +%s) - started )) s ($(du -sh "$ui_build" | cut -f1))"
+}
+
+if [ ! -x "$jaeger_target/jaeger" ] || [ "$(cat "$jaeger_target/ui-assets" 2>/dev/null)" != "$ui_stamp" ]; then
   tarball="$sources/$(source_field tarball)"
   if [ ! -f "$tarball" ] && [ "${JAEGER_SPM_WITHOUT_JAEGER:-}" = 1 ]; then
     echo "engines: not building Jaeger $jaeger_version ($tarball is missing; JAEGER_SPM_WITHOUT_JAEGER=1): npm test runs, npm run test:e2e needs it"
@@ -36,10 +104,8 @@ if [ ! -x "$jaeger_target/jaeger" ]; then
       exit 1
     }
     echo "engines: checking the sha256 of $tarball"
-    echo "$(source_field sha256)  $tarball" | sha256sum -c --quiet - || {
-      echo "engines: $tarball does not match the sha256 in engines/jaeger-source.json" >&2
-      exit 1
-    }
+    check_sha256 "$tarball" "$(source_field sha256)" engines/jaeger-source.json
+    build_ui
     work="$cache/jaeger-$jaeger_version.build"
     rm -rf "$work"
     mkdir -p "$work/bin"
@@ -48,7 +114,14 @@ if [ ! -x "$jaeger_target/jaeger" ]; then
     for command in $(source_field "commands.join(' ')"); do commands="$commands ./cmd/$command"; done
     commit="$(source_field commit)"
     directory="$(source_field directory)"
-    echo "engines: building Jaeger $jaeger_version ($commands) into $jaeger_target (about 4 min on 2 cores the first time)"
+    # Embedded as Jaeger's scripts/makefiles/BuildBinaries.mk (build-ui) does: the build's files,
+    # each gzipped without a name, in place of the tree's empty ui/actual (its .gitignore kept).
+    assets="$work/$directory/cmd/jaeger/internal/extension/jaegerquery/internal/ui/actual"
+    find "$assets" -mindepth 1 -maxdepth 1 ! -name .gitignore -exec rm -rf {} +
+    cp -R "$ui_build/." "$assets/"
+    find "$assets" -type f ! -name .gitignore -exec gzip --no-name {} +
+    echo "$ui_stamp" >"$work/bin/ui-assets"
+    echo "engines: building Jaeger $jaeger_version ($commands) with its UI into $jaeger_target (about 4 min on 2 cores the first time)"
     started=$(date +%s)
     # Prints the build's progress every 30 s: the compile itself is silent for minutes.
     ( while sleep 30; do echo "engines: still building Jaeger ($(( $(date +%s) - started )) s)"; done ) &

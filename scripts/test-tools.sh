@@ -2,7 +2,8 @@
 # Installs the Debian tools the tests run for real, when they are missing:
 # promtool (package "prometheus": Prometheus' rule engine, for rules and dashboard queries),
 # ShellCheck (lints the backup scripts), curl (the snapshot script runs it for real), openssl and
-# unzip (the real-engine suite).
+# unzip (the real-engine suite), Chromium and NSS's certutil (the browser tests: a real headless
+# Chromium, whose trust store certutil gives the tests' CAs), and patch (Jaeger's UI build).
 # Used by `npm test` (pretest) and .ci/run.
 # Needs root or password-less sudo; otherwise it prints the command to run and fails.
 # Debian's prometheus package also ships a Prometheus server that its install would start on
@@ -18,6 +19,10 @@ command -v curl >/dev/null 2>&1 || missing="$missing curl"
 # The real-engine suite: openssl makes its certificates, unzip unpacks OpenSearch.
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 command -v unzip >/dev/null 2>&1 || missing="$missing unzip"
+# The browser tests (tests/e2e/ui.e2e.ts) and the UI build (scripts/engines.sh).
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v certutil >/dev/null 2>&1 || missing="$missing libnss3-tools"
+command -v patch >/dev/null 2>&1 || missing="$missing patch"
 [ -n "$missing" ] || exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

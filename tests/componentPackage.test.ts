@@ -17,7 +17,10 @@ const PACKAGE = path.join(ROOT, "package");
 /** What users read: the README and docs/ (the stack outputs are in getting-started, the examples in library). */
 const README = [
   path.join(ROOT, "README.md"),
-  ...fs.readdirSync(path.join(ROOT, "docs")).map((f) => path.join(ROOT, "docs", f)),
+  ...fs
+    .readdirSync(path.join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => path.join(ROOT, "docs", f)),
 ]
   .map((file) => fs.readFileSync(file, "utf8"))
   .join("\n\n");

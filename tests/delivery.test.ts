@@ -355,10 +355,13 @@ describe("test tools installer (npm run setup, .ci/run)", () => {
     return { status: run.status, output: `${run.stdout}${run.stderr}` };
   };
 
-  const PRESENT = { openssl: "exit 0", unzip: "exit 0" };
+  const PRESENT = { openssl: "exit 0", unzip: "exit 0", chromium: "exit 0", certutil: "exit 0", patch: "exit 0" };
 
-  it("does nothing when promtool, shellcheck, curl, openssl and unzip are there", () => {
-    assert.deepEqual(tools({ promtool: "exit 0", shellcheck: "exit 0", curl: "exit 0", ...PRESENT }), { status: 0, output: "" });
+  it("does nothing when promtool, shellcheck, curl, openssl, unzip, chromium, certutil and patch are there", () => {
+    assert.deepEqual(tools({ promtool: "exit 0", shellcheck: "exit 0", curl: "exit 0", ...PRESENT }), {
+      status: 0,
+      output: "",
+    });
   });
 
   it("without root or sudo, names the exact command and fails", () => {
@@ -404,7 +407,7 @@ describe("test tools installer (npm run setup, .ci/run)", () => {
     assert.match(run.output, /apt-get update -qq DEBIAN_FRONTEND=noninteractive/);
     assert.match(
       run.output,
-      /apt-get install -y -qq --no-install-recommends prometheus shellcheck curl openssl unzip DEBIAN_FRONTEND=noninteractive/,
+      /apt-get install -y -qq --no-install-recommends prometheus shellcheck curl openssl unzip chromium libnss3-tools patch DEBIAN_FRONTEND=noninteractive/,
     );
   });
 });
@@ -419,7 +422,8 @@ describe("the project's shell scripts", () => {
     ];
     assert.ok(files.length >= 3, files.join(", "));
     const run = spawnSync("shellcheck", ["-s", "sh", ...files], { encoding: "utf8" });
-    if (run.error) assert.fail(`shellcheck is required (Debian package; npm run setup installs it): ${run.error.message}`);
+    if (run.error)
+      assert.fail(`shellcheck is required (Debian package; npm run setup installs it): ${run.error.message}`);
     assert.equal(run.status, 0, run.stdout + run.stderr);
     const ci = spawnSync("shellcheck", ["-s", "bash", path.join(ROOT, ".ci/run")], { encoding: "utf8" });
     assert.equal(ci.status, 0, ci.stdout + ci.stderr);

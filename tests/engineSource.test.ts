@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { stackConfigSchema } from "../config/schema";
 import { indexCleanerImage } from "../components/search/indexCleaner";
 import { jaegerSource } from "./e2e/support/jaeger";
-import { pinnedModuleVersion } from "./support/engines";
+import { engineSources, pinnedModuleVersion } from "./support/engines";
 
 describe("Jaeger engine source (engines/jaeger-source.json)", () => {
   const source = jaegerSource();
@@ -42,6 +42,55 @@ describe("Jaeger engine source (engines/jaeger-source.json)", () => {
       assert.equal(run.status, 1, run.stdout + run.stderr);
       assert.match(run.stderr, /does not match the sha256 in engines\/jaeger-source\.json/);
       assert.ok(!fs.existsSync(path.join(dir, "cache/engines", `jaeger-${source.version}`)), "nothing built");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("Jaeger's UI (engines/jaeger-source.json ui), embedded in the Jaeger the tests run", () => {
+  const source = jaegerSource();
+  const { ui } = source;
+  const sources = engineSources();
+  /** A file of the UI's source tarball, as its authors wrote it. */
+  const fromTarball = (file: string) =>
+    spawnSync("tar", ["-xzOf", path.join(sources, ui.tarball), `${ui.directory}/${file}`], { encoding: "utf8" }).stdout;
+
+  it("pins the Node and pnpm the UI's own package.json asks for", () => {
+    const manifest = JSON.parse(fromTarball("package.json")) as { engines: { node: string }; packageManager: string };
+    assert.equal(manifest.packageManager, `pnpm@${ui.pnpm}`);
+    const minimum = manifest.engines.node.match(/^>=(\d+)\.(\d+)\.(\d+)$/);
+    assert.ok(minimum, `engines.node ${manifest.engines.node}`);
+    const [major, minor, patch] = ui.node.split(".").map(Number);
+    const [wantMajor, wantMinor, wantPatch] = minimum.slice(1).map(Number);
+    assert.ok(
+      major > wantMajor || (major === wantMajor && (minor > wantMinor || (minor === wantMinor && patch >= wantPatch))),
+      `Node ${ui.node} satisfies ${manifest.engines.node}`,
+    );
+  });
+
+  it("names sha256s for the tarball and the patch", () => {
+    assert.match(ui.sha256, /^[0-9a-f]{64}$/);
+    assert.match(ui.patchSha256, /^[0-9a-f]{64}$/);
+  });
+
+  it("refuses to build from a UI tarball whose sha256 is not the pinned one, before building anything", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-source-"));
+    try {
+      fs.symlinkSync(path.join(sources, source.tarball), path.join(dir, source.tarball));
+      fs.symlinkSync(path.join(sources, ui.patch), path.join(dir, ui.patch));
+      fs.writeFileSync(path.join(dir, ui.tarball), "not the release");
+      const run = spawnSync("sh", [path.join(__dirname, "../scripts/engines.sh")], {
+        encoding: "utf8",
+        env: { ...process.env, JAEGER_SPM_ENGINE_SOURCES: dir, JAEGER_SPM_CACHE: path.join(dir, "cache") },
+        timeout: 60_000,
+      });
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      assert.match(
+        run.stderr,
+        new RegExp(`${ui.tarball.replace(/\./g, "\\.")} does not match the sha256 in engines/jaeger-source\\.json`),
+      );
+      assert.deepEqual(fs.readdirSync(path.join(dir, "cache/engines")), [], "nothing built");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

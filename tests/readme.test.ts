@@ -67,7 +67,8 @@ function commandWords(line: string): string[] {
 
 /** Every complete `pulumi config set <key> <value>` the README and docs/ show, in code blocks or inline. */
 function readmeConfigSetLines(): string[] {
-  const text = [README, ...fs.readdirSync(path.join(ROOT, "docs")).map(doc)].join("\n");
+  const pages = fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md"));
+  const text = [README, ...pages.map(doc)].join("\n");
   const inline = [...text.matchAll(/`(pulumi config set [^`]*)`/g)].map((m) => m[1]);
   const blocks = text
     .split("\n")
@@ -151,6 +152,18 @@ describe("README", () => {
     const linked = [...README.matchAll(/\]\(docs\/([\w.-]+\.md)\)/g)].map((m) => m[1]);
     const pages = fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md"));
     assert.deepEqual([...new Set(linked)].sort(), pages.sort());
+  });
+
+  it("shows only pictures that exist, and every picture in docs/images is shown (npm run docs:screenshots makes them)", () => {
+    const pages = fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md"));
+    const shown = pages.flatMap((p) => [...doc(p).matchAll(/!\[[^\]]+\]\(images\/([\w.-]+)\)/g)].map((m) => m[1]));
+    const images = fs.readdirSync(path.join(ROOT, "docs/images"));
+    assert.deepEqual([...new Set(shown)].sort(), images.sort());
+    // What the browser test saves: a PNG (its signature), not a placeholder.
+    for (const image of images) {
+      const head = fs.readFileSync(path.join(ROOT, "docs/images", image)).subarray(0, 8);
+      assert.deepEqual([...head], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${image} is a PNG`);
+    }
   });
 
   it("user docs cite no source code (no upstream .go files, none of our .ts files)", () => {

@@ -3,9 +3,9 @@
 // oauth2-proxy's own tests use. It serves discovery, the authorization, token, userinfo and JWKS
 // endpoints under https://<listen>/oidc, for one client whose ID and secret it is given.
 //
-// Who signs in stands in for the provider's login page: the authorization request may carry
-// `login=<email>` and `groups=<g1,g2>`, and the code it answers with is for that account (with
-// neither, mockoidc's default account). Its groups reach the tokens only when the client asks for
+// Who signs in: the authorization request may carry `login=<email>` and `groups=<g1,g2>`, and the
+// code it answers with is for that account. A request with neither (a browser sent here) gets a
+// login page instead, a form with those two fields that sends the same request again with them. Its groups reach the tokens only when the client asks for
 // the "groups" scope, as with Dex, Okta and other providers that gate the claim behind a scope.
 //
 // It prints `issuer <url>` once it serves, and stops on SIGINT or SIGTERM.
@@ -16,9 +16,11 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"html/template"
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -84,6 +86,10 @@ func signInAs(provider *mockoidc.MockOIDC) func(http.Handler) http.Handler {
 			if r.URL.Path == mockoidc.AuthorizationEndpoint {
 				query := r.URL.Query()
 				log.Printf("oidcprovider: authorize scope=%q redirect_uri=%q login=%q groups=%q", query.Get("scope"), query.Get("redirect_uri"), query.Get("login"), query.Get("groups"))
+				if query.Get("login") == "" {
+					loginPage(w, query)
+					return
+				}
 				if login := query.Get("login"); login != "" {
 					user := &mockoidc.MockUser{Subject: login, Email: login, EmailVerified: true, PreferredUsername: strings.Split(login, "@")[0]}
 					if groups := query.Get("groups"); groups != "" {
@@ -94,5 +100,26 @@ func signInAs(provider *mockoidc.MockOIDC) func(http.Handler) http.Handler {
 			}
 			next.ServeHTTP(w, r)
 		})
+	}
+}
+
+// The login page: the authorization request's own parameters, carried as hidden fields, plus the
+// account's email and groups, sent back to the authorization endpoint.
+var loginForm = template.Must(template.New("login").Parse(`<!doctype html>
+<html><head><title>Sign in to the test issuer</title></head>
+<body><h1>Sign in</h1>
+<form method="get" action="{{.Action}}">
+{{range $name, $values := .Query}}{{range $values}}<input type="hidden" name="{{$name}}" value="{{.}}">
+{{end}}{{end}}<label>Email <input name="login" type="email" required></label>
+<label>Groups (comma-separated) <input name="groups"></label>
+<button type="submit">Sign in</button>
+</form></body></html>
+`))
+
+func loginPage(w http.ResponseWriter, query url.Values) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := loginForm.Execute(w, map[string]any{"Action": mockoidc.AuthorizationEndpoint, "Query": query}); err != nil {
+		log.Printf("oidcprovider: login page: %v", err)
 	}
 }

@@ -17,7 +17,10 @@
 // for tests that must see an overload whatever the speed of the machine.
 //
 // Each span is one trace: a server span of -service named -operation, -duration long, ending
-// now; every -error-every'th has status error. With -ca the connection is TLS (and -cert/-key
+// now; every -error-every'th has status error. With -chain a,b,c each trace is instead a call
+// down those services, as instrumented services send it: the root server span of a (named
+// -operation, with the error status), and in each service but the last a client span calling
+// the next, whose server span is its child (named "GET /<service>"), each nested in its caller. With -ca the connection is TLS (and -cert/-key
 // present a client certificate). It prints one JSON line: the trace IDs it sent (hex), and exits
 // non-zero when the collector refuses any.
 package main
@@ -84,6 +87,7 @@ type options struct {
 	untilRefused                           time.Duration
 	uniqueNames                            bool
 	varied                                 bool
+	chain                                  string
 }
 
 func main() {
@@ -108,11 +112,15 @@ func main() {
 	flag.DurationVar(&o.untilRefused, "until-refused", 0, "load mode: end the schedule this long after the first refusal (0: run all -seconds)")
 	flag.BoolVar(&o.uniqueNames, "unique-names", false, "load mode: every span gets its own name (operation/<n>), as ids in raw URLs do")
 	flag.BoolVar(&o.varied, "varied", false, "load mode: spans as an instrumented HTTP service on Kubernetes sends them: values and durations vary per span, each connection a pod with its resource attributes (variedAttributes, podResource)")
+	flag.StringVar(&o.chain, "chain", "", "otlp-grpc, otlp-http, zipkin: each trace is a call down these services (comma-separated): a server span in each, and a client span calling the next; -service is then unused")
 	flag.StringVar(&o.user, "user", "", "query-grpc: basic auth user")
 	flag.StringVar(&o.password, "password", "", "query-grpc: basic auth password")
 	flag.Parse()
 	if o.endpoint == "" {
 		fail(fmt.Errorf("-endpoint is required"))
+	}
+	if o.chain != "" && o.protocol != "otlp-grpc" && o.protocol != "otlp-http" && o.protocol != "zipkin" {
+		fail(fmt.Errorf("-chain needs otlp-grpc, otlp-http or zipkin, not %s", o.protocol))
 	}
 	if o.rate > 0 {
 		if err := load(o); err != nil {
@@ -225,6 +233,12 @@ func sendOTel(ctx context.Context, o options, tlsConfig *tls.Config, spans []spa
 	if err != nil {
 		return err
 	}
+	if o.chain != "" {
+		if err := exporter.ExportSpans(ctx, chainStubs(o, spans).Snapshots()); err != nil {
+			return err
+		}
+		return exporter.Shutdown(ctx)
+	}
 	res := resource.NewSchemaless(semconv.ServiceName(o.service))
 	stubs := make(tracetest.SpanStubs, len(spans))
 	for i, s := range spans {
@@ -250,6 +264,55 @@ func sendOTel(ctx context.Context, o options, tlsConfig *tls.Config, spans []spa
 		return err
 	}
 	return exporter.Shutdown(ctx)
+}
+
+// chainStubs makes each trace of spans a call down the -chain services (see the package comment).
+func chainStubs(o options, spans []span) tracetest.SpanStubs {
+	services := strings.Split(o.chain, ",")
+	// Each hop starts a little after its caller and ends a little before it.
+	margin := o.duration / time.Duration(4*len(services))
+	var stubs tracetest.SpanStubs
+	for _, s := range spans {
+		var parent trace.SpanContext
+		start, end := s.start, s.end
+		for i, service := range services {
+			res := resource.NewSchemaless(semconv.ServiceName(service))
+			spanID := s.spanID
+			if i > 0 {
+				binary.BigEndian.PutUint64(spanID[:], rand.Uint64()|1)
+			}
+			server := trace.NewSpanContext(trace.SpanContextConfig{TraceID: s.traceID, SpanID: spanID, TraceFlags: trace.FlagsSampled})
+			name := "GET /" + service
+			status := sdktrace.Status{Code: codes.Unset}
+			if i == 0 {
+				name = o.operation
+				if s.failed {
+					status = sdktrace.Status{Code: codes.Error, Description: "spansend error"}
+				}
+			}
+			stubs = append(stubs, tracetest.SpanStub{
+				Name: name, SpanContext: server, Parent: parent, SpanKind: trace.SpanKindServer,
+				StartTime: start, EndTime: end, Status: status, Resource: res,
+				InstrumentationScope: instrumentation.Scope{Name: "spansend"},
+			})
+			if i == len(services)-1 {
+				break
+			}
+			var clientID [8]byte
+			binary.BigEndian.PutUint64(clientID[:], rand.Uint64()|1)
+			client := trace.NewSpanContext(trace.SpanContextConfig{TraceID: s.traceID, SpanID: clientID, TraceFlags: trace.FlagsSampled})
+			start, end = start.Add(margin), end.Add(-margin)
+			stubs = append(stubs, tracetest.SpanStub{
+				Name: "GET /" + services[i+1], SpanContext: client, Parent: server, SpanKind: trace.SpanKindClient,
+				StartTime: start, EndTime: end, Resource: res,
+				Attributes:           []attribute.KeyValue{attribute.String("peer.service", services[i+1])},
+				InstrumentationScope: instrumentation.Scope{Name: "spansend"},
+			})
+			parent = client
+			start, end = start.Add(margin), end.Add(-margin)
+		}
+	}
+	return stubs
 }
 
 func jaegerIDs(s span) (modelv1.TraceID, modelv1.SpanID) {

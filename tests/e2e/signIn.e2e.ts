@@ -4,25 +4,29 @@
 // browser's part of the authorization-code flow is played here, request by request, as an ingress
 // at https://jaeger.example.com would forward it.
 import * as assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Evaluation, evaluateStack } from "../../scripts/evaluate";
-import { ConfigEdit, edits } from "../support/stackEdits";
-import { SIGN_IN } from "../../components/security/signIn";
-import { Engine, engineBinary, engineCommand, freePort, startEngine, waitFor } from "../support/engines";
-import { LocalPod, localPod, traversable } from "../support/localPod";
+import { edits } from "../support/stackEdits";
+import { engineCommand } from "../support/engines";
 import { Certificates, makeCertificates } from "./support/certs";
 import { RunningJaeger, prometheusService, sendSpans, startJaeger } from "./support/jaeger";
+import {
+  CLIENT_ID,
+  COLLECTOR_NAME,
+  IdentityProvider,
+  QUERY_NAME,
+  RunningSignInProxy,
+  signInEdits,
+  startIdentityProvider,
+  startSignInProxy,
+} from "./support/signIn";
 
 const PUBLIC_HOST = "jaeger.example.com";
-const CLIENT_ID = "jaeger-ui";
 const ALLOWED_GROUP = "sre";
-const QUERY_NAME = "jaeger-query.observability.svc";
-const COLLECTOR_NAME = "jaeger-collector.observability.svc";
 /** What the ingress in front of oauth2-proxy adds to every request it forwards. */
 const FORWARDED = { "X-Forwarded-Proto": "https", "X-Forwarded-Host": PUBLIC_HOST, "X-Forwarded-For": "203.0.113.7" };
 
@@ -73,97 +77,30 @@ function request(url: string, options: { headers?: Record<string, string>; ca?: 
 describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API", function () {
   let dir: string;
   let queryCerts: Certificates;
-  let providerCerts: Certificates;
-  let provider: Engine | undefined;
+  let provider: IdentityProvider | undefined;
   let issuer: string;
-  let evaluation: Evaluation;
+  let providerCa: string;
   let jaeger: RunningJaeger | undefined;
-  let proxyPod: LocalPod | undefined;
-  let proxy: Engine | undefined;
+  /** oauth2-proxy as the stack renders it with the ingress (loopback here) as its trusted proxy. */
+  let trusting: RunningSignInProxy | undefined;
   let proxyUrl: string;
   /** oauth2-proxy as the stack renders it without security.oidc.trustedProxyIps (the default). */
-  let untrusting: { pod: LocalPod; engine: Engine; url: string } | undefined;
+  let untrusting: RunningSignInProxy | undefined;
   const service = `signed-in-${process.pid}`;
-  let clientSecret: string;
-
-  /** oauth2-proxy started from a rendered Deployment, once its readiness probe answers. */
-  async function startProxy(rendered: Evaluation): Promise<{ pod: LocalPod; engine: Engine; url: string }> {
-    const pod = await localPod(rendered, SIGN_IN.deployment, {
-      secrets: {
-        // The Secret the operator creates (security.oidc.clientSecretName's default).
-        "jaeger-oidc-client": { "client-secret": clientSecret },
-        // The query certificate's Secret: oauth2-proxy mounts its ca.crt to verify the upstream.
-        "jaeger-tls": queryCerts.serverSecret,
-        // What the random provider generates for the rendered Secret: 32 letters and digits.
-        [SIGN_IN.cookieSecret]: {
-          "cookie-secret": randomBytes(32)
-            .toString("base64")
-            .replace(/[^A-Za-z0-9]/g, "")
-            .padEnd(32, "x")
-            .slice(0, 32),
-        },
-      },
-      services: new Map([[`${QUERY_NAME}:16686`, `127.0.0.1:${jaeger?.pod.port(16686)}`]]),
-    });
-    // SSL_CERT_FILE stands for the image's CA bundle, where a public provider's CA is; the
-    // rendered SSL_CERT_DIR (the mounted query CA) comes with the pod's environment.
-    traversable(path.dirname(providerCerts.serverCa));
-    const engine = pod.start("oauth2-proxy", engineBinary("github.com/oauth2-proxy/oauth2-proxy/v7", "oauth2-proxy"), {
-      env: { SSL_CERT_FILE: providerCerts.serverCa },
-    });
-    const url = `http://127.0.0.1:${pod.port(SIGN_IN.port)}`;
-    await pod.waitReady(engine, 20_000);
-    return { pod, engine, url };
-  }
 
   before(async function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-sign-in-"));
     queryCerts = makeCertificates(path.join(dir, "query"), [QUERY_NAME, COLLECTOR_NAME]);
     // Another CA: oauth2-proxy must trust the provider through its system roots and the query API
     // through the mounted CA, both at once.
-    // The provider is outside the cluster, and mockoidc names its issuer by its listener's
-    // address (https://127.0.0.1:<port>/oidc), so its certificate carries that address.
-    providerCerts = makeCertificates(path.join(dir, "provider"), ["idp.example"], { ipAddresses: ["127.0.0.1"] });
-    clientSecret = randomBytes(24).toString("hex");
-    fs.writeFileSync(path.join(dir, "client-secret"), clientSecret);
-
-    const providerPort = await freePort();
-    provider = startEngine("oidcprovider", engineCommand("oidcprovider"), [
-      `-listen=127.0.0.1:${providerPort}`,
-      `-cert=${path.join(providerCerts.dir, "server.crt")}`,
-      `-key=${path.join(providerCerts.dir, "server.key")}`,
-      `-client-id=${CLIENT_ID}`,
-      `-client-secret-file=${path.join(dir, "client-secret")}`,
-    ]);
-    issuer = `https://127.0.0.1:${providerPort}/oidc`;
-    await waitFor(
-      "the identity provider's discovery document",
-      async () => {
-        const answer = await request(`${issuer}/.well-known/openid-configuration`, {
-          ca: providerCerts.serverCa,
-        }).catch(() => undefined);
-        return answer?.status === 200 ? answer : undefined;
-      },
-      { timeoutMs: 15_000, engines: [provider], running: [provider] },
-    );
-
-    const signInEdits: ConfigEdit[] = [
-      ["security.tls.enabled", "true"],
-      ["security.tls.source", "secret"],
-      ["security.tls.secretName", "jaeger-tls"],
-      // Dev exposes the query Service as a NodePort; with sign-in the stack refuses that.
-      ["jaeger.query.serviceType", "ClusterIP"],
-      ["security.oidc.enabled", "true"],
-      ["security.oidc.issuerUrl", issuer],
-      ["security.oidc.clientId", CLIENT_ID],
-      ["security.oidc.redirectUrl", `https://${PUBLIC_HOST}/oauth2/callback`],
-      // Groups alone decide who may sign in: no email domain is set.
-      ["security.oidc.allowedGroups[0]", ALLOWED_GROUP],
-    ];
-    evaluation = await evaluateStack(
+    provider = await startIdentityProvider(dir);
+    ({ issuer } = provider);
+    providerCa = provider.certs.serverCa;
+    const stackEdits = signInEdits({ issuer, publicHost: PUBLIC_HOST, allowedGroup: ALLOWED_GROUP });
+    const evaluation: Evaluation = await evaluateStack(
       "dev",
       // The ingress stands on loopback here.
-      edits("dev", [...signInEdits, ["security.oidc.trustedProxyIps[0]", "127.0.0.0/8"]]),
+      edits("dev", [...stackEdits, ["security.oidc.trustedProxyIps[0]", "127.0.0.0/8"]]),
     );
     jaeger = await startJaeger(evaluation, "jaeger", {
       services: await prometheusService(),
@@ -173,16 +110,15 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
       service,
       tls: { ca: queryCerts.serverCa, serverName: COLLECTOR_NAME },
     });
-    const trusting = await startProxy(evaluation);
-    [proxyPod, proxy, proxyUrl] = [trusting.pod, trusting.engine, trusting.url];
-    untrusting = await startProxy(await evaluateStack("dev", edits("dev", signInEdits)));
+    const proxied = { provider, queryCerts, queryPort: jaeger.pod.port(16686) };
+    trusting = await startSignInProxy(evaluation, proxied);
+    proxyUrl = trusting.url;
+    untrusting = await startSignInProxy(await evaluateStack("dev", edits("dev", stackEdits)), proxied);
   });
 
   after(async function () {
-    await proxy?.stop();
-    proxyPod?.remove();
-    await untrusting?.engine.stop();
-    untrusting?.pod.remove();
+    await trusting?.stop();
+    await untrusting?.stop();
     await jaeger?.stop();
     await provider?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -190,7 +126,7 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
 
   afterEach(function () {
     if (this.currentTest?.state === "failed") {
-      for (const engine of [proxy, untrusting?.engine, provider, jaeger?.engine])
+      for (const engine of [trusting?.engine, untrusting?.engine, provider?.engine, jaeger?.engine])
         if (engine) console.log(engine.logTail(30));
     }
   });
@@ -206,7 +142,7 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
     const authorize = new URL(visit.location ?? "");
     authorize.searchParams.set("login", login);
     authorize.searchParams.set("groups", groups.join(","));
-    const atProvider = await request(authorize.href, { ca: providerCerts.serverCa });
+    const atProvider = await request(authorize.href, { ca: providerCa });
     assert.equal(atProvider.status, 302, `the provider answers with a code: ${atProvider.body}`);
     const callback = new URL(atProvider.location ?? "");
     const back = await request(`${through}${callback.pathname}${callback.search}`, {
@@ -271,7 +207,7 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
     const authorize = new URL(visit.location ?? "");
     authorize.searchParams.set("login", "alice@example.org");
     authorize.searchParams.set("groups", ALLOWED_GROUP);
-    const atProvider = await request(authorize.href, { ca: providerCerts.serverCa });
+    const atProvider = await request(authorize.href, { ca: providerCa });
     const callback = new URL(atProvider.location ?? "");
     const back = await request(`${proxyUrl}${callback.pathname}${callback.search}`, {
       headers: { ...FORWARDED, Accept: "text/html" },
@@ -309,7 +245,7 @@ describe("e2e: OIDC sign-in (oauth2-proxy) in front of Jaeger 2.20's query API",
   });
 
   it("logs no warning or error of its own: the rendered flags are all it needs, and refusals are logged as such", function () {
-    const lines = (proxy?.logTail(10_000) ?? "").split("\n");
+    const lines = (trusting?.engine.logTail(10_000) ?? "").split("\n");
     const problems = lines.filter(
       (line) => /warning|error|invalid redirect|rejecting/i.test(line) && !/\[AuthFailure\]|CSRF/.test(line),
     );

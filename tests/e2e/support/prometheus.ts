@@ -10,7 +10,7 @@ import { stringify } from "yaml";
 import { Evaluation, deployedRuleFile } from "../../../scripts/evaluate";
 import { Engine, freePort, startEngine, waitFor } from "../../support/engines";
 import type { LocalPod } from "../../support/localPod";
-import { RunningJaeger, prometheusService, startJaeger } from "./jaeger";
+import { RunningJaeger, StartOptions, prometheusService, startJaeger } from "./jaeger";
 import { kubernetesObjects, objectsOfKind } from "../../support/objects";
 
 /** A Prometheus rule file, as deployedRuleFile renders it. */
@@ -261,9 +261,10 @@ export async function startPrometheus(
  */
 export async function startJaegerWithPrometheus(
   evaluation: Evaluation,
+  options: Omit<StartOptions, "services"> = {},
 ): Promise<{ jaeger: RunningJaeger; prometheus: RunningPrometheus }> {
   const port = await freePort();
-  const jaeger = await startJaeger(evaluation, "jaeger", { services: await prometheusService(port) });
+  const jaeger = await startJaeger(evaluation, "jaeger", { ...options, services: await prometheusService(port) });
   try {
     const targets = serviceMonitorTargets(evaluation, new Map([["jaeger", jaeger.pod]]));
     return { jaeger, prometheus: await startPrometheus(evaluation, targets, { evaluationInterval: "2s", port }) };
