@@ -72,15 +72,16 @@ class FakeBackend {
       this.received.push(JSON.parse(body) as OtlpPayload);
       return json(200, {});
     }
-    if (url.pathname === "/api/traces") {
+    // Jaeger's query API v3 as 2.20 answers a search: OTLP JSON under "result", 404 when no trace
+    // matches (http_gateway.go).
+    if (url.pathname === "/api/v3/traces") {
       this.jaegerPolls++;
-      if (this.jaegerPolls <= this.behaviour.failFirst) return json(500, { errors: ["storage unavailable"] });
-      const service = url.searchParams.get("service");
+      if (this.jaegerPolls <= this.behaviour.failFirst) return json(500, { error: { message: "storage unavailable" } });
+      const service = url.searchParams.get("query.serviceName");
       const spans = this.spans().filter((s) => s.service === service);
       const ready = this.jaegerPolls > this.behaviour.jaegerAfterPolls;
-      return json(200, {
-        data: ready && spans.length ? [{ traceID: spans[0].span.traceId, spans: spans.map((s) => s.span) }] : [],
-      });
+      if (!ready || spans.length === 0) return json(404, { error: { httpCode: 404, message: "No traces found" } });
+      return json(200, { result: { resourceSpans: [{ scopeSpans: [{ spans: spans.map((s) => s.span) }] }] } });
     }
     if (url.pathname === "/api/v1/query") {
       this.prometheusPolls++;
@@ -197,7 +198,7 @@ describe("smoke test", () => {
         assert.match(e.message, new RegExp(`^GET ${tls.replace(/\./g, "\\.")}: .*(SSL|TLS|wrong version)`, "i"));
         return true;
       });
-      const slow = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/api/traces`;
+      const slow = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/api/v3/traces`;
       await assert.rejects(fetchOrExplain(slow, { timeoutMs: 200 }), /: no answer within 200 ms$/);
     } finally {
       silent.closeAllConnections();

@@ -47,12 +47,35 @@ async function getJson(url: string, timeoutMs = 10_000): Promise<unknown> {
   }
 }
 
-/** Spans of the newest trace of a service in Jaeger (GET /api/traces), or undefined if none yet. */
-export async function findTraceSpans(queryUrl: string, service: string): Promise<number | undefined> {
-  const url = `${queryUrl.replace(/\/+$/, "")}/api/traces?service=${encodeURIComponent(service)}&limit=20&lookback=1h`;
-  const body = (await getJson(url)) as { data?: { spans?: unknown[] }[] };
-  if (!Array.isArray(body.data)) throw new Error(`unexpected Jaeger answer from ${url}`);
-  const spans = body.data.reduce((n, trace) => n + (Array.isArray(trace.spans) ? trace.spans.length : 0), 0);
+/**
+ * Spans of a service's traces of the last hour in Jaeger, through the query API v3 (GET
+ * /api/v3/traces, OTLP JSON), or undefined if none yet. v3 because Jaeger 2.21 removes the v1
+ * search (/api/traces?service=); 2.20 serves both. Parameter names as Jaeger 2.20 reads them
+ * (cmd/jaeger/internal/extension/jaegerquery/internal/apiv3/query_parser.go), and it answers 404
+ * when no trace matches (http_gateway.go, returnTraces).
+ */
+export async function findTraceSpans(queryUrl: string, service: string, now = new Date()): Promise<number | undefined> {
+  const search = new URLSearchParams({
+    "query.serviceName": service,
+    "query.startTimeMin": new Date(now.getTime() - 3_600_000).toISOString(),
+    "query.startTimeMax": now.toISOString(),
+    "query.searchDepth": "20",
+  });
+  const url = `${queryUrl.replace(/\/+$/, "")}/api/v3/traces?${search}`;
+  const response = await fetchOrExplain(url, { timeoutMs: 10_000 });
+  const text = await response.text();
+  if (response.status === 404 && /No traces found/.test(text)) return undefined;
+  if (!response.ok) throw new Error(`HTTP ${response.status} from ${url}: ${text.slice(0, 200)}`);
+  let body: { result?: { resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[] } };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    throw new Error(`not JSON from ${url}: ${text.slice(0, 100)}`);
+  }
+  if (!Array.isArray(body.result?.resourceSpans)) throw new Error(`unexpected Jaeger answer from ${url}`);
+  const spans = body.result.resourceSpans
+    .flatMap((r) => r.scopeSpans ?? [])
+    .reduce((n, scope) => n + (Array.isArray(scope.spans) ? scope.spans.length : 0), 0);
   return spans > 0 ? spans : undefined;
 }
 
