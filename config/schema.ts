@@ -499,6 +499,23 @@ const elasticsearchSchema = z
       .default(""),
     spans: indexSettings(3),
     otherIndices: indexSettings(1),
+    // How indices rotate (Jaeger 2.20's indices.<type>.rotation): "periodic" writes one index per
+    // day and the index cleaner deletes whole days; "autoRollover" writes through aliases and the
+    // cluster rolls over by size or age and deletes by retention (an ISM policy on OpenSearch, ILM
+    // on Elasticsearch), with no cleaner.
+    rotation: z
+      .enum(["periodic", "autoRollover"], { error: 'one of "periodic" or "autoRollover"' })
+      .default("periodic"),
+    rollover: z
+      .strictObject({
+        // A new index when the write index's primary shard reaches this size or this age,
+        // whichever comes first.
+        maxPrimaryShardSize: bytesQuantity().default("50Gi"),
+        maxAge: goDuration({ seconds: 3600, text: "1h" }).default("24h"),
+        // Default: jaegertracing/jaeger-es-rollover with the Jaeger image's tag.
+        image: pinnedImage("an es-rollover image").optional(),
+      })
+      .prefault({}),
     indexCleaner: z
       .strictObject({
         schedule: cronSchedule().default("55 23 * * *"),
@@ -621,7 +638,7 @@ const storageSchema = z
       issue(["elasticsearch", "auth"], '"basic" when storage.elasticsearch.username is set (or remove the user name)');
     }
     const seconds = parseGoDurationSeconds(s.retention) ?? 0;
-    if (seconds % 86400 !== 0) {
+    if (es.rotation === "periodic" && seconds % 86400 !== 0) {
       issue(
         ["retention"],
         "a whole number of days (e.g. 168h or 72h) with storage.backend elasticsearch: indices are daily and the index cleaner deletes whole days",

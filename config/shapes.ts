@@ -40,6 +40,8 @@ export type StackConfigShape = {
       indexPrefix: string;
       spans: { shards: number; replicas: number };
       otherIndices: { shards: number; replicas: number };
+      rotation: "periodic" | "autoRollover";
+      rollover: { maxPrimaryShardSize: string; maxAge: string; image?: string | undefined };
       indexCleaner: { schedule: string; image?: string | undefined };
       inCluster: {
         version: string;
@@ -298,6 +300,14 @@ export type StackSettings = {
               spans?: { shards?: string | number | undefined; replicas?: string | number | undefined } | undefined;
               otherIndices?:
                 { shards?: string | number | undefined; replicas?: string | number | undefined } | undefined;
+              rotation?: "periodic" | "autoRollover" | undefined;
+              rollover?:
+                | {
+                    maxPrimaryShardSize?: string | number | undefined;
+                    maxAge?: string | undefined;
+                    image?: string | undefined;
+                  }
+                | undefined;
               indexCleaner?: { schedule?: string | undefined; image?: string | undefined } | undefined;
               inCluster?:
                 | {

@@ -120,6 +120,18 @@ export interface StorageElasticsearchOtherIndicesSettings {
   replicas?: number;
 }
 
+export enum StorageElasticsearchRotation {
+  Periodic = "periodic",
+  AutoRollover = "autoRollover",
+}
+
+export interface StorageElasticsearchRolloverSettings {
+  maxPrimaryShardSize?: string;
+  /** Default: `"24h"`. */
+  maxAge?: string;
+  image?: string;
+}
+
 export interface StorageElasticsearchIndexCleanerSettings {
   /** Default: `"55 23 * * *"`. */
   schedule?: string;
@@ -161,6 +173,9 @@ export interface StorageElasticsearchSettings {
   indexPrefix?: string;
   spans?: StorageElasticsearchSpansSettings;
   otherIndices?: StorageElasticsearchOtherIndicesSettings;
+  /** One of `periodic`, `autoRollover`. Default: `"periodic"`. */
+  rotation?: StorageElasticsearchRotation;
+  rollover?: StorageElasticsearchRolloverSettings;
   indexCleaner?: StorageElasticsearchIndexCleanerSettings;
   inCluster?: StorageElasticsearchInClusterSettings;
 }

@@ -7,13 +7,15 @@ import * as path from "node:path";
 import { parseCommandLine } from "./lib/cli";
 import { DASHBOARDS_DIR } from "../components/grafana/dashboards";
 import { JOB_SCRIPTS_DIR } from "../components/backup/jobs";
+import { SEARCH_JOB_SCRIPTS_DIR } from "../components/search/lifecycle";
 
 const ROOT = path.resolve(__dirname, "..");
 const DIST = path.join(ROOT, "dist");
 const USAGE = `Usage: npm run build
 
 Compiles the library (library.ts and what it imports) to dist/ as CommonJS with .d.ts files, and
-copies the files it reads at run time: dashboards/*.json and components/backup/jobScripts/.
+copies the files it reads at run time: dashboards/*.json, components/backup/jobScripts/ and
+components/search/jobScripts/.
 npm pack runs it before packing.`;
 
 function main(): number {
@@ -27,7 +29,7 @@ function main(): number {
     { stdio: ["ignore", 2, 2] },
   );
   if (tsc.status !== 0) return tsc.status ?? 1;
-  for (const dir of [DASHBOARDS_DIR, JOB_SCRIPTS_DIR]) {
+  for (const dir of [DASHBOARDS_DIR, JOB_SCRIPTS_DIR, SEARCH_JOB_SCRIPTS_DIR]) {
     const target = path.join(DIST, path.relative(ROOT, dir));
     fs.mkdirSync(target, { recursive: true });
     for (const file of fs.readdirSync(dir)) {

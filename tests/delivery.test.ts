@@ -414,13 +414,14 @@ describe("test tools installer (npm run setup, .ci/run)", () => {
 });
 
 describe("the project's shell scripts", () => {
-  it("pass shellcheck as POSIX sh (test tools, engine builds, the Badger live-copy measurement, CI)", () => {
-    const files = [
-      ...fs
-        .readdirSync(path.join(ROOT, "scripts"))
+  it("pass shellcheck as POSIX sh (test tools, engine builds, the Badger live-copy measurement, the search Jobs' scripts, CI)", () => {
+    const files = ["scripts", "components/search/jobScripts"].flatMap((dir) =>
+      fs
+        .readdirSync(path.join(ROOT, dir))
         .filter((f) => f.endsWith(".sh"))
-        .map((f) => path.join(ROOT, "scripts", f)),
-    ];
+        .map((f) => path.join(ROOT, dir, f)),
+    );
+    assert.ok(files.some((f) => f.endsWith("search-lifecycle.sh")));
     assert.ok(files.length >= 3, files.join(", "));
     const run = spawnSync("shellcheck", ["-s", "sh", ...files], { encoding: "utf8" });
     if (run.error)

@@ -129,6 +129,7 @@ describe("npm package (npm pack, installed into a new Pulumi program)", function
       "dist/library.d.ts",
       "dist/dashboards/jaeger-spm.json",
       "dist/components/backup/jobScripts/es-snapshots.sh",
+      "dist/components/search/jobScripts/search-lifecycle.sh",
     ]) {
       assert.ok(files.includes(file), `${file} is in the package`);
     }

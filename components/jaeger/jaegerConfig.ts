@@ -47,6 +47,12 @@ export interface SearchStorage {
    * cluster (GET /) when it starts.
    */
   readonly version?: number;
+  /**
+   * Rollover by the cluster's lifecycle policy (storage.elasticsearch.rotation autoRollover)
+   * instead of daily indices: spans, services and dependencies through their read and write
+   * aliases (components/search/lifecycle.ts).
+   */
+  readonly autoRollover?: { readonly policyName: string };
 }
 
 /**
@@ -190,14 +196,32 @@ function traceBackend(storage: Storage) {
       },
     };
   }
-  const index = (settings: IndexSettings) => ({ shards: settings.shards, replicas: settings.replicas });
+  // With auto_rollover, each type's aliases are named as es-rollover init creates them
+  // (<prefix>-jaeger-span-read/-write; cmd/es-rollover/app/index_options.go), given explicitly:
+  // an explicit rotation is taken as written (config_legacy.go, resolvedRotation).
+  const rollover = storage.autoRollover;
+  const index = (settings: IndexSettings, type?: string) => ({
+    shards: settings.shards,
+    replicas: settings.replicas,
+    ...(rollover &&
+      type && {
+        rotation: {
+          auto_rollover: {
+            read_alias: `${storage.indexPrefix ? `${storage.indexPrefix}-` : ""}${type}-read`,
+            write_alias: `${storage.indexPrefix ? `${storage.indexPrefix}-` : ""}${type}-write`,
+            policy_name: rollover.policyName,
+          },
+        },
+      }),
+  });
   const settings = {
     server_urls: [...storage.serverUrls],
     indices: {
       ...(storage.indexPrefix && { index_prefix: storage.indexPrefix }),
-      spans: index(storage.spans),
-      services: index(storage.otherIndices),
-      dependencies: index(storage.otherIndices),
+      spans: index(storage.spans, "jaeger-span"),
+      services: index(storage.otherIndices, "jaeger-service"),
+      dependencies: index(storage.otherIndices, "jaeger-dependencies"),
+      // Nothing writes sampling indices (adaptive sampling is off): they keep the default.
       sampling: index(storage.otherIndices),
     },
     ...(storage.auth && { auth: searchAuth(storage.auth) }),

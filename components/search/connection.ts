@@ -34,6 +34,8 @@ export interface SearchConnection {
    * skips the version probe), else derived (the in-cluster version), used only where needed.
    */
   readonly majorVersion?: { readonly major: number; readonly explicit: boolean };
+  /** Rollover by the cluster's lifecycle policy of this name, instead of daily indices. */
+  readonly autoRollover?: { readonly policyName: string };
 }
 
 const file = (volume: string, ref: SecretKeyRef, fileName: string): SecretFile => ({
@@ -100,6 +102,7 @@ export function jaegerSearchStorage(
     // query servers' user may only read, so only collectors do.
     createMappings: role === "collector",
     version,
+    autoRollover: c.autoRollover,
   };
   return { config, secretFiles: present(propagate ? [files.ca] : [files.password, files.apiKey, files.ca]) };
 }

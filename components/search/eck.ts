@@ -84,7 +84,10 @@ export interface RoleDescriptor {
  * and the snapshot monitor (the exporter behind the snapshot alerts) only reads repositories
  * and snapshots (`monitor_snapshot`).
  */
-export function searchRoles(indexPrefix: string): Record<string, RoleDescriptor> {
+export function searchRoles(
+  indexPrefix: string,
+  options: { autoRollover?: boolean } = {},
+): Record<string, RoleDescriptor> {
   const names = [jaegerIndexPattern(indexPrefix)];
   return {
     [SEARCH_USERS.collector.role]: {
@@ -95,10 +98,18 @@ export function searchRoles(indexPrefix: string): Record<string, RoleDescriptor>
       cluster: ["monitor"],
       indices: [{ names, privileges: ["read", "view_index_metadata"] }],
     },
-    [SEARCH_USERS.indexCleaner.role]: {
-      cluster: ["monitor"],
-      indices: [{ names, privileges: ["view_index_metadata", "monitor", "delete_index"] }],
-    },
+    // With rollover (rotation autoRollover) the same user sets it up instead of cleaning: it
+    // installs the ILM policy and the templates, creates the first indices with their aliases,
+    // and attaches the daily-delete policy to a periodic stack's old indices (index settings).
+    [SEARCH_USERS.indexCleaner.role]: options.autoRollover
+      ? {
+          cluster: ["monitor", "manage_ilm", "manage_index_templates"],
+          indices: [{ names, privileges: ["view_index_metadata", "monitor", "create_index", "manage"] }],
+        }
+      : {
+          cluster: ["monitor"],
+          indices: [{ names, privileges: ["view_index_metadata", "monitor", "delete_index"] }],
+        },
     [SEARCH_USERS.snapshots.role]: {
       // SLM takes scheduled snapshots with the privileges of the user that stored the policy.
       cluster: ["monitor", "manage_slm", "cluster:admin/repository/*", "cluster:admin/snapshot/*"],
@@ -194,7 +205,7 @@ export function buildElasticsearchSpec(input: InClusterElasticsearchInput) {
 /** How the clients reach the in-cluster cluster: HTTPS with ECK's CA, each as its own user. */
 export function inClusterConnection(
   namespace: string,
-  indices: Pick<SearchConnection, "indexPrefix" | "spans" | "otherIndices">,
+  indices: Pick<SearchConnection, "indexPrefix" | "spans" | "otherIndices" | "autoRollover">,
   version: string,
 ): SearchConnection {
   return {

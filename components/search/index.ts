@@ -21,6 +21,13 @@ import {
   userSecretName,
 } from "./eck";
 import { buildIndexCleanerSpec } from "./indexCleaner";
+import {
+  ROLLOVER_SETUP,
+  RolloverSettings,
+  buildRolloverSetupJob,
+  lifecycleConfigMapData,
+  lifecyclePolicyNames,
+} from "./lifecycle";
 
 export interface SearchBackendArgs {
   /** Jaeger's namespace: the credentials, CA and index cleaner go there, and the in-cluster cluster. */
@@ -61,8 +68,20 @@ export interface SearchBackendArgs {
         /** The volume size was derived from the load: applied at creation only. */
         volumeDerived: boolean;
       } & Omit<InClusterElasticsearchInput, "namespace">);
-  /** The CronJob that deletes indices older than the retention: its image, schedule and days kept. */
+  /**
+   * Periodic rotation: the CronJob that deletes daily indices older than the retention (its
+   * image, schedule and days kept). Unused with `rollover`.
+   */
   indexCleaner: { image: string; schedule: string; days: number };
+  /** Rollover by size and age through the cluster's lifecycle policy instead (rotation autoRollover). */
+  rollover?: {
+    maxPrimaryShardBytes: number;
+    maxAgeSeconds: number;
+    retentionSeconds: number;
+    /** jaeger-es-rollover of Jaeger's release, and an image with curl and a shell. */
+    esRolloverImage: string;
+    curlImage: string;
+  };
   /** IRSA identity of the in-cluster Elasticsearch pods, for snapshots to S3. */
   s3Identity?: { serviceAccountName: string; roleArn: pulumi.Input<string>; region: string };
   /** Protect the in-cluster Elasticsearch (its data) from deletion. */
@@ -87,7 +106,13 @@ export class SearchBackend extends pulumi.ComponentResource {
 
   constructor(name: string, args: SearchBackendArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jaeger-spm:search:SearchBackend", name, {}, withTypeAlias(opts, TYPES_UNTIL_0_1.searchBackend));
-    const indices = { indexPrefix: args.indexPrefix, spans: args.spans, otherIndices: args.otherIndices };
+    const policyNames = lifecyclePolicyNames(args.indexPrefix);
+    const indices = {
+      indexPrefix: args.indexPrefix,
+      spans: args.spans,
+      otherIndices: args.otherIndices,
+      ...(args.rollover && { autoRollover: { policyName: policyNames.rollover } }),
+    };
     const meta = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: args.labels });
     const ready: pulumi.Resource[] = [];
     const c = args.connection;
@@ -153,7 +178,7 @@ export class SearchBackend extends pulumi.ComponentResource {
           {
             metadata: meta(ECK_OBJECTS.rolesSecret),
             type: "Opaque",
-            stringData: { "roles.yml": stringify(searchRoles(args.indexPrefix)) },
+            stringData: { "roles.yml": stringify(searchRoles(args.indexPrefix, { autoRollover: !!args.rollover })) },
           },
           { parent: this },
         ),
@@ -218,18 +243,52 @@ export class SearchBackend extends pulumi.ComponentResource {
       this.connection = inClusterConnection(args.namespaceName, indices, c.version);
     }
 
-    new k8s.batch.v1.CronJob(
-      `${name}-index-cleaner`,
-      {
-        metadata: meta("jaeger-es-index-cleaner"),
-        spec: buildIndexCleanerSpec({
-          ...args.indexCleaner,
-          connection: this.connection,
-          podLabels: { ...args.labels, "app.kubernetes.io/component": "index-cleaner" },
-        }),
-      },
-      { parent: this, dependsOn: ready },
-    );
+    if (args.rollover) {
+      // The policies, then the first indices and aliases, before Jaeger writes: Jaeger's
+      // workloads wait for the Job (ready), which Pulumi awaits until it has completed.
+      const settings: RolloverSettings = {
+        flavor: args.flavor,
+        indexPrefix: args.indexPrefix,
+        maxPrimaryShardBytes: args.rollover.maxPrimaryShardBytes,
+        maxAgeSeconds: args.rollover.maxAgeSeconds,
+        retentionSeconds: args.rollover.retentionSeconds,
+      };
+      const lifecycle = new k8s.core.v1.ConfigMap(
+        `${name}-lifecycle`,
+        { metadata: meta(ROLLOVER_SETUP.configMap), data: lifecycleConfigMapData(settings) },
+        { parent: this },
+      );
+      const setup = new k8s.batch.v1.Job(
+        `${name}-rollover-setup`,
+        {
+          metadata: meta(ROLLOVER_SETUP.job),
+          spec: buildRolloverSetupJob({
+            settings,
+            configMap: ROLLOVER_SETUP.configMap,
+            curlImage: args.rollover.curlImage,
+            esRolloverImage: args.rollover.esRolloverImage,
+            connection: this.connection,
+            podLabels: { ...args.labels, "app.kubernetes.io/component": "index-lifecycle" },
+          }),
+        },
+        // A changed spec (policy, images, connection) runs the setup again in a new Job.
+        { parent: this, dependsOn: [...ready, lifecycle], replaceOnChanges: ["spec"], deleteBeforeReplace: true },
+      );
+      ready.push(setup);
+    } else {
+      new k8s.batch.v1.CronJob(
+        `${name}-index-cleaner`,
+        {
+          metadata: meta("jaeger-es-index-cleaner"),
+          spec: buildIndexCleanerSpec({
+            ...args.indexCleaner,
+            connection: this.connection,
+            podLabels: { ...args.labels, "app.kubernetes.io/component": "index-cleaner" },
+          }),
+        },
+        { parent: this, dependsOn: ready },
+      );
+    }
 
     this.ready = ready;
     this.registerOutputs({ serverUrls: this.connection.serverUrls });

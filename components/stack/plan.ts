@@ -20,6 +20,7 @@ import {
   maxCronGapSeconds,
 } from "../backup/velero";
 import { indexCleanerImage, retentionDays } from "../search/indexCleaner";
+import { esRolloverImage } from "../search/lifecycle";
 import { ECK_OBJECTS } from "../search/eck";
 import { dashboardFilesFor } from "../grafana/dashboards";
 import { badgerWorkload } from "../jaeger";
@@ -325,6 +326,15 @@ function planStorage(config: StackConfig, labels: (task: MaintenanceTask) => Lab
         schedule: es.indexCleaner.schedule,
         days: retentionDays(storage.retentionSeconds),
       },
+      ...(es.rotation === "autoRollover" && {
+        rollover: {
+          maxPrimaryShardBytes: quantityBytes(es.rollover.maxPrimaryShardSize),
+          maxAgeSeconds: goDurationSeconds(es.rollover.maxAge),
+          retentionSeconds: storage.retentionSeconds,
+          esRolloverImage: es.rollover.image ?? esRolloverImage(config.jaeger.image),
+          curlImage: config.backup.curlImage,
+        },
+      }),
       labels: labels("storage"),
       jaegerOptions: { bearerTokenPropagation: config.security.bearerTokenPropagation, maxSpanAge: storage.retention },
     },
@@ -402,12 +412,21 @@ function planNetworkPolicies(
       ? { pods: ECK_OBJECTS.podLabels, operatorNamespace: es.inCluster.operatorNamespace }
       : undefined,
     jobs: [
+      // Periodic rotation's index cleaner, or rollover's setup Job: each only calls the cluster.
       ...(search
         ? [
-            {
-              name: "index-cleaner",
-              pods: { ...maintenanceSelector(INSTANCE, "storage"), "app.kubernetes.io/component": "index-cleaner" },
-            },
+            es.rotation === "autoRollover"
+              ? {
+                  name: "index-lifecycle",
+                  pods: {
+                    ...maintenanceSelector(INSTANCE, "storage"),
+                    "app.kubernetes.io/component": "index-lifecycle",
+                  },
+                }
+              : {
+                  name: "index-cleaner",
+                  pods: { ...maintenanceSelector(INSTANCE, "storage"), "app.kubernetes.io/component": "index-cleaner" },
+                },
           ]
         : []),
       // The snapshot setup Job only calls Elasticsearch, which itself writes to S3.

@@ -145,6 +145,7 @@ export type Workload = "Deployment" | "CronJob" | "Job";
 export interface LocalPodOptions {
   /** The workload's kind (Deployment unless given). */
   readonly kind?: Workload;
+  /** The container (or init container) by name; the first container when not given. */
   readonly container?: string;
   /** Directories that persist across starts, by volume name (a claim's data directory). */
   readonly volumeDirs?: Readonly<Record<string, string>>;
@@ -420,7 +421,10 @@ export async function localPod(
 ): Promise<LocalPod> {
   const kind = options.kind ?? "Deployment";
   const spec = podSpecOf(evaluation, kind, workload);
-  const container = options.container ? spec.containers.find((c) => c.name === options.container) : spec.containers[0];
+  // An init container runs the same way, by its name (run() it to its end, as the kubelet does first).
+  const container = options.container
+    ? [...spec.containers, ...(spec.initContainers ?? [])].find((c) => c.name === options.container)
+    : spec.containers[0];
   if (!container) throw new Error(`${kind} ${workload} has no container ${options.container}`);
   const identity = identityOf(spec, container);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pod-${workload}-`));
