@@ -97,8 +97,22 @@ describe("policy pack", () => {
     stacks.prod = await evaluateStack("prod");
     stacks["prod-badger"] = await evaluateStack(
       "prod",
-      configSet(configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }), "backup.acceptInconsistentFileCopies", "true", { path: true }),
+      configSet(
+        configSet(stackConfig("prod"), "storage.backend", "badger", { path: true }),
+        "backup.acceptInconsistentFileCopies",
+        "true",
+        { path: true },
+      ),
     );
+  });
+
+  before(async () => {
+    // Rollover's setup Job (an init container and es-rollover) in place of the index cleaner.
+    stacks["prod-rollover"] = await evaluateStack(
+      "prod",
+      configSet(stackConfig("prod"), "storage.elasticsearch.rotation", "autoRollover", { path: true }),
+    );
+    assert.ok(stacks["prod-rollover"].resources.some((r) => r.name.endsWith("rollover-setup")));
   });
 
   it("has the policies the security review asks for", () => {
@@ -112,7 +126,7 @@ describe("policy pack", () => {
     ]);
   });
 
-  for (const stack of ["dev", "prod", "prod-badger"]) {
+  for (const stack of ["dev", "prod", "prod-badger", "prod-rollover"]) {
     it(`${stack}: every resource passes every policy`, async () => {
       const config: Config = { allowPublicServices: stack === "dev" };
       for (const policy of policies) {
