@@ -12,7 +12,7 @@
 # found in $JAEGER_SPM_ENGINE_SOURCES (default: ../shared/engines beside the clone); its sha256 is
 # checked first, and the version is stamped so `jaeger version` prints the tag. Its dependencies
 # come from the module proxy. It embeds Jaeger's UI, built from its own pinned source (below) as
-# the release image embeds it. About 5 minutes on 2 cores the first time, nothing after.
+# the release image embeds it. About 6.5 minutes on 2 cores the first time, nothing after.
 set -eu
 cd "$(dirname "$0")/../engines"
 cache="${JAEGER_SPM_CACHE:-${HOME:?}/.cache/jaeger-spm}/engines"

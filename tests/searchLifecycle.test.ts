@@ -193,6 +193,24 @@ describe("index rollover by size and age (storage.elasticsearch.rotation)", () =
       );
     });
 
+    it("a changed policy changes the Job (which then runs again), though the Job mounts the policies by name", async () => {
+      const checksum = (e: typeof ev) =>
+        (objectNamed(e, "Job", "jaeger-es-rollover-setup") as Job).spec?.template.metadata?.annotations?.[
+          "checksum/lifecycle"
+        ];
+      const other = await evaluateStack(
+        "dev",
+        edits("dev", [
+          ...OPENSEARCH,
+          ["storage.elasticsearch.indexPrefix", "prod"],
+          ["storage.elasticsearch.rollover.maxAge", "6h"],
+        ]),
+        SECRETS,
+      );
+      assert.match(checksum(ev) ?? "", /^[0-9a-f]{64}$/);
+      assert.notEqual(checksum(other), checksum(ev));
+    });
+
     it("accepts a retention that is not whole days (no daily indices to delete whole)", async () => {
       await evaluateStack("dev", edits("dev", [...OPENSEARCH, ["storage.retention", "30h"]]), SECRETS);
     });

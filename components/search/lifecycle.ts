@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as k8s from "@pulumi/kubernetes";
-import { secretFilePath } from "../jaeger/workload";
+import { configChecksum, secretFilePath } from "../jaeger/workload";
 import { maintenancePodSettings, restrictedContainerSecurityContext } from "../podSecurity";
 import { SearchConnection, connectionFiles } from "./connection";
 
@@ -143,6 +143,9 @@ export const lifecycleScript = () => fs.readFileSync(path.join(SEARCH_JOB_SCRIPT
 
 const SCRIPTS_MOUNT = "/opt/jaeger-lifecycle";
 
+/** The pod template annotation that carries the checksum of the mounted policies and script. */
+export const LIFECYCLE_CHECKSUM_ANNOTATION = "checksum/lifecycle";
+
 /** The setup's objects in Jaeger's namespace. */
 export const ROLLOVER_SETUP = { job: "jaeger-es-rollover-setup", configMap: "jaeger-es-lifecycle" } as const;
 
@@ -210,7 +213,12 @@ export function buildRolloverSetupJob(input: RolloverSetupInput): k8s.types.inpu
     backoffLimit: 6,
     activeDeadlineSeconds: 1800,
     template: {
-      metadata: { labels: { ...input.podLabels } },
+      metadata: {
+        labels: { ...input.podLabels },
+        // The policies and script reach the pod by the ConfigMap's name: their checksum in the spec
+        // makes a changed policy a changed Job, which runs the setup again.
+        annotations: { [LIFECYCLE_CHECKSUM_ANNOTATION]: configChecksum(lifecycleConfigMapData(s)) },
+      },
       spec: {
         ...maintenancePodSettings(),
         initContainers: [
