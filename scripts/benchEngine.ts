@@ -8,14 +8,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, parseDocument } from "yaml";
 import { evaluateStack } from "./evaluate";
-import { parseCommandLine } from "./lib/cli";
 import { engineCommand, freePort, startEngine, waitFor } from "../tests/support/engines";
 import { jaegerCommand, jaegerSource, prometheusService, startJaeger } from "../tests/e2e/support/jaeger";
 import { PodLimits, podCgroup } from "../tests/e2e/support/cgroup";
 import { objectNamed } from "../tests/support/objects";
 import { parseBytesQuantity, parseCpuMillis } from "../config/units";
 import { Run, Step, capacityRow, isSustained, medianRun, table } from "./lib/capacity";
-import { LoadTarget, rssMb, step } from "./lib/loadStep";
+import { LoadTarget, loadStepCommandLine, rssMb, step } from "./lib/loadStep";
 
 const USAGE = `Usage: npm run bench:engine -- [--rates 2000,4000,...] [--seconds N] [--runs N] [--smoke] [--json FILE]
 
@@ -296,38 +295,14 @@ async function cardinality(names: number) {
 }
 
 async function main(): Promise<number> {
-  const line = parseCommandLine(
-    process.argv.slice(2),
-    {
-      rates: { type: "string" },
-      seconds: { type: "string" },
-      runs: { type: "string" },
-      smoke: { type: "boolean" },
-      json: { type: "string" },
-    },
-    USAGE,
-  );
+  const line = loadStepCommandLine(process.argv.slice(2), USAGE, {
+    rates: "2000,4000,8000,16000,32000",
+    smokeRate: 500,
+    count: { name: "runs", value: 3, smoke: 1 },
+    invalid: "--rates takes whole numbers of spans/s, --seconds a whole number of seconds, --runs a whole number",
+  });
   if ("exitCode" in line) return line.exitCode;
-  const smoke = line.values.smoke === true;
-  const rates = smoke
-    ? [500]
-    : String(line.values.rates ?? "2000,4000,8000,16000,32000")
-        .split(",")
-        .map(Number);
-  const seconds = smoke ? 2 : Number(line.values.seconds ?? 10);
-  const runs = smoke ? 1 : Number(line.values.runs ?? 3);
-  if (
-    rates.some((r) => !Number.isInteger(r) || r <= 0) ||
-    !Number.isInteger(seconds) ||
-    seconds <= 0 ||
-    !Number.isInteger(runs) ||
-    runs <= 0
-  ) {
-    console.error(
-      `--rates takes whole numbers of spans/s, --seconds a whole number of seconds, --runs a whole number\n\n${USAGE}`,
-    );
-    return 2;
-  }
+  const { smoke, rates, seconds, count: runs } = line;
   console.error(
     `Jaeger ${jaegerSource().version}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${seconds} s per step`,
   );
@@ -357,7 +332,7 @@ async function main(): Promise<number> {
   console.log(
     `distinct span names: ${names.names}; span-metric series of the service ${names.seriesBefore} -> ${names.seriesAfter} (limit ${names.limit}, + the overflow series); RSS ${names.rssBeforeMb} -> ${names.rssAfterMb} MB`,
   );
-  if (typeof line.values.json === "string") {
+  if (line.json !== undefined) {
     const recorded = {
       date: new Date().toISOString().slice(0, 10),
       command: `npm run bench:engine -- ${process.argv.slice(2).join(" ")}`.trim(),
@@ -369,7 +344,7 @@ async function main(): Promise<number> {
       limits: (await devPod()).limits,
       note: "the load generator runs on the same cores as Jaeger; each config runs in a cgroup with the dev pod's CPU and memory limits; stack and upstream are the per-rate medians of the runs",
     };
-    fs.writeFileSync(line.values.json, JSON.stringify({ recorded, stack, upstream, runs: all, names }, null, 2) + "\n");
+    fs.writeFileSync(line.json, JSON.stringify({ recorded, stack, upstream, runs: all, names }, null, 2) + "\n");
   }
   return 0;
 }

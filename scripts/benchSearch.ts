@@ -8,9 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { evaluateStack } from "./evaluate";
-import { parseCommandLine } from "./lib/cli";
 import { Step, isSustained, median, searchRow, searchSummary, table } from "./lib/capacity";
-import { rssMb, step } from "./lib/loadStep";
+import { loadStepCommandLine, rssMb, step } from "./lib/loadStep";
 import { counterSum } from "../tests/support/engines";
 import { edits } from "../tests/support/stackEdits";
 import { objectNamed } from "../tests/support/objects";
@@ -91,33 +90,14 @@ async function bytesPerSpan(
 }
 
 async function main(): Promise<number> {
-  const line = parseCommandLine(
-    process.argv.slice(2),
-    {
-      rates: { type: "string" },
-      seconds: { type: "string" },
-      searches: { type: "string" },
-      smoke: { type: "boolean" },
-      json: { type: "string" },
-    },
-    USAGE,
-  );
+  const line = loadStepCommandLine(process.argv.slice(2), USAGE, {
+    rates: "1000,2000,4000",
+    smokeRate: 200,
+    count: { name: "searches", value: 50, smoke: 5 },
+    invalid: "--rates takes whole numbers of spans/s, --seconds and --searches whole numbers",
+  });
   if ("exitCode" in line) return line.exitCode;
-  const smoke = line.values.smoke === true;
-  const rates = smoke
-    ? [200]
-    : String(line.values.rates ?? "1000,2000,4000")
-        .split(",")
-        .map(Number);
-  const seconds = smoke ? 2 : Number(line.values.seconds ?? 10);
-  const searches = smoke ? 5 : Number(line.values.searches ?? 50);
-  if (
-    rates.some((r) => !Number.isInteger(r) || r <= 0) ||
-    ![seconds, searches].every((n) => Number.isInteger(n) && n > 0)
-  ) {
-    console.error(`--rates takes whole numbers of spans/s, --seconds and --searches whole numbers\n\n${USAGE}`);
-    return 2;
-  }
+  const { rates, seconds, count: searches } = line;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-search-"));
   const password = `${randomBytes(12).toString("hex")}-Bs1`;
   const certs = makeCertificates(dir, [SEARCH_SERVICE.split(":")[0]], { serverAlsoClient: true });
@@ -216,7 +196,7 @@ async function main(): Promise<number> {
         recorded: { opensearch: OPENSEARCH_VERSION, collectorLimits },
       }),
     );
-    if (typeof line.values.json === "string") {
+    if (line.json !== undefined) {
       const recorded = {
         date: new Date().toISOString().slice(0, 10),
         command: `npm run bench:search -- ${process.argv.slice(2).join(" ")}`.trim(),
@@ -230,7 +210,7 @@ async function main(): Promise<number> {
         note: "OpenSearch (512 MiB heap), the collector and the load generator share the machine's cores; spans from spansend -varied",
       };
       fs.writeFileSync(
-        line.values.json,
+        line.json,
         JSON.stringify({ recorded, collector: run, stored, search: searchCost }, null, 2) + "\n",
       );
     }

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import { Engine, counterSum, engineCommand, startEngine } from "../../tests/support/engines";
 import type { MemoryCgroup } from "../../tests/e2e/support/cgroup";
 import { Step, median } from "./capacity";
+import { parseCommandLine } from "./cli";
 
 /** A Jaeger that takes load: its process, its pod's cgroup, its OTLP gRPC and telemetry addresses. */
 export interface LoadTarget {
@@ -100,4 +101,60 @@ export async function step(target: LoadTarget, rate: number, seconds: number, va
     throttledSeconds: Number((target.cgroup.throttledSeconds() - throttledBefore).toFixed(2)),
     steadyRssMb: Math.round(median(steady)),
   };
+}
+
+/** What a capacity bench's command line asks for (see loadStepCommandLine). */
+export interface LoadStepOptions {
+  readonly smoke: boolean;
+  readonly rates: number[];
+  readonly seconds: number;
+  /** The bench's own whole-number option (bench:engine's --runs, bench:search's --searches). */
+  readonly count: number;
+  readonly json?: string;
+}
+
+/**
+ * The command line both capacity benches take: --rates (spans/s, comma-separated), --seconds per
+ * step, one whole-number option of their own, --smoke (one 2 s step at `smokeRate`, the count's
+ * smoke value) and --json FILE. A value that is not a positive whole number prints `invalid` and the
+ * usage and gives exit code 2.
+ */
+export function loadStepCommandLine(
+  argv: string[],
+  usage: string,
+  defaults: {
+    readonly rates: string;
+    readonly smokeRate: number;
+    readonly count: { readonly name: string; readonly value: number; readonly smoke: number };
+    readonly invalid: string;
+  },
+): LoadStepOptions | { exitCode: number } {
+  const line = parseCommandLine(
+    argv,
+    {
+      rates: { type: "string" },
+      seconds: { type: "string" },
+      [defaults.count.name]: { type: "string" },
+      smoke: { type: "boolean" },
+      json: { type: "string" },
+    },
+    usage,
+  );
+  if ("exitCode" in line) return line;
+  const smoke = line.values.smoke === true;
+  const rates = smoke
+    ? [defaults.smokeRate]
+    : String(line.values.rates ?? defaults.rates)
+        .split(",")
+        .map(Number);
+  const seconds = smoke ? 2 : Number(line.values.seconds ?? 10);
+  const count = smoke ? defaults.count.smoke : Number(line.values[defaults.count.name] ?? defaults.count.value);
+  if (
+    rates.some((r) => !Number.isInteger(r) || r <= 0) ||
+    ![seconds, count].every((n) => Number.isInteger(n) && n > 0)
+  ) {
+    console.error(`${defaults.invalid}\n\n${usage}`);
+    return { exitCode: 2 };
+  }
+  return { smoke, rates, seconds, count, json: typeof line.values.json === "string" ? line.values.json : undefined };
 }
