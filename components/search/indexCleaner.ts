@@ -18,15 +18,18 @@ export function retentionDays(retentionSeconds: number): number {
 const DEFAULT_RELEASE = "2.20.0";
 
 /**
- * The cleaner image that matches a Jaeger image: jaegertracing/jaeger-es-index-cleaner with the
- * same release tag (the utility images are versioned with Jaeger v2 since 2.14). Images pinned by
- * digest or mirrored under another name fall back to the default release; set
- * storage.elasticsearch.indexCleaner.image to pin the cleaner explicitly.
+ * A Jaeger utility image (jaeger-es-index-cleaner, jaeger-es-rollover) of the release a Jaeger
+ * image names: jaegertracing/<utility> with the same tag (the utility images are versioned with
+ * Jaeger v2 since 2.14). Images pinned by digest or mirrored under another name fall back to the
+ * default release; the stack's `image` settings of those jobs pin them explicitly.
  */
-export function indexCleanerImage(jaegerImage: string): string {
+export function jaegerUtilityImage(utility: string, jaegerImage: string): string {
   const tag = /:(v?\d+\.\d+\.\d+)(@|$)/.exec(jaegerImage.slice(jaegerImage.lastIndexOf("/") + 1))?.[1];
-  return `jaegertracing/jaeger-es-index-cleaner:${tag ?? DEFAULT_RELEASE}`;
+  return `jaegertracing/${utility}:${tag ?? DEFAULT_RELEASE}`;
 }
+
+/** The cleaner image that matches a Jaeger image (storage.elasticsearch.indexCleaner.image pins it otherwise). */
+export const indexCleanerImage = (jaegerImage: string) => jaegerUtilityImage("jaeger-es-index-cleaner", jaegerImage);
 
 export interface IndexCleanerInput {
   readonly image: string;

@@ -14,6 +14,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { configChecksum, secretFilePath } from "../jaeger/workload";
 import { maintenancePodSettings, restrictedContainerSecurityContext } from "../podSecurity";
 import { SearchConnection, connectionFiles } from "./connection";
+import { jaegerUtilityImage } from "./indexCleaner";
 
 /** The index types es-rollover init creates (no sampling index: adaptive sampling is off). */
 export const ROLLOVER_TYPES = ["jaeger-span", "jaeger-service", "jaeger-dependencies"] as const;
@@ -126,14 +127,8 @@ export function dailyDeletePolicy(
 export const policyPath = (flavor: "elasticsearch" | "opensearch", name: string) =>
   flavor === "opensearch" ? `/_plugins/_ism/policies/${name}` : `/_ilm/policy/${name}`;
 
-/** The default Jaeger release (config/schema.ts), for images whose tag names no release. */
-const DEFAULT_RELEASE = "2.20.0";
-
-/** jaegertracing/jaeger-es-rollover of the Jaeger image's release (as indexCleanerImage). */
-export function esRolloverImage(jaegerImage: string): string {
-  const tag = /:(v?\d+\.\d+\.\d+)(@|$)/.exec(jaegerImage.slice(jaegerImage.lastIndexOf("/") + 1))?.[1];
-  return `jaegertracing/jaeger-es-rollover:${tag ?? DEFAULT_RELEASE}`;
-}
+/** jaegertracing/jaeger-es-rollover of the Jaeger image's release (storage.elasticsearch.rollover.image pins it otherwise). */
+export const esRolloverImage = (jaegerImage: string) => jaegerUtilityImage("jaeger-es-rollover", jaegerImage);
 
 /** Shell scripts the search Jobs run in their pods (npm run build copies them beside the code). */
 export const SEARCH_JOB_SCRIPTS_DIR = path.join(__dirname, "jobScripts");
