@@ -649,6 +649,18 @@ describe("the offline render diff against the real preview (dev on a kwok cluste
     scenario("elasticsearchPassword (secret) changed", [["elasticsearchPassword", "second-password", "secret"]], {
       up: true,
     }));
+  it("a rotation change to autoRollover (the cleaner goes, the setup Job and its policies come), then back", async () => {
+    // Previewed only: up would wait for the Job, whose pod kwok never completes.
+    await scenario(
+      "storage.elasticsearch.rotation autoRollover",
+      [["storage.elasticsearch.rotation", "autoRollover"]],
+      {
+        up: false,
+      },
+    );
+    await project.run(["config", "set", "--path", "storage.elasticsearch.rotation", "periodic"]);
+    raw = configSet(raw, "storage.elasticsearch.rotation", "periodic", { path: true });
+  });
   it("a rename that replaces every namespaced object", () =>
     scenario("namespace tracing", [["namespace", "tracing"]], { up: false }));
   it("the same rename with protectData: the engine refuses the whole update", async () => {
